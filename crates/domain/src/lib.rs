@@ -1,0 +1,15 @@
+//! The rules of a targeted poverty-alleviation registry, as plain types and functions.
+//!
+//! Nothing here reads a clock, a database or the network: callers pass today's date in,
+//! so every rule can be tested with any date.
+
+#[macro_use]
+mod term;
+pub mod household;
+pub mod member;
+pub mod phone;
+pub mod region;
+pub mod resident_id;
+pub mod scope;
+
+pub use term::UnknownTerm;
