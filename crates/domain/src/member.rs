@@ -143,7 +143,10 @@ pub enum MemberRuleError {
 }
 
 /// Checks that a member may be added with this relation: exactly one head per household.
-pub fn check_new_relation(relation: Relation, household_has_head: bool) -> Result<(), MemberRuleError> {
+pub fn check_new_relation(
+    relation: Relation,
+    household_has_head: bool,
+) -> Result<(), MemberRuleError> {
     if relation == Relation::Head && household_has_head {
         return Err(MemberRuleError::SecondHead);
     }
@@ -195,7 +198,10 @@ mod tests {
     #[test]
     fn only_one_head() {
         assert_eq!(check_new_relation(Relation::Head, false), Ok(()));
-        assert_eq!(check_new_relation(Relation::Head, true), Err(MemberRuleError::SecondHead));
+        assert_eq!(
+            check_new_relation(Relation::Head, true),
+            Err(MemberRuleError::SecondHead)
+        );
         assert_eq!(check_new_relation(Relation::Spouse, true), Ok(()));
     }
 
@@ -203,13 +209,22 @@ mod tests {
     fn leaving_rules() {
         let today = date(2026, 11, 29);
         let born = date(1990, 1, 1);
-        assert_eq!(check_leave(Relation::Son, born, None, date(2026, 1, 1), today), Ok(()));
+        assert_eq!(
+            check_leave(Relation::Son, born, None, date(2026, 1, 1), today),
+            Ok(())
+        );
         assert_eq!(
             check_leave(Relation::Head, born, None, date(2026, 1, 1), today),
             Err(MemberRuleError::HeadCannotLeave)
         );
         assert_eq!(
-            check_leave(Relation::Son, born, Some(date(2025, 1, 1)), date(2026, 1, 1), today),
+            check_leave(
+                Relation::Son,
+                born,
+                Some(date(2025, 1, 1)),
+                date(2026, 1, 1),
+                today
+            ),
             Err(MemberRuleError::AlreadyLeft(date(2025, 1, 1)))
         );
         assert_eq!(

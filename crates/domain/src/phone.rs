@@ -39,14 +39,28 @@ mod tests {
 
     #[test]
     fn accepts_mobile_and_landline_numbers() {
-        assert_eq!(PhoneNumber::parse("138 1234 5678").unwrap().as_str(), "13812345678");
-        assert_eq!(PhoneNumber::parse("029-86912345").unwrap().as_str(), "029-86912345");
+        assert_eq!(
+            PhoneNumber::parse("138 1234 5678").unwrap().as_str(),
+            "13812345678"
+        );
+        assert_eq!(
+            PhoneNumber::parse("029-86912345").unwrap().as_str(),
+            "029-86912345"
+        );
         assert!(PhoneNumber::parse("02986912345").is_ok());
     }
 
     #[test]
     fn rejects_other_strings() {
-        for bad in ["", "12812345678", "1381234567", "138123456789", "abc", "029--8691234", "+8613812345678"] {
+        for bad in [
+            "",
+            "12812345678",
+            "1381234567",
+            "138123456789",
+            "abc",
+            "029--8691234",
+            "+8613812345678",
+        ] {
             assert_eq!(PhoneNumber::parse(bad), Err(PhoneError), "{bad}");
         }
     }

@@ -134,10 +134,23 @@ mod tests {
 
     #[test]
     fn malformed_codes_are_rejected() {
-        for bad in ["61011700000", "6101170000000", "61011700000a", "", "６１０１１７００００００"] {
-            assert_eq!(RegionCode::parse(bad), Err(RegionCodeError::NotTwelveDigits), "{bad}");
+        for bad in [
+            "61011700000",
+            "6101170000000",
+            "61011700000a",
+            "",
+            "６１０１１７００００００",
+        ] {
+            assert_eq!(
+                RegionCode::parse(bad),
+                Err(RegionCodeError::NotTwelveDigits),
+                "{bad}"
+            );
         }
-        assert_eq!(RegionCode::parse("000000001000"), Err(RegionCodeError::NoCounty));
+        assert_eq!(
+            RegionCode::parse("000000001000"),
+            Err(RegionCodeError::NoCounty)
+        );
         assert_eq!(
             RegionCode::parse("610117000123"),
             Err(RegionCodeError::VillageWithoutTown)

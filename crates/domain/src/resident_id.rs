@@ -141,7 +141,10 @@ mod tests {
     fn accepts_the_standard_example() {
         // The worked example of GB 11643-1999.
         let number = ResidentIdNumber::parse("11010519491231002X", today()).unwrap();
-        assert_eq!(number.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            number.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(number.sex(), Sex::Female);
         assert_eq!(check_character("44052418800101001"), '4');
     }
@@ -162,15 +165,30 @@ mod tests {
 
     #[test]
     fn rejects_malformed_numbers() {
-        for bad in ["", "11010519491231002", "11010519491231002XX", "1101051949123100XX", "A1010519491231002X"] {
-            assert_eq!(ResidentIdNumber::parse(bad, today()), Err(ResidentIdError::Malformed), "{bad}");
+        for bad in [
+            "",
+            "11010519491231002",
+            "11010519491231002XX",
+            "1101051949123100XX",
+            "A1010519491231002X",
+        ] {
+            assert_eq!(
+                ResidentIdNumber::parse(bad, today()),
+                Err(ResidentIdError::Malformed),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn rejects_impossible_and_future_birth_dates() {
-        let feb_30 = compose("610117", NaiveDate::from_ymd_opt(2000, 2, 28).unwrap(), 1, Sex::Male)
-            .replace("20000228", "20000230");
+        let feb_30 = compose(
+            "610117",
+            NaiveDate::from_ymd_opt(2000, 2, 28).unwrap(),
+            1,
+            Sex::Male,
+        )
+        .replace("20000228", "20000230");
         let fixed = format!("{}{}", &feb_30[..17], check_character(&feb_30[..17]));
         assert_eq!(
             ResidentIdNumber::parse(&fixed, today()),
@@ -201,14 +219,21 @@ mod tests {
     #[test]
     fn consistency_names_each_mismatch() {
         let birth = NaiveDate::from_ymd_opt(1975, 1, 2).unwrap();
-        let number = ResidentIdNumber::parse(&compose("610117", birth, 3, Sex::Male), today()).unwrap();
+        let number =
+            ResidentIdNumber::parse(&compose("610117", birth, 3, Sex::Male), today()).unwrap();
         assert!(check_consistency(&number, Sex::Male, birth).is_empty());
         let other_day = birth.succ_opt().unwrap();
         assert_eq!(
             check_consistency(&number, Sex::Female, other_day),
             vec![
-                IdentityMismatch::Sex { number: Sex::Male, given: Sex::Female },
-                IdentityMismatch::BirthDate { number: birth, given: other_day },
+                IdentityMismatch::Sex {
+                    number: Sex::Male,
+                    given: Sex::Female
+                },
+                IdentityMismatch::BirthDate {
+                    number: birth,
+                    given: other_day
+                },
             ]
         );
     }

@@ -1,1 +1,64 @@
+//! Storage for the Fupin registry: one set of Diesel repositories over SQLite and PostgreSQL.
+//!
+//! Every read or write of registry data takes the caller's [`RegionScope`]; the only
+//! unscoped lookups are the registry-wide uniqueness checks, and they say so.
+//!
+//! [`RegionScope`]: fupin_domain::scope::RegionScope
 
+pub mod connection;
+pub mod error;
+pub mod households;
+pub mod idempotency;
+pub mod members;
+pub mod regions;
+pub mod schema;
+pub mod seed;
+
+pub use connection::{connect, run_migrations, Backend, DbConn, DbPool, PooledConn};
+pub use error::{StoreError, UniqueRule};
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::Connection;
+
+/// Runs `work` in one write transaction: everything it wrote is kept, or nothing is.
+///
+/// On SQLite the transaction takes the write lock when it begins (`BEGIN IMMEDIATE`): a
+/// deferred one that read first would fail at once, not wait, when another writer committed
+/// meanwhile.
+pub fn in_transaction<T, E>(
+    conn: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DieselError>,
+{
+    type Manager = <DbConn as Connection>::TransactionManager;
+    match conn {
+        DbConn::Postgres(_) => return conn.transaction(work),
+        DbConn::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+    }
+    match work(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(error) => {
+                let _ = Manager::rollback_transaction(conn);
+                Err(E::from(error))
+            }
+        },
+        Err(error) => {
+            let _ = Manager::rollback_transaction(conn);
+            Err(error)
+        }
+    }
+}
+
+/// Checks the database answers a trivial query.
+pub fn ping(conn: &mut DbConn) -> Result<(), StoreError> {
+    use diesel::r2d2::R2D2Connection;
+    conn.ping()?;
+    Ok(())
+}
+
+pub use diesel::result::Error as DieselError;

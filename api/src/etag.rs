@@ -1,0 +1,49 @@
+//! ETags are the resource's version, quoted: `"3"`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+
+pub fn of_version(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The version in one ETag (`"3"` or `W/"3"`).
+pub fn parse(value: &str) -> Option<i64> {
+    let value = value.trim();
+    let value = value.strip_prefix("W/").unwrap_or(value);
+    value.strip_prefix('"')?.strip_suffix('"')?.parse().ok()
+}
+
+/// True when the client's `If-None-Match` already names this version.
+pub fn client_has(req: &HttpRequest, version: i64) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() == "*" || v.split(',').filter_map(parse).any(|n| n == version))
+}
+
+/// A resource answer: 304 with no body when the client has this version, else 200 with it.
+pub fn respond<T: serde::Serialize>(req: &HttpRequest, version: i64, body: &T) -> HttpResponse {
+    if client_has(req, version) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, of_version(version)))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, of_version(version)))
+        .json(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_strong_and_weak_tags() {
+        assert_eq!(parse("\"3\""), Some(3));
+        assert_eq!(parse(" W/\"12\" "), Some(12));
+        assert_eq!(parse("3"), None);
+        assert_eq!(parse("\"x\""), None);
+        assert_eq!(parse("*"), None);
+    }
+}

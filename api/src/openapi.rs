@@ -1,0 +1,138 @@
+//! The OpenAPI document: each route file contributes its own paths; the error answers every
+//! operation can give are declared here once and attached by rule, not restated per handler.
+
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
+use utoipa::OpenApi;
+
+use crate::problem::{FieldErrorBody, ProblemBody, PROBLEM_JSON};
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Fupin: targeted poverty-alleviation registry API",
+        description = "An open, versioned API for 精准扶贫建档立卡 registries: regions, households and members.\n\n\
+Conventions: JSON in and out, `snake_case`; ids are opaque strings; money in fen; dates `YYYY-MM-DD`, \
+instants RFC 3339 UTC. Lists use cursor pagination (`limit`, `cursor` → `next_cursor`). Every mutable \
+resource has a `version` shown as its `ETag`; PATCH requires `If-Match` (412 when stale, 428 when missing); \
+GET honours `If-None-Match` (304). POST accepts `Idempotency-Key`: the same key and body replay the first \
+answer (with `Idempotent-Replayed: true`), a different body is a 422. Errors are RFC 9457 problem details \
+(`application/problem+json`) with a stable `type` and per-field `errors`; messages are Chinese when \
+`Accept-Language` prefers `zh`. Every answer carries `X-Request-Id`.",
+    ),
+    servers((url = "/", description = "This server")),
+    components(schemas(ProblemBody, FieldErrorBody)),
+    tags(
+        (name = "regions", description = "行政区划: district → town/subdistrict → administrative village"),
+        (name = "households", description = "建档立卡贫困户: registered poor households"),
+        (name = "members", description = "家庭成员: the people in households"),
+        (name = "operations", description = "Probes for orchestration"),
+    )
+)]
+struct ApiDoc;
+
+/// The whole document, as served at `/api/v1/openapi.json` and committed in `openapi/`.
+pub fn document() -> Document {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(routes::health::Doc::openapi());
+    doc.merge(routes::regions::Doc::openapi());
+    doc.merge(routes::households::Doc::openapi());
+    doc.merge(routes::members::Doc::openapi());
+    attach_common_errors(&mut doc);
+    doc
+}
+
+const COMMON_ERRORS: [(&str, &str, &str); 9] = [
+    ("BadRequest", "400", "Malformed JSON, a bad query parameter, header or cursor"),
+    ("NotFound", "404", "No such resource (or not visible to you)"),
+    ("PreconditionFailed", "412", "The If-Match ETag is stale: read again and reapply"),
+    ("PayloadTooLarge", "413", "The body is larger than 256 KiB"),
+    ("UnsupportedMediaType", "415", "The body is not application/json"),
+    ("ValidationFailed", "422", "Invalid fields (one entry each in `errors`), or an Idempotency-Key reused with another body"),
+    ("PreconditionRequired", "428", "If-Match is required"),
+    ("InternalError", "500", "An unexpected error; logged with the request id"),
+    ("ServiceUnavailable", "503", "The database is unavailable; the request did nothing"),
+];
+
+fn attach_common_errors(doc: &mut Document) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (name, _, description) in COMMON_ERRORS {
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ProblemBody")))
+                    .build(),
+            )
+            .build();
+        components
+            .responses
+            .insert(name.to_owned(), RefOr::T(response));
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        let has_path_params = path.contains('{');
+        let operations = [
+            (&mut item.get, false),
+            (&mut item.post, false),
+            (&mut item.patch, true),
+        ];
+        for (operation, is_patch) in operations {
+            if let Some(operation) = operation.as_mut() {
+                let has_body = operation.request_body.is_some();
+                let takes_if_match = has_header(operation, "If-Match");
+                let mut wanted = vec!["BadRequest", "InternalError", "ServiceUnavailable"];
+                if has_path_params {
+                    wanted.push("NotFound");
+                }
+                if has_body {
+                    wanted.extend([
+                        "PayloadTooLarge",
+                        "UnsupportedMediaType",
+                        "ValidationFailed",
+                    ]);
+                }
+                if takes_if_match {
+                    wanted.push("PreconditionFailed");
+                }
+                if is_patch {
+                    wanted.push("PreconditionRequired");
+                }
+                for name in wanted {
+                    let status = COMMON_ERRORS
+                        .iter()
+                        .find(|(n, _, _)| *n == name)
+                        .map(|(_, s, _)| *s)
+                        .unwrap_or("500");
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                }
+            }
+        }
+    }
+}
+
+fn has_header(operation: &Operation, name: &str) -> bool {
+    operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.parameter_in == ParameterIn::Header && p.name == name)
+}
+
+/// The document as committed: pretty JSON with a final newline.
+pub fn document_json() -> String {
+    let mut text = document()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}

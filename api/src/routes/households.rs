@@ -1,0 +1,223 @@
+//! `/api/v1/households`: registered poor households.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use fupin_persistence::households::{self as household_store, HouseholdFilter};
+use fupin_persistence::DbPool;
+use utoipa::OpenApi;
+
+use super::{clock, narrow_to, request_scope};
+use crate::extract::{if_match, optional_if_match, JsonBody};
+use crate::idempotency::{write_once, Outcome};
+use crate::models::households::{
+    CreateHousehold, Household, HouseholdListParams, HouseholdPage, HouseholdWithMembers,
+    TransferHeadship, UpdateHousehold,
+};
+use crate::pagination::PageParams;
+use crate::problem::{Problem, ProblemBody};
+use crate::workflows::households as workflow;
+use crate::{db, etag};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        list_households,
+        create_household,
+        get_household,
+        update_household,
+        transfer_headship
+    ),
+    components(schemas(
+        Household,
+        HouseholdPage,
+        HouseholdWithMembers,
+        CreateHousehold,
+        UpdateHousehold,
+        TransferHeadship,
+        fupin_domain::household::Attribute,
+        fupin_domain::household::PovertyCause,
+        fupin_domain::household::HouseholdStatus,
+    ))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/households")
+            .route(web::get().to(list_households))
+            .route(web::post().to(create_household)),
+    )
+    .service(
+        web::resource("/api/v1/households/{id}")
+            .route(web::get().to(get_household))
+            .route(web::patch().to(update_household)),
+    )
+    .service(
+        web::resource("/api/v1/households/{id}/head").route(web::post().to(transfer_headship)),
+    );
+}
+
+/// List households, in registration order, filtered.
+#[utoipa::path(get, path = "/api/v1/households", tag = "households", params(HouseholdListParams),
+    responses((status = 200, description = "One page of households", body = HouseholdPage)))]
+pub async fn list_households(
+    pool: web::Data<DbPool>,
+    params: web::Query<HouseholdListParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    let Some(scope) = narrow_to(&request_scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(HouseholdPage {
+            items: vec![],
+            next_cursor: None,
+        }));
+    };
+    let text = params
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_owned);
+    if text.as_ref().is_some_and(|q| q.chars().count() > 50) {
+        return Err(Problem::bad_request(
+            "q may be at most 50 characters",
+            "q 最多 50 个字符",
+        ));
+    }
+    let filter = HouseholdFilter {
+        status: params.status.map(|s| s.as_str().to_owned()),
+        attribute: params.attribute.map(|a| a.as_str().to_owned()),
+        main_cause: params.main_cause.map(|c| c.as_str().to_owned()),
+        identified_year: params.identified_year,
+        text,
+    };
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+    }
+    .resolve(&format!("{:?}|{filter:?}", params.region))?;
+    let (fetch, after) = (page.fetch(), page.after.clone());
+    let rows = db::read(&pool, move |conn| {
+        Ok(household_store::list(
+            conn,
+            &scope,
+            &filter,
+            after.as_deref(),
+            fetch,
+        )?)
+    })
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+    let items = rows
+        .into_iter()
+        .map(Household::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(HouseholdPage { items, next_cursor }))
+}
+
+/// Register a household in a village, with its head. Its status starts as `not_exited`.
+#[utoipa::path(post, path = "/api/v1/households", tag = "households", request_body = CreateHousehold,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe")),
+    responses(
+        (status = 201, description = "Registered", body = HouseholdWithMembers,
+            headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "The household number is taken (`household_number_taken`) or the head's \
+            resident ID number belongs to a current member elsewhere (`resident_id_registered`)",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn create_household(
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    body: JsonBody<CreateHousehold>,
+) -> Result<HttpResponse, Problem> {
+    let (now, today) = clock();
+    let new = body.value.check(today)?;
+    write_once(&pool, &req, body.fingerprint, move |conn| {
+        let created = workflow::register(conn, &request_scope(), new, now)?;
+        let location = format!("/api/v1/households/{}", created.household.id);
+        Outcome::created(&created, created.household.version, location)
+    })
+    .await
+}
+
+/// Get a household with all its members (current and former).
+#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households",
+    params(("id" = String, Path, description = "Household id")),
+    responses(
+        (status = 200, description = "The household", body = HouseholdWithMembers, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    ))]
+pub async fn get_household(
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    let household = db::read(&pool, move |conn| {
+        workflow::find_with_members(conn, &request_scope(), &id)
+    })
+    .await?;
+    Ok(etag::respond(&req, household.household.version, &household))
+}
+
+/// Edit a household (requires `If-Match`). `status` is not editable here.
+#[utoipa::path(patch, path = "/api/v1/households/{id}", tag = "households", request_body = UpdateHousehold,
+    params(("id" = String, Path, description = "Household id"),
+        ("If-Match" = String, Header, description = "The ETag you last read")),
+    responses(
+        (status = 200, description = "Edited", body = Household, headers(("ETag" = String))),
+        (status = 409, description = "The new household number is taken", body = ProblemBody,
+            content_type = "application/problem+json"),
+    ))]
+pub async fn update_household(
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: JsonBody<UpdateHousehold>,
+) -> Result<HttpResponse, Problem> {
+    let expected = if_match(&req)?;
+    let (now, today) = clock();
+    let id = id.into_inner();
+    let household = db::write(&pool, move |conn| {
+        workflow::update(
+            conn,
+            &request_scope(),
+            &id,
+            expected,
+            body.value,
+            today,
+            now,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::of_version(household.version)))
+        .json(household))
+}
+
+/// Make another current member the head of household.
+#[utoipa::path(post, path = "/api/v1/households/{id}/head", tag = "households", request_body = TransferHeadship,
+    params(("id" = String, Path, description = "Household id"),
+        ("If-Match" = Option<String>, Header, description = "When given, the household's ETag you last read"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe")),
+    responses(
+        (status = 200, description = "The household with its new head", body = HouseholdWithMembers,
+            headers(("ETag" = String))),
+        (status = 409, description = "The member is the head already", body = ProblemBody,
+            content_type = "application/problem+json"),
+    ))]
+pub async fn transfer_headship(
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: JsonBody<TransferHeadship>,
+) -> Result<HttpResponse, Problem> {
+    let expected = optional_if_match(&req)?;
+    let (now, _) = clock();
+    let id = id.into_inner();
+    write_once(&pool, &req, body.fingerprint, move |conn| {
+        let household =
+            workflow::transfer_headship(conn, &request_scope(), &id, expected, body.value, now)?;
+        Outcome::ok(&household, household.household.version)
+    })
+    .await
+}

@@ -1,0 +1,222 @@
+//! `/api/v1/households/{id}/members` and `/api/v1/members`: the people in households.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use fupin_persistence::members::{self as member_store, MemberFilter};
+use fupin_persistence::DbPool;
+use utoipa::OpenApi;
+
+use super::{clock, narrow_to, request_scope};
+use crate::extract::{if_match, optional_if_match, JsonBody};
+use crate::idempotency::{write_once, Outcome};
+use crate::models::members::{
+    member_problem, LeaveBody, Member, MemberListParams, MemberPage, NewMemberBody, UpdateMember,
+};
+use crate::pagination::PageParams;
+use crate::problem::{Problem, ProblemBody};
+use crate::workflows::members as workflow;
+use crate::{db, etag};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list_members, add_member, get_member, update_member, record_leaving),
+    components(schemas(
+        Member,
+        MemberPage,
+        NewMemberBody,
+        UpdateMember,
+        LeaveBody,
+        fupin_domain::member::Sex,
+        fupin_domain::member::Relation,
+        fupin_domain::member::Education,
+        fupin_domain::member::SchoolingStatus,
+        fupin_domain::member::Health,
+        fupin_domain::member::Disability,
+        fupin_domain::member::LabourAbility,
+        fupin_domain::member::Employment,
+        fupin_domain::member::LeaveReason,
+    ))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v1/members").route(web::get().to(list_members)))
+        .service(
+            web::resource("/api/v1/households/{household_id}/members")
+                .route(web::post().to(add_member)),
+        )
+        .service(
+            web::resource("/api/v1/households/{household_id}/members/{id}")
+                .route(web::get().to(get_member))
+                .route(web::patch().to(update_member)),
+        )
+        .service(
+            web::resource("/api/v1/households/{household_id}/members/{id}/leave")
+                .route(web::post().to(record_leaving)),
+        );
+}
+
+/// List members of households in a region (and everything under it), in creation order.
+#[utoipa::path(get, path = "/api/v1/members", tag = "members", params(MemberListParams),
+    responses((status = 200, description = "One page of members", body = MemberPage)))]
+pub async fn list_members(
+    pool: web::Data<DbPool>,
+    params: web::Query<MemberListParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    let Some(scope) = narrow_to(&request_scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(MemberPage {
+            items: vec![],
+            next_cursor: None,
+        }));
+    };
+    let filter = MemberFilter {
+        current: params.current,
+    };
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+    }
+    .resolve(&format!("{:?}|{filter:?}", params.region))?;
+    let (fetch, after) = (page.fetch(), page.after.clone());
+    let rows = db::read(&pool, move |conn| {
+        Ok(member_store::list(
+            conn,
+            &scope,
+            &filter,
+            after.as_deref(),
+            fetch,
+        )?)
+    })
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+    let items = rows
+        .into_iter()
+        .map(Member::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(MemberPage { items, next_cursor }))
+}
+
+/// Add a member to a household. `relation` is required; a second `head` is a 409.
+#[utoipa::path(post, path = "/api/v1/households/{household_id}/members", tag = "members",
+    request_body = NewMemberBody,
+    params(("household_id" = String, Path, description = "Household id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe")),
+    responses(
+        (status = 201, description = "Added", body = Member, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "The resident ID number belongs to a current member (`resident_id_registered`), \
+            or the household has a head already (`state_conflict`)", body = ProblemBody,
+            content_type = "application/problem+json"),
+    ))]
+pub async fn add_member(
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    household_id: web::Path<String>,
+    body: JsonBody<NewMemberBody>,
+) -> Result<HttpResponse, Problem> {
+    let (now, today) = clock();
+    let member = body
+        .value
+        .check(today, None)
+        .map_err(|f| member_problem(f, None))?;
+    let household_id = household_id.into_inner();
+    write_once(&pool, &req, body.fingerprint, move |conn| {
+        let member = workflow::add(conn, &request_scope(), &household_id, member, now)?;
+        let location = format!("/api/v1/households/{household_id}/members/{}", member.id);
+        Outcome::created(&member, member.version, location)
+    })
+    .await
+}
+
+/// Get one member of a household.
+#[utoipa::path(get, path = "/api/v1/households/{household_id}/members/{id}", tag = "members",
+    params(("household_id" = String, Path, description = "Household id"), ("id" = String, Path, description = "Member id")),
+    responses(
+        (status = 200, description = "The member", body = Member, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    ))]
+pub async fn get_member(
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Problem> {
+    let (household_id, id) = path.into_inner();
+    let member = db::read(&pool, move |conn| {
+        workflow::find(conn, &request_scope(), &household_id, &id)
+    })
+    .await?;
+    Ok(etag::respond(&req, member.version, &member))
+}
+
+/// Edit a current member (requires `If-Match`).
+#[utoipa::path(patch, path = "/api/v1/households/{household_id}/members/{id}", tag = "members",
+    request_body = UpdateMember,
+    params(("household_id" = String, Path, description = "Household id"), ("id" = String, Path, description = "Member id"),
+        ("If-Match" = String, Header, description = "The ETag you last read")),
+    responses(
+        (status = 200, description = "Edited", body = Member, headers(("ETag" = String))),
+        (status = 409, description = "The member has left, the relation change needs a headship transfer, \
+            or the new resident ID number is registered", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn update_member(
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: JsonBody<UpdateMember>,
+) -> Result<HttpResponse, Problem> {
+    let expected = if_match(&req)?;
+    let (now, today) = clock();
+    let (household_id, id) = path.into_inner();
+    let member = db::write(&pool, move |conn| {
+        workflow::update(
+            conn,
+            &request_scope(),
+            &household_id,
+            &id,
+            expected,
+            body.value,
+            today,
+            now,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::of_version(member.version)))
+        .json(member))
+}
+
+/// Record that a member left the household (death, marriage, moved, other). The record stays.
+#[utoipa::path(post, path = "/api/v1/households/{household_id}/members/{id}/leave", tag = "members",
+    request_body = LeaveBody,
+    params(("household_id" = String, Path, description = "Household id"), ("id" = String, Path, description = "Member id"),
+        ("If-Match" = Option<String>, Header, description = "When given, the member's ETag you last read"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe")),
+    responses(
+        (status = 200, description = "The member, now former", body = Member, headers(("ETag" = String))),
+        (status = 409, description = "The member left already, or is the head", body = ProblemBody,
+            content_type = "application/problem+json"),
+    ))]
+pub async fn record_leaving(
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: JsonBody<LeaveBody>,
+) -> Result<HttpResponse, Problem> {
+    let expected = optional_if_match(&req)?;
+    let (now, today) = clock();
+    let (household_id, id) = path.into_inner();
+    write_once(&pool, &req, body.fingerprint, move |conn| {
+        let member = workflow::leave(
+            conn,
+            &request_scope(),
+            &household_id,
+            &id,
+            expected,
+            body.value,
+            today,
+            now,
+        )?;
+        Outcome::ok(&member, member.version)
+    })
+    .await
+}

@@ -1,0 +1,155 @@
+//! `/api/v1/regions`: the district → town → village tree.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use fupin_persistence::regions::{self as region_store, RegionFilter};
+use fupin_persistence::DbPool;
+use utoipa::OpenApi;
+
+use super::{clock, narrow_to, request_scope};
+use crate::extract::{if_match, JsonBody};
+use crate::idempotency::{write_once, Outcome};
+use crate::models::regions::{CreateRegion, Region, RegionListParams, RegionPage, UpdateRegion};
+use crate::pagination::PageParams;
+use crate::problem::Problem;
+use crate::workflows::regions::{self as workflow, not_found_as_region};
+use crate::{db, etag};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list_regions, create_region, get_region, update_region),
+    components(schemas(
+        Region,
+        RegionPage,
+        CreateRegion,
+        UpdateRegion,
+        fupin_domain::region::RegionLevel
+    ))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/regions")
+            .route(web::get().to(list_regions))
+            .route(web::post().to(create_region)),
+    )
+    .service(
+        web::resource("/api/v1/regions/{id}")
+            .route(web::get().to(get_region))
+            .route(web::patch().to(update_region)),
+    );
+}
+
+/// List regions, in creation order.
+#[utoipa::path(get, path = "/api/v1/regions", tag = "regions", params(RegionListParams),
+    responses((status = 200, description = "One page of regions", body = RegionPage)))]
+pub async fn list_regions(
+    pool: web::Data<DbPool>,
+    params: web::Query<RegionListParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    let Some(scope) = narrow_to(&request_scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(RegionPage {
+            items: vec![],
+            next_cursor: None,
+        }));
+    };
+    let filter = RegionFilter {
+        parent_code: params.parent.clone(),
+        level: params.level.map(|l| l.as_str().to_owned()),
+    };
+    let query_key = format!("{:?}|{:?}|{:?}", params.region, params.parent, params.level);
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor,
+    }
+    .resolve(&query_key)?;
+    let (fetch, after) = (page.fetch(), page.after.clone());
+    let rows = db::read(&pool, move |conn| {
+        Ok(region_store::list(
+            conn,
+            &scope,
+            &filter,
+            after.as_deref(),
+            fetch,
+        )?)
+    })
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+    let items = rows
+        .into_iter()
+        .map(Region::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(RegionPage { items, next_cursor }))
+}
+
+/// Create a region. A town's or village's parent must exist; the code must extend it.
+#[utoipa::path(post, path = "/api/v1/regions", tag = "regions", request_body = CreateRegion,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe")),
+    responses(
+        (status = 201, description = "Created", body = Region,
+            headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "The code is taken (`region_code_taken`)", body = crate::problem::ProblemBody,
+            content_type = "application/problem+json"),
+    ))]
+pub async fn create_region(
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    body: JsonBody<CreateRegion>,
+) -> Result<HttpResponse, Problem> {
+    let new = body.value.check()?;
+    let (now, _) = clock();
+    write_once(&pool, &req, body.fingerprint, move |conn| {
+        let region = workflow::create(conn, &request_scope(), new, now)?;
+        let location = format!("/api/v1/regions/{}", region.id);
+        Outcome::created(&region, region.version, location)
+    })
+    .await
+}
+
+/// Get one region.
+#[utoipa::path(get, path = "/api/v1/regions/{id}", tag = "regions",
+    params(("id" = String, Path, description = "Region id")),
+    responses(
+        (status = 200, description = "The region", body = Region, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    ))]
+pub async fn get_region(
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    let row = db::read(&pool, move |conn| {
+        region_store::find(conn, &request_scope(), &id).map_err(|e| not_found_as_region(e.into()))
+    })
+    .await?;
+    let region = Region::try_from(row)?;
+    Ok(etag::respond(&req, region.version, &region))
+}
+
+/// Rename a region (requires `If-Match`).
+#[utoipa::path(patch, path = "/api/v1/regions/{id}", tag = "regions", request_body = UpdateRegion,
+    params(("id" = String, Path, description = "Region id"),
+        ("If-Match" = String, Header, description = "The ETag you last read")),
+    responses((status = 200, description = "Renamed", body = Region, headers(("ETag" = String)))))]
+pub async fn update_region(
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: JsonBody<UpdateRegion>,
+) -> Result<HttpResponse, Problem> {
+    let expected = if_match(&req)?;
+    let (now, _) = clock();
+    let id = id.into_inner();
+    let region = db::write(&pool, move |conn| {
+        workflow::rename(conn, &request_scope(), &id, expected, &body.value.name, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::ETAG,
+            etag::of_version(region.version),
+        ))
+        .json(region))
+}

@@ -1,0 +1,42 @@
+//! Units of work: each runs inside one transaction, loads what a rule needs, lets the domain
+//! decide, and writes the result. Handlers call these; batch jobs can too.
+
+pub mod households;
+pub mod members;
+pub mod regions;
+
+use chrono::NaiveDateTime;
+use fupin_persistence::members::current_holder_of;
+use fupin_persistence::DbConn;
+
+use crate::problem::{Kind, Problem};
+
+/// A new UUIDv7 id: sortable by creation time, no shared sequence.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Refuses a resident ID number already held by a current member elsewhere in the registry,
+/// naming where it is held.
+pub fn ensure_id_number_free(
+    conn: &mut DbConn,
+    id_number: &str,
+    except_member: Option<&str>,
+) -> Result<(), Problem> {
+    match current_holder_of(conn, id_number, except_member)? {
+        None => Ok(()),
+        Some(holder) => Err(Problem::new(Kind::ResidentIdRegistered).with_detail(
+            format!(
+                "This resident ID number belongs to current member {} of household {} ({}); a person can be in only one household. Record that they left it first.",
+                holder.member_id, holder.household_number, holder.household_id
+            ),
+            format!(
+                "该身份证号码已登记为户 {}（{}）的现有成员 {}；一人只能属于一户，请先办理减员。",
+                holder.household_number, holder.household_id, holder.member_id
+            ),
+        )),
+    }
+}
+
+/// The time every row written by one request carries.
+pub type Now = NaiveDateTime;

@@ -1,0 +1,79 @@
+//! Creating and renaming regions.
+
+use fupin_domain::scope::RegionScope;
+use fupin_persistence::regions::{self, RegionRow};
+use fupin_persistence::DbConn;
+
+use super::{new_id, Now};
+use crate::models::regions::{NewRegion, Region};
+use crate::problem::{Kind, Problem, Text};
+
+pub fn create(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    new: NewRegion,
+    now: Now,
+) -> Result<Region, Problem> {
+    if !scope.covers(&new.code) {
+        return Err(Problem::new(Kind::NotFound));
+    }
+    if regions::find_by_code(conn, &RegionScope::Everything, new.code.as_str())?.is_some() {
+        return Err(Problem::new(Kind::RegionCodeTaken).with_detail(
+            format!("A region with code {} exists already", new.code),
+            format!("区划代码 {} 已存在", new.code),
+        ));
+    }
+    if let Some(parent) = &new.parent_code {
+        if regions::find_by_code(conn, scope, parent.as_str())?.is_none() {
+            return Err(Problem::invalid_field(
+                "parent_code",
+                "region_not_found",
+                Text::new(
+                    format!("there is no region {parent}; create it first"),
+                    format!("上级区划 {parent} 不存在，请先创建"),
+                ),
+            ));
+        }
+    }
+    let row = RegionRow {
+        id: new_id(),
+        level: new.code.level().as_str().to_owned(),
+        code: new.code.as_str().to_owned(),
+        name: new.name,
+        parent_code: new.parent_code.map(|c| c.as_str().to_owned()),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    regions::insert(conn, &row)?;
+    Ok(Region::try_from(row)?)
+}
+
+pub fn rename(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    id: &str,
+    expected_version: i64,
+    name: &str,
+    now: Now,
+) -> Result<Region, Problem> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Problem::invalid_field(
+            "name",
+            "required",
+            Text::new("the name cannot be blank", "名称不能为空"),
+        ));
+    }
+    let row = regions::rename(conn, scope, id, expected_version, name, now)
+        .map_err(|e| not_found_as_region(e.into()))?;
+    Ok(Region::try_from(row)?)
+}
+
+pub fn not_found_as_region(problem: Problem) -> Problem {
+    if problem.kind == Kind::NotFound {
+        Problem::not_found("region", "区划")
+    } else {
+        problem
+    }
+}

@@ -1,0 +1,106 @@
+//! What a repository call can fail with, in terms the API can answer.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// Which uniqueness rule a write broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueRule {
+    RegionCode,
+    HouseholdNumber,
+    CurrentResidentId,
+    CurrentHead,
+    IdempotencyKey,
+    Other,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("the record changed: its current version is {current}")]
+    Stale { current: i64 },
+    #[error("unique rule broken: {0:?}")]
+    Unique(UniqueRule),
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("a stored value is not valid: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Database(DieselError),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => StoreError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                // PostgreSQL names the index; SQLite names the columns in its message.
+                let text = format!(
+                    "{} {}",
+                    info.constraint_name().unwrap_or(""),
+                    info.message()
+                );
+                StoreError::Unique(unique_rule_named_in(&text))
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                StoreError::Unavailable(info.message().to_owned())
+            }
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for StoreError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        StoreError::Unavailable(error.to_string())
+    }
+}
+
+fn unique_rule_named_in(text: &str) -> UniqueRule {
+    if text.contains("id_number") {
+        UniqueRule::CurrentResidentId
+    } else if text.contains("members_current_head") || text.contains("members.household_id") {
+        UniqueRule::CurrentHead
+    } else if text.contains("household_number") {
+        UniqueRule::HouseholdNumber
+    } else if text.contains("regions") {
+        UniqueRule::RegionCode
+    } else if text.contains("idempotency_keys") {
+        UniqueRule::IdempotencyKey
+    } else {
+        UniqueRule::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_messages_name_the_rule() {
+        assert_eq!(
+            unique_rule_named_in("members_current_id_number duplicate key"),
+            UniqueRule::CurrentResidentId
+        );
+        assert_eq!(
+            unique_rule_named_in(" UNIQUE constraint failed: members.id_number"),
+            UniqueRule::CurrentResidentId
+        );
+        assert_eq!(
+            unique_rule_named_in(" UNIQUE constraint failed: members.household_id"),
+            UniqueRule::CurrentHead
+        );
+        assert_eq!(
+            unique_rule_named_in("households_household_number_key x"),
+            UniqueRule::HouseholdNumber
+        );
+        assert_eq!(
+            unique_rule_named_in(" UNIQUE constraint failed: regions.code"),
+            UniqueRule::RegionCode
+        );
+        assert_eq!(
+            unique_rule_named_in("idempotency_keys_pkey x"),
+            UniqueRule::IdempotencyKey
+        );
+    }
+}

@@ -1,0 +1,217 @@
+//! Households, read with their members in one round trip, written with a version check.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use fupin_domain::scope::RegionScope;
+
+use crate::connection::DbConn;
+use crate::error::StoreError;
+use crate::members::MemberRow;
+use crate::schema::{households, members};
+
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = households)]
+pub struct HouseholdRow {
+    pub id: String,
+    pub county_code: String,
+    pub region_code: String,
+    pub household_number: String,
+    pub head_name: String,
+    pub phone: Option<String>,
+    pub address: String,
+    pub attribute: String,
+    pub main_cause: String,
+    pub other_cause_1: Option<String>,
+    pub other_cause_2: Option<String>,
+    pub identified_year: i32,
+    pub status: String,
+    pub member_count: i32,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Filters of a household list; all optional and combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdFilter {
+    pub status: Option<String>,
+    pub attribute: Option<String>,
+    pub main_cause: Option<String>,
+    pub identified_year: Option<i32>,
+    /// Part of the household number or of the head's name, any case.
+    pub text: Option<String>,
+}
+
+/// The editable fields of a household, written whole after the domain has checked them.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = households, treat_none_as_null = true)]
+pub struct HouseholdEdit {
+    pub household_number: String,
+    pub phone: Option<String>,
+    pub address: String,
+    pub attribute: String,
+    pub main_cause: String,
+    pub other_cause_1: Option<String>,
+    pub other_cause_2: Option<String>,
+    pub identified_year: i32,
+}
+
+pub fn insert(conn: &mut DbConn, row: &HouseholdRow) -> Result<(), StoreError> {
+    diesel::insert_into(households::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+fn scoped(scope: &RegionScope) -> households::BoxedQuery<'static, crate::connection::MultiBackend> {
+    let mut query = households::table.into_boxed();
+    if let Some((low, high)) = scope.code_range() {
+        query = query.filter(households::region_code.between(low, high));
+    }
+    query
+}
+
+pub fn find(conn: &mut DbConn, scope: &RegionScope, id: &str) -> Result<HouseholdRow, StoreError> {
+    Ok(scoped(scope)
+        .filter(households::id.eq(id.to_owned()))
+        .select(HouseholdRow::as_select())
+        .first(conn)?)
+}
+
+/// A household and all its members (current and former), in one query.
+pub fn find_with_members(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    id: &str,
+) -> Result<(HouseholdRow, Vec<MemberRow>), StoreError> {
+    let mut query = households::table
+        .left_join(members::table)
+        .filter(households::id.eq(id.to_owned()))
+        .select((HouseholdRow::as_select(), Option::<MemberRow>::as_select()))
+        .order(members::id.asc())
+        .into_boxed();
+    if let Some((low, high)) = scope.code_range() {
+        query = query.filter(households::region_code.between(low, high));
+    }
+    let rows: Vec<(HouseholdRow, Option<MemberRow>)> = query.load(conn)?;
+    let mut rows = rows.into_iter();
+    let (household, first) = rows.next().ok_or(StoreError::NotFound)?;
+    let members = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, m)| m))
+        .collect();
+    Ok((household, members))
+}
+
+/// One page of households in scope, in id order, starting after `after`.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    filter: &HouseholdFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<HouseholdRow>, StoreError> {
+    let mut query = scoped(scope)
+        .select(HouseholdRow::as_select())
+        .order(households::id.asc())
+        .limit(limit);
+    if let Some(status) = &filter.status {
+        query = query.filter(households::status.eq(status.clone()));
+    }
+    if let Some(attribute) = &filter.attribute {
+        query = query.filter(households::attribute.eq(attribute.clone()));
+    }
+    if let Some(cause) = &filter.main_cause {
+        query = query.filter(households::main_cause.eq(cause.clone()));
+    }
+    if let Some(year) = filter.identified_year {
+        query = query.filter(households::identified_year.eq(year));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        query = query.filter(
+            lower(households::household_number)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(households::head_name).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(households::id.gt(after.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Writes an edit if the household's version is still `expected_version`.
+pub fn update(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    id: &str,
+    expected_version: i64,
+    edit: &HouseholdEdit,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let updated = diesel::update(households::table)
+        .filter(households::id.eq(id))
+        .filter(households::version.eq(expected_version))
+        .set((
+            edit,
+            households::version.eq(expected_version + 1),
+            households::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if updated == 1 {
+        return Ok(());
+    }
+    let current = find(conn, scope, id)?;
+    Err(StoreError::Stale {
+        current: current.version,
+    })
+}
+
+/// Records that the household's members changed: recounts current members, copies the head's
+/// name, and moves the version on so cached copies and pending edits see the change.
+pub fn refresh_after_member_change(
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let current: Vec<(String, String)> = members::table
+        .filter(members::household_id.eq(id))
+        .filter(members::left_on.is_null())
+        .select((members::relation, members::name))
+        .load(conn)?;
+    let count = i32::try_from(current.len()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let head_name = current
+        .iter()
+        .find(|(relation, _)| relation == "head")
+        .map(|(_, name)| name.clone());
+    let household = households::table.filter(households::id.eq(id));
+    match head_name {
+        Some(name) => diesel::update(household)
+            .set((
+                households::member_count.eq(count),
+                households::head_name.eq(name),
+                households::version.eq(households::version + 1),
+                households::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        None => diesel::update(household)
+            .set((
+                households::member_count.eq(count),
+                households::version.eq(households::version + 1),
+                households::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// Escapes LIKE's wildcards so a search for `10%` finds the literal text.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

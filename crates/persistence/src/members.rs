@@ -1,0 +1,251 @@
+//! Members of households. A member who leaves keeps their row, with a date and a reason.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use fupin_domain::scope::RegionScope;
+
+use crate::connection::DbConn;
+use crate::error::StoreError;
+use crate::schema::{households, members};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = members)]
+pub struct MemberRow {
+    pub id: String,
+    pub household_id: String,
+    pub county_code: String,
+    pub region_code: String,
+    pub name: String,
+    pub id_number: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub relation: String,
+    pub ethnicity: String,
+    pub education: String,
+    pub schooling: String,
+    pub health: String,
+    pub disability: String,
+    pub labour_ability: String,
+    pub employment: String,
+    pub basic_medical_insurance: bool,
+    pub critical_illness_insurance: bool,
+    pub pension_insurance: bool,
+    pub left_on: Option<NaiveDate>,
+    pub leave_reason: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The editable fields of a member, written whole after the domain has checked them.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = members)]
+pub struct MemberEdit {
+    pub name: String,
+    pub id_number: String,
+    pub sex: String,
+    pub birth_date: NaiveDate,
+    pub relation: String,
+    pub ethnicity: String,
+    pub education: String,
+    pub schooling: String,
+    pub health: String,
+    pub disability: String,
+    pub labour_ability: String,
+    pub employment: String,
+    pub basic_medical_insurance: bool,
+    pub critical_illness_insurance: bool,
+    pub pension_insurance: bool,
+}
+
+/// Where a resident ID number is already registered to a current member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdNumberHolder {
+    pub member_id: String,
+    pub household_id: String,
+    pub household_number: String,
+}
+
+/// Filters of a member list; all optional and combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    /// Only members who have not left (`Some(true)`), only former ones (`Some(false)`).
+    pub current: Option<bool>,
+}
+
+pub fn insert(conn: &mut DbConn, row: &MemberRow) -> Result<(), StoreError> {
+    diesel::insert_into(members::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+fn scoped(scope: &RegionScope) -> members::BoxedQuery<'static, crate::connection::MultiBackend> {
+    let mut query = members::table.into_boxed();
+    if let Some((low, high)) = scope.code_range() {
+        query = query.filter(members::region_code.between(low, high));
+    }
+    query
+}
+
+/// A member of the given household.
+pub fn find(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    household_id: &str,
+    id: &str,
+) -> Result<MemberRow, StoreError> {
+    Ok(scoped(scope)
+        .filter(members::id.eq(id.to_owned()))
+        .filter(members::household_id.eq(household_id.to_owned()))
+        .select(MemberRow::as_select())
+        .first(conn)?)
+}
+
+/// The current member anywhere in the registry who holds this number, other than `except`.
+/// Deliberately unscoped: a person may be in only one household of the whole registry.
+pub fn current_holder_of(
+    conn: &mut DbConn,
+    id_number: &str,
+    except_member: Option<&str>,
+) -> Result<Option<IdNumberHolder>, StoreError> {
+    let mut query = members::table
+        .inner_join(households::table)
+        .filter(members::id_number.eq(id_number.to_owned()))
+        .filter(members::left_on.is_null())
+        .select((
+            members::id,
+            members::household_id,
+            households::household_number,
+        ))
+        .into_boxed();
+    if let Some(except) = except_member {
+        query = query.filter(members::id.ne(except.to_owned()));
+    }
+    Ok(query
+        .first::<(String, String, String)>(conn)
+        .optional()?
+        .map(
+            |(member_id, household_id, household_number)| IdNumberHolder {
+                member_id,
+                household_id,
+                household_number,
+            },
+        ))
+}
+
+pub fn household_has_current_head(
+    conn: &mut DbConn,
+    household_id: &str,
+) -> Result<bool, StoreError> {
+    let heads: i64 = members::table
+        .filter(members::household_id.eq(household_id))
+        .filter(members::relation.eq("head"))
+        .filter(members::left_on.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(heads > 0)
+}
+
+/// One page of members in scope, in id order, starting after `after`.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    filter: &MemberFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<MemberRow>, StoreError> {
+    let mut query = scoped(scope)
+        .select(MemberRow::as_select())
+        .order(members::id.asc())
+        .limit(limit);
+    match filter.current {
+        Some(true) => query = query.filter(members::left_on.is_null()),
+        Some(false) => query = query.filter(members::left_on.is_not_null()),
+        None => {}
+    }
+    if let Some(after) = after {
+        query = query.filter(members::id.gt(after.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Runs a versioned update; zero rows touched means someone else wrote first.
+fn update_versioned(
+    conn: &mut DbConn,
+    id: &str,
+    expected_version: i64,
+    apply: impl FnOnce(&mut DbConn, i64) -> Result<usize, diesel::result::Error>,
+) -> Result<(), StoreError> {
+    match apply(conn, expected_version)? {
+        1 => Ok(()),
+        _ => Err(StoreError::Stale {
+            current: members::table
+                .filter(members::id.eq(id))
+                .select(members::version)
+                .first(conn)?,
+        }),
+    }
+}
+
+/// Writes an edit if the member's version is still `expected_version`.
+pub fn update(
+    conn: &mut DbConn,
+    id: &str,
+    expected_version: i64,
+    edit: &MemberEdit,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    update_versioned(conn, id, expected_version, |conn, version| {
+        diesel::update(members::table)
+            .filter(members::id.eq(id))
+            .filter(members::version.eq(version))
+            .set((
+                edit,
+                members::version.eq(version + 1),
+                members::updated_at.eq(now),
+            ))
+            .execute(conn)
+    })
+}
+
+/// Records that a member left, if their version is still `expected_version`.
+pub fn record_leaving(
+    conn: &mut DbConn,
+    id: &str,
+    expected_version: i64,
+    left_on: NaiveDate,
+    reason: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    update_versioned(conn, id, expected_version, |conn, version| {
+        diesel::update(members::table)
+            .filter(members::id.eq(id))
+            .filter(members::version.eq(version))
+            .set((
+                members::left_on.eq(left_on),
+                members::leave_reason.eq(reason),
+                members::version.eq(version + 1),
+                members::updated_at.eq(now),
+            ))
+            .execute(conn)
+    })
+}
+
+/// Sets a member's relation to the head (used when the headship is transferred).
+pub fn set_relation(
+    conn: &mut DbConn,
+    id: &str,
+    relation: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(members::table)
+        .filter(members::id.eq(id))
+        .set((
+            members::relation.eq(relation),
+            members::version.eq(members::version + 1),
+            members::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

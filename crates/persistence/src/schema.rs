@@ -1,0 +1,83 @@
+//! Diesel's view of the tables; it mirrors `migrations/*/` and the schema test checks both
+//! backends against it.
+
+diesel::table! {
+    regions (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        parent_code -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    households (id) {
+        id -> Text,
+        county_code -> Text,
+        region_code -> Text,
+        household_number -> Text,
+        head_name -> Text,
+        phone -> Nullable<Text>,
+        address -> Text,
+        attribute -> Text,
+        main_cause -> Text,
+        other_cause_1 -> Nullable<Text>,
+        other_cause_2 -> Nullable<Text>,
+        identified_year -> Integer,
+        status -> Text,
+        member_count -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> Text,
+        household_id -> Text,
+        county_code -> Text,
+        region_code -> Text,
+        name -> Text,
+        id_number -> Text,
+        sex -> Text,
+        birth_date -> Date,
+        relation -> Text,
+        ethnicity -> Text,
+        education -> Text,
+        schooling -> Text,
+        health -> Text,
+        disability -> Text,
+        labour_ability -> Text,
+        employment -> Text,
+        basic_medical_insurance -> Bool,
+        critical_illness_insurance -> Bool,
+        pension_insurance -> Bool,
+        left_on -> Nullable<Date>,
+        leave_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (idempotency_key, request_method, request_path) {
+        idempotency_key -> Text,
+        request_method -> Text,
+        request_path -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        response_etag -> Nullable<Text>,
+        response_location -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(members -> households (household_id));
+diesel::allow_tables_to_appear_in_same_query!(regions, households, members);

@@ -1,0 +1,4 @@
+DROP TABLE idempotency_keys;
+DROP TABLE members;
+DROP TABLE households;
+DROP TABLE regions;
