@@ -117,7 +117,9 @@ fn strip_position(message: &str) -> String {
 fn field_error_from_serde(path: &str, message: &str) -> FieldError {
     let named = message.split('`').nth(1).unwrap_or("");
     let join = |name: &str| {
-        if path == "." || path.is_empty() {
+        if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
+        } else if path == "." || path.is_empty() {
             name.to_owned()
         } else {
             format!("{path}.{name}")

@@ -1,1 +1,10 @@
+//! Black-box HTTP tests: the real app on port 0, a fresh database per test. The same suite runs
+//! on SQLite and, with `FUPIN_TEST_BACKEND=postgres TEST_DATABASE_URL=...`, on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod contract;
+mod households;
+mod members;
+mod operations;
+mod regions;
+mod repositories;

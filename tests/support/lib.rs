@@ -1,1 +1,227 @@
+//! Test support: a fresh database per test (SQLite file, or a PostgreSQL schema when
+//! `FUPIN_TEST_BACKEND=postgres` and `TEST_DATABASE_URL` are set) and the real app on port 0.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::net::TcpListener;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use fupin_persistence::{connect, run_migrations, Backend, DbPool};
+use serde_json::Value;
+
+pub mod fixtures;
+
+/// The backend this test run uses.
+pub fn backend() -> Backend {
+    match std::env::var("FUPIN_TEST_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+/// A database that exists for one test and is removed after it.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteFile(std::path::PathBuf),
+    PostgresSchema { admin_url: String, schema: String },
+}
+
+impl TestDatabase {
+    pub fn create() -> TestDatabase {
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        match backend() {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("fupin-{name}.db"));
+                TestDatabase {
+                    url: format!("sqlite://{}", path.display()),
+                    cleanup: Cleanup::SqliteFile(path),
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL")
+                    .expect("FUPIN_TEST_BACKEND=postgres needs TEST_DATABASE_URL");
+                let mut admin =
+                    PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+                admin
+                    .batch_execute(&format!("CREATE SCHEMA {name}"))
+                    .unwrap();
+                let separator = if admin_url.contains('?') { '&' } else { '?' };
+                TestDatabase {
+                    url: format!("{admin_url}{separator}options=-csearch_path%3D{name}"),
+                    cleanup: Cleanup::PostgresSchema {
+                        admin_url,
+                        schema: name,
+                    },
+                }
+            }
+        }
+    }
+
+    /// A migrated pool on this database.
+    pub fn pool(&self) -> DbPool {
+        let pool = connect(&self.url, 4, Duration::from_secs(10)).expect("open test database");
+        run_migrations(&mut pool.get().unwrap()).expect("migrate test database");
+        pool
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::PostgresSchema { admin_url, schema } => {
+                if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                    let _ = admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+                }
+            }
+        }
+    }
+}
+
+/// The app running on its own port with its own database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub pool: DbPool,
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let database = TestDatabase::create();
+        let pool = database.pool();
+        Self::spawn_with_pool(pool, database)
+    }
+
+    pub fn spawn_with_pool(pool: DbPool, database: TestDatabase) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let server = fupin_api::server(listener, pool.clone(), Some(2)).unwrap();
+        tokio::spawn(server);
+        TestApp {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            pool,
+            _database: database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path))
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).json(body)
+    }
+
+    pub fn patch(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.client.patch(self.url(path)).json(body)
+    }
+
+    /// Rows in a table, read straight from the database.
+    pub fn count(&self, table: &str) -> i64 {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.pool.get().unwrap();
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(&mut *conn)
+            .unwrap()
+            .n
+    }
+}
+
+/// A response's status, headers and JSON body, read once.
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `field`s of a problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["field"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn error_codes(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["code"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Asserts this is a problem answer of the given status and type.
+    pub fn assert_problem(&self, status: u16, problem_type: &str) -> &Self {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.body
+        );
+        assert_eq!(
+            self.body["type"],
+            format!("urn:fupin:problem:{problem_type}"),
+            "body: {}",
+            self.body
+        );
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["title"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(self.body["request_id"].as_str().is_some());
+        self
+    }
+}
+
+pub async fn send(request: reqwest::RequestBuilder) -> Reply {
+    let response = request.send().await.expect("request failed");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}

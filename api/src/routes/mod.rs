@@ -6,7 +6,7 @@ pub mod members;
 pub mod regions;
 
 use actix_web::web;
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use fupin_domain::region::RegionCode;
 use fupin_domain::scope::RegionScope;
 
@@ -26,8 +26,9 @@ pub fn request_scope() -> RegionScope {
 }
 
 /// The request's clock reading, taken once: rows carry `now`, domain rules get `today`.
+/// Microseconds, the finest PostgreSQL stores, so a write's answer equals a later read.
 pub fn clock() -> (NaiveDateTime, NaiveDate) {
-    let now = Utc::now();
+    let now = Utc::now().trunc_subsecs(6);
     (now.naive_utc(), now.date_naive())
 }
 

@@ -33,6 +33,14 @@ impl PhoneNumber {
     }
 }
 
+impl std::fmt::Debug for PhoneNumber {
+    // Personal data: never printed whole in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tail = &self.0[self.0.len().saturating_sub(4)..];
+        write!(f, "PhoneNumber(…{tail})")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,13 +71,5 @@ mod tests {
         ] {
             assert_eq!(PhoneNumber::parse(bad), Err(PhoneError), "{bad}");
         }
-    }
-}
-
-impl std::fmt::Debug for PhoneNumber {
-    // Personal data: never printed whole in logs.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let tail = &self.0[self.0.len().saturating_sub(4)..];
-        write!(f, "PhoneNumber(…{tail})")
     }
 }
