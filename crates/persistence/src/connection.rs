@@ -21,6 +21,20 @@ pub enum DbConn {
 }
 
 pub type DbPool = Pool<DbConnManager>;
+
+/// Runs the same Diesel expression on the backend's own connection. Through the
+/// `MultiConnection` enum every query is serialised to SQL text on each call; on the inner
+/// connection a static query is prepared once and found again by its type. Used on hot paths
+/// and for what the enum cannot express (multi-row inserts).
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::connection::DbConn::Postgres($c) => $body,
+            $crate::connection::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
 pub type PooledConn = PooledConnection<DbConnManager>;
 
 /// Which database engine a URL points at.
@@ -136,9 +150,12 @@ pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> Result<DbPool, C
         }
     }
     manager.establish()?;
+    // No test query on every checkout: that doubles the round trips of a read. A connection
+    // that broke is dropped when it is returned (has_broken), and a failed query answers 503.
     Ok(Pool::builder()
         .max_size(pool_size)
         .connection_timeout(timeout)
+        .test_on_check_out(false)
         .build(manager)?)
 }
 

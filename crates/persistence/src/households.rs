@@ -7,6 +7,7 @@ use fupin_domain::scope::RegionScope;
 use crate::connection::DbConn;
 use crate::error::StoreError;
 use crate::members::MemberRow;
+use crate::per_backend;
 use crate::schema::{households, members};
 
 diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -86,16 +87,25 @@ pub fn find_with_members(
     scope: &RegionScope,
     id: &str,
 ) -> Result<(HouseholdRow, Vec<MemberRow>), StoreError> {
-    let mut query = households::table
-        .left_join(members::table)
-        .filter(households::id.eq(id.to_owned()))
-        .select((HouseholdRow::as_select(), Option::<MemberRow>::as_select()))
-        .order(members::id.asc())
-        .into_boxed();
-    if let Some((low, high)) = scope.code_range() {
-        query = query.filter(households::region_code.between(low, high));
-    }
-    let rows: Vec<(HouseholdRow, Option<MemberRow>)> = query.load(conn)?;
+    // The hottest read of the registry: static queries (not boxed) run on the backend's own
+    // connection, so each is prepared once per connection and found again by its type, with no
+    // SQL text built per request.
+    // (The query is written inside each arm: a selection is typed by its backend.)
+    let rows: Vec<(HouseholdRow, Option<MemberRow>)> = match scope.code_range() {
+        None => per_backend!(conn, c => households::table
+            .left_join(members::table)
+            .filter(households::id.eq(id))
+            .select((HouseholdRow::as_select(), Option::<MemberRow>::as_select()))
+            .order(members::id.asc())
+            .load(c))?,
+        Some((low, high)) => per_backend!(conn, c => households::table
+            .left_join(members::table)
+            .filter(households::id.eq(id))
+            .filter(households::region_code.between(low.as_str(), high.as_str()))
+            .select((HouseholdRow::as_select(), Option::<MemberRow>::as_select()))
+            .order(members::id.asc())
+            .load(c))?,
+    };
     let mut rows = rows.into_iter();
     let (household, first) = rows.next().ok_or(StoreError::NotFound)?;
     let members = first

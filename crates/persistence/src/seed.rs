@@ -582,9 +582,6 @@ fn insert_all(
             }
         }};
     }
-    match conn {
-        DbConn::Postgres(c) => batch!(c),
-        DbConn::Sqlite(c) => batch!(c),
-    }
+    crate::per_backend!(conn, c => batch!(c));
     Ok(())
 }

@@ -60,7 +60,7 @@ CREATE TABLE members (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
-CREATE INDEX members_household_id ON members (household_id);
+CREATE INDEX members_household_id ON members (household_id, id);
 CREATE INDEX members_region_code_id ON members (region_code, id);
 -- A person belongs to at most one household at a time; a household has exactly one head.
 CREATE UNIQUE INDEX members_current_id_number ON members (id_number) WHERE left_on IS NULL;
