@@ -47,9 +47,10 @@ pub struct ServerSettings {
     pub demo: bool,
 }
 
-/// Log verbosity, as a `tracing` filter (`info`, `fupin_api=debug,info`, ...).
+/// What the service logs and how.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LogSettings {
+    /// A `tracing` filter: `info`, `warn`, `fupin_api=debug,info`, ...
     #[arg(long, env = "FUPIN_LOG", default_value = "info", global = true)]
     pub log_level: String,
     /// `text` for people, `json` for log collectors.

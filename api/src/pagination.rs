@@ -10,6 +10,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
+use fupin_persistence::ListKey;
+
 use crate::problem::{Kind, Problem};
 
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -45,12 +47,7 @@ impl PageParams {
         let query_fingerprint = fingerprint(query);
         let after = match &self.cursor {
             None => None,
-            Some(cursor) => Some(open(cursor, &query_fingerprint).ok_or_else(|| {
-                Problem::new(Kind::InvalidCursor).with_detail(
-                    "The cursor was changed or belongs to another query; start again without it",
-                    "游标已被修改或不属于此查询，请不带游标重新开始",
-                )
-            })?),
+            Some(cursor) => Some(open(cursor, &query_fingerprint).ok_or_else(invalid_cursor)?),
         };
         Ok(PageRequest {
             after,
@@ -66,22 +63,37 @@ impl PageRequest {
         i64::from(self.limit) + 1
     }
 
-    /// Cuts the extra row off and makes the cursor of the next page.
+    /// Where the previous page ended, as a (village, id) key.
+    pub fn after_key(&self) -> Result<Option<String>, Problem> {
+        match &self.after {
+            Some(text) if ListKey::decode(text).is_none() => Err(invalid_cursor()),
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// Cuts the extra row off and makes the cursor of the next page from the last item's key.
     pub fn finish<T>(
         &self,
         mut rows: Vec<T>,
-        id_of: impl Fn(&T) -> &str,
+        key_of: impl Fn(&T) -> String,
     ) -> (Vec<T>, Option<String>) {
         let more = rows.len() > self.limit as usize;
         rows.truncate(self.limit as usize);
         let next = if more {
             rows.last()
-                .map(|last| seal(id_of(last), &self.query_fingerprint))
+                .map(|last| seal(&key_of(last), &self.query_fingerprint))
         } else {
             None
         };
         (rows, next)
     }
+}
+
+fn invalid_cursor() -> Problem {
+    Problem::new(Kind::InvalidCursor).with_detail(
+        "The cursor was changed or belongs to another query; start again without it",
+        "游标已被修改或不属于此查询，请不带游标重新开始",
+    )
 }
 
 fn fingerprint(query: &str) -> String {
@@ -137,7 +149,7 @@ mod tests {
     #[test]
     fn next_cursor_continues_after_the_last_item() {
         let page = params(None, Some(2)).resolve("status=x").unwrap();
-        let (items, next) = page.finish(vec!["a", "b", "c"], |s| s);
+        let (items, next) = page.finish(vec!["a", "b", "c"], |s| s.to_string());
         assert_eq!(items, vec!["a", "b"]);
         let next_page = params(next, Some(2)).resolve("status=x").unwrap();
         assert_eq!(next_page.after.as_deref(), Some("b"));
@@ -146,13 +158,13 @@ mod tests {
     #[test]
     fn last_page_has_no_cursor() {
         let page = params(None, Some(2)).resolve("").unwrap();
-        assert_eq!(page.finish(vec!["a", "b"], |s| s).1, None);
+        assert_eq!(page.finish(vec!["a", "b"], |s| s.to_string()).1, None);
     }
 
     #[test]
     fn tampered_or_foreign_cursors_are_refused() {
         let page = params(None, Some(1)).resolve("q=1").unwrap();
-        let cursor = page.finish(vec!["a", "b"], |s| s).1.unwrap();
+        let cursor = page.finish(vec!["a", "b"], |s| s.to_string()).1.unwrap();
         assert!(params(Some(cursor.clone()), None).resolve("q=2").is_err());
         let (encoded, sum) = cursor.split_once('.').unwrap();
         let forged = format!(

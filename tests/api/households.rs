@@ -404,3 +404,44 @@ async fn pages_are_stable_and_cursors_tamper_proof() {
     .await
     .assert_problem(400, "invalid_cursor");
 }
+
+#[tokio::test]
+async fn pages_walk_village_by_village_without_gaps() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    for (number, village) in [
+        ("W-1", VILLAGE_2),
+        ("W-2", VILLAGE),
+        ("W-3", VILLAGE_2),
+        ("W-4", OTHER_TOWN_VILLAGE),
+        ("W-5", VILLAGE),
+    ] {
+        register(&app, number, village, "王建国").await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let query = match &cursor {
+            None => "/api/v1/households?limit=2".to_owned(),
+            Some(c) => format!("/api/v1/households?limit=2&cursor={c}"),
+        };
+        let page = send(app.get(&query)).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        seen.extend(
+            page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["household_number"].as_str().unwrap().to_owned()),
+        );
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        vec!["W-2", "W-5", "W-1", "W-3", "W-4"],
+        "by village code, then registration order"
+    );
+}

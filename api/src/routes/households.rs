@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::households::{self as household_store, HouseholdFilter};
-use fupin_persistence::DbPool;
+use fupin_persistence::{DbPool, ListKey};
 use utoipa::OpenApi;
 
 use super::{clock, narrow_to, request_scope};
@@ -57,7 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// List households, in registration order, filtered.
+/// List households, filtered, by village and then in registration order.
 #[utoipa::path(get, path = "/api/v1/households", tag = "households", params(HouseholdListParams),
     responses((status = 200, description = "One page of households", body = HouseholdPage)))]
 pub async fn list_households(
@@ -95,18 +95,13 @@ pub async fn list_households(
         cursor: params.cursor.clone(),
     }
     .resolve(&format!("{:?}|{filter:?}", params.region))?;
-    let (fetch, after) = (page.fetch(), page.after.clone());
+    let (fetch, after) = (page.fetch(), page.after_key()?);
     let rows = db::read(&pool, move |conn| {
-        Ok(household_store::list(
-            conn,
-            &scope,
-            &filter,
-            after.as_deref(),
-            fetch,
-        )?)
+        let after = after.as_deref().and_then(ListKey::decode);
+        Ok(household_store::list(conn, &scope, &filter, after, fetch)?)
     })
     .await?;
-    let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+    let (rows, next_cursor) = page.finish(rows, |r| ListKey::encode(&r.region_code, &r.id));
     let items = rows
         .into_iter()
         .map(Household::try_from)

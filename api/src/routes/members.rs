@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::members::{self as member_store, MemberFilter};
-use fupin_persistence::DbPool;
+use fupin_persistence::{DbPool, ListKey};
 use utoipa::OpenApi;
 
 use super::{clock, narrow_to, request_scope};
@@ -56,7 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// List members of households in a region (and everything under it), in creation order.
+/// List members of households in a region (and everything under it), by village, then in the order they were added.
 #[utoipa::path(get, path = "/api/v1/members", tag = "members", params(MemberListParams),
     responses((status = 200, description = "One page of members", body = MemberPage)))]
 pub async fn list_members(
@@ -78,18 +78,13 @@ pub async fn list_members(
         cursor: params.cursor.clone(),
     }
     .resolve(&format!("{:?}|{filter:?}", params.region))?;
-    let (fetch, after) = (page.fetch(), page.after.clone());
+    let (fetch, after) = (page.fetch(), page.after_key()?);
     let rows = db::read(&pool, move |conn| {
-        Ok(member_store::list(
-            conn,
-            &scope,
-            &filter,
-            after.as_deref(),
-            fetch,
-        )?)
+        let after = after.as_deref().and_then(ListKey::decode);
+        Ok(member_store::list(conn, &scope, &filter, after, fetch)?)
     })
     .await?;
-    let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+    let (rows, next_cursor) = page.finish(rows, |r| ListKey::encode(&r.region_code, &r.id));
     let items = rows
         .into_iter()
         .map(Member::try_from)

@@ -75,7 +75,7 @@ pub async fn list_regions(
         )?)
     })
     .await?;
-    let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+    let (rows, next_cursor) = page.finish(rows, |r| r.id.clone());
     let items = rows
         .into_iter()
         .map(Region::try_from)

@@ -9,6 +9,7 @@ use crate::error::StoreError;
 use crate::members::MemberRow;
 use crate::per_backend;
 use crate::schema::{households, members};
+use crate::ListKey;
 
 diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -115,17 +116,17 @@ pub fn find_with_members(
     Ok((household, members))
 }
 
-/// One page of households in scope, in id order, starting after `after`.
+/// One page of households in scope, by village then creation order, starting after `after`.
 pub fn list(
     conn: &mut DbConn,
     scope: &RegionScope,
     filter: &HouseholdFilter,
-    after: Option<&str>,
+    after: Option<ListKey<'_>>,
     limit: i64,
 ) -> Result<Vec<HouseholdRow>, StoreError> {
     let mut query = scoped(scope)
         .select(HouseholdRow::as_select())
-        .order(households::id.asc())
+        .order((households::region_code.asc(), households::id.asc()))
         .limit(limit);
     if let Some(status) = &filter.status {
         query = query.filter(households::status.eq(status.clone()));
@@ -149,7 +150,14 @@ pub fn list(
         );
     }
     if let Some(after) = after {
-        query = query.filter(households::id.gt(after.to_owned()));
+        // Keyset on (region_code, id): the index seeks to the cursor's village and reads on.
+        query = query
+            .filter(households::region_code.ge(after.region_code.to_owned()))
+            .filter(
+                households::region_code
+                    .gt(after.region_code.to_owned())
+                    .or(households::id.gt(after.id.to_owned())),
+            );
     }
     Ok(query.load(conn)?)
 }

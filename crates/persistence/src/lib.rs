@@ -62,3 +62,24 @@ pub fn ping(conn: &mut DbConn) -> Result<(), StoreError> {
 }
 
 pub use diesel::result::Error as DieselError;
+
+/// Where a page of household records ends: lists run in (village, id) order, which the
+/// `(region_code, id)` indexes serve directly, so a page costs the same at any depth and in a
+/// registry of any size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListKey<'a> {
+    pub region_code: &'a str,
+    pub id: &'a str,
+}
+
+impl<'a> ListKey<'a> {
+    /// The key as one cursor string, `region_code/id`.
+    pub fn encode(region_code: &str, id: &str) -> String {
+        format!("{region_code}/{id}")
+    }
+
+    pub fn decode(text: &'a str) -> Option<ListKey<'a>> {
+        let (region_code, id) = text.split_once('/')?;
+        Some(ListKey { region_code, id })
+    }
+}

@@ -7,6 +7,7 @@ use fupin_domain::scope::RegionScope;
 use crate::connection::DbConn;
 use crate::error::StoreError;
 use crate::schema::{households, members};
+use crate::ListKey;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = members)]
@@ -147,17 +148,17 @@ pub fn household_has_current_head(
     Ok(heads > 0)
 }
 
-/// One page of members in scope, in id order, starting after `after`.
+/// One page of members in scope, by village then creation order, starting after `after`.
 pub fn list(
     conn: &mut DbConn,
     scope: &RegionScope,
     filter: &MemberFilter,
-    after: Option<&str>,
+    after: Option<ListKey<'_>>,
     limit: i64,
 ) -> Result<Vec<MemberRow>, StoreError> {
     let mut query = scoped(scope)
         .select(MemberRow::as_select())
-        .order(members::id.asc())
+        .order((members::region_code.asc(), members::id.asc()))
         .limit(limit);
     match filter.current {
         Some(true) => query = query.filter(members::left_on.is_null()),
@@ -165,7 +166,14 @@ pub fn list(
         None => {}
     }
     if let Some(after) = after {
-        query = query.filter(members::id.gt(after.to_owned()));
+        // Keyset on (region_code, id): the index seeks to the cursor's village and reads on.
+        query = query
+            .filter(members::region_code.ge(after.region_code.to_owned()))
+            .filter(
+                members::region_code
+                    .gt(after.region_code.to_owned())
+                    .or(members::id.gt(after.id.to_owned())),
+            );
     }
     Ok(query.load(conn)?)
 }

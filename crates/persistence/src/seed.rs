@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use fupin_domain::household::{Attribute, HouseholdStatus, PovertyCause};
 use fupin_domain::member::{
@@ -194,6 +195,8 @@ pub fn load_bench(
         progress(written.households);
         start = end;
     }
+    // Fresh statistics, so the planners choose the (region_code, id) index for list pages.
+    conn.batch_execute("ANALYZE")?;
     Ok(written)
 }
 
