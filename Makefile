@@ -1,7 +1,7 @@
 # Fupin: the two commands a newcomer needs are `make run` and `make test`.
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-postgres openapi bench lint docker
+.PHONY: run test test-sqlite test-postgres openapi contract bench lint docker
 
 ## Build and serve on http://127.0.0.1:8080 with the embedded SQLite database (data/fupin.db);
 ## a new database gets the demo district.
@@ -25,6 +25,15 @@ test-postgres:
 ## Regenerate the committed contract.
 openapi:
 	$(CARGO) run --bin fupin -- openapi --output openapi/openapi.json
+
+## Property-based contract check: schemathesis (in bench/out/venv) against a demo server on :18190.
+contract:
+	@test -x bench/out/venv/bin/st || (python3 -m venv bench/out/venv && bench/out/venv/bin/pip install -q schemathesis)
+	rm -rf bench/out/contract && $(CARGO) build --bin fupin
+	DATABASE_URL=sqlite://bench/out/contract/fupin.db FUPIN_LOG=warn target/debug/fupin serve --demo --bind 127.0.0.1:18190 & \
+		server=$$!; sleep 3; \
+		bench/out/venv/bin/st run http://127.0.0.1:18190/api/v1/openapi.json --checks all --max-examples 30; \
+		status=$$?; kill $$server; exit $$status
 
 ## Load benchmark (needs wrk and pgbench; see bench/README.md). BACKEND=sqlite|postgres|both
 bench:

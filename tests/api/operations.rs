@@ -180,3 +180,40 @@ async fn problems_speak_chinese_when_preferred() {
     let english = send(app.get("/api/v1/nowhere").header("Accept-Language", "en")).await;
     assert_eq!(english.body["title"], "Not found");
 }
+
+#[tokio::test]
+async fn documented_enumerations_are_the_wire_names() {
+    use fupin_domain::household::{Attribute, HouseholdStatus, PovertyCause};
+    use fupin_domain::member::{Disability, Relation, Sex};
+    let doc: Value = serde_json::from_str(&fupin_api::openapi::document_json()).unwrap();
+    let documented = |name: &str| -> Vec<String> {
+        doc["components"]["schemas"][name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is documented as an enumeration"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let wire = |names: Vec<&str>| names.into_iter().map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(
+        documented("Attribute"),
+        wire(Attribute::ALL.iter().map(|v| v.as_str()).collect())
+    );
+    assert_eq!(
+        documented("PovertyCause"),
+        wire(PovertyCause::ALL.iter().map(|v| v.as_str()).collect())
+    );
+    assert_eq!(
+        documented("HouseholdStatus"),
+        wire(HouseholdStatus::ALL.iter().map(|v| v.as_str()).collect())
+    );
+    assert_eq!(
+        documented("Relation"),
+        wire(Relation::ALL.iter().map(|v| v.as_str()).collect())
+    );
+    assert_eq!(
+        documented("Disability"),
+        wire(Disability::ALL.iter().map(|v| v.as_str()).collect())
+    );
+    assert_eq!(documented("Sex"), vec!["male", "female"]);
+}

@@ -334,15 +334,19 @@ pub struct TransferHeadship {
 #[serde(deny_unknown_fields)]
 pub struct HouseholdListParams {
     /// Only households in this region and everything under it (12-digit code).
+    #[param(pattern = "^[0-9]{12}$")]
     pub region: Option<String>,
     pub status: Option<HouseholdStatus>,
     pub attribute: Option<Attribute>,
     pub main_cause: Option<PovertyCause>,
+    #[param(minimum = 2014, maximum = 2100)]
     pub identified_year: Option<i32>,
     /// Part of the household number or of the head's name (any case).
     #[param(max_length = 50)]
     pub q: Option<String>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, unchanged.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }

@@ -303,11 +303,14 @@ pub struct LeaveBody {
 #[serde(deny_unknown_fields)]
 pub struct MemberListParams {
     /// Only members of households in this region and everything under it (12-digit code).
+    #[param(pattern = "^[0-9]{12}$")]
     pub region: Option<String>,
     /// `true`: only members who have not left; `false`: only those who left.
     pub current: Option<bool>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, unchanged.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 

@@ -140,12 +140,16 @@ pub struct UpdateRegion {
 #[serde(deny_unknown_fields)]
 pub struct RegionListParams {
     /// Only this region and everything under it (12-digit code).
+    #[param(pattern = "^[0-9]{12}$")]
     pub region: Option<String>,
     /// Only the regions directly under this one (12-digit code).
+    #[param(pattern = "^[0-9]{12}$")]
     pub parent: Option<String>,
     /// Only regions of this level.
     pub level: Option<RegionLevel>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, unchanged.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }

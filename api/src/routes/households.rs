@@ -111,7 +111,7 @@ pub async fn list_households(
 
 /// Register a household in a village, with its head. Its status starts as `not_exited`.
 #[utoipa::path(post, path = "/api/v1/households", tag = "households", request_body = CreateHousehold,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 201, description = "Registered", body = HouseholdWithMembers,
             headers(("ETag" = String), ("Location" = String))),
@@ -157,7 +157,7 @@ pub async fn get_household(
 /// Edit a household (requires `If-Match`). `status` is not editable here.
 #[utoipa::path(patch, path = "/api/v1/households/{id}", tag = "households", request_body = UpdateHousehold,
     params(("id" = String, Path, description = "Household id"),
-        ("If-Match" = String, Header, description = "The ETag you last read")),
+        ("If-Match" = String, Header, description = "The ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses(
         (status = 200, description = "Edited", body = Household, headers(("ETag" = String))),
         (status = 409, description = "The new household number is taken", body = ProblemBody,
@@ -192,8 +192,8 @@ pub async fn update_household(
 /// Make another current member the head of household.
 #[utoipa::path(post, path = "/api/v1/households/{id}/head", tag = "households", request_body = TransferHeadship,
     params(("id" = String, Path, description = "Household id"),
-        ("If-Match" = Option<String>, Header, description = "When given, the household's ETag you last read"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe")),
+        ("If-Match" = Option<String>, Header, description = "When given, the household's ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 200, description = "The household with its new head", body = HouseholdWithMembers,
             headers(("ETag" = String))),

@@ -96,7 +96,7 @@ pub async fn list_members(
 #[utoipa::path(post, path = "/api/v1/households/{household_id}/members", tag = "members",
     request_body = NewMemberBody,
     params(("household_id" = String, Path, description = "Household id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe")),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 201, description = "Added", body = Member, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "The resident ID number belongs to a current member (`resident_id_registered`), \
@@ -147,7 +147,7 @@ pub async fn get_member(
 #[utoipa::path(patch, path = "/api/v1/households/{household_id}/members/{id}", tag = "members",
     request_body = UpdateMember,
     params(("household_id" = String, Path, description = "Household id"), ("id" = String, Path, description = "Member id"),
-        ("If-Match" = String, Header, description = "The ETag you last read")),
+        ("If-Match" = String, Header, description = "The ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses(
         (status = 200, description = "Edited", body = Member, headers(("ETag" = String))),
         (status = 409, description = "The member has left, the relation change needs a headship transfer, \
@@ -184,8 +184,8 @@ pub async fn update_member(
 #[utoipa::path(post, path = "/api/v1/households/{household_id}/members/{id}/leave", tag = "members",
     request_body = LeaveBody,
     params(("household_id" = String, Path, description = "Household id"), ("id" = String, Path, description = "Member id"),
-        ("If-Match" = Option<String>, Header, description = "When given, the member's ETag you last read"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe")),
+        ("If-Match" = Option<String>, Header, description = "When given, the member's ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 200, description = "The member, now former", body = Member, headers(("ETag" = String))),
         (status = 409, description = "The member left already, or is the head", body = ProblemBody,

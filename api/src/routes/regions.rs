@@ -85,7 +85,7 @@ pub async fn list_regions(
 
 /// Create a region. A town's or village's parent must exist; the code must extend it.
 #[utoipa::path(post, path = "/api/v1/regions", tag = "regions", request_body = CreateRegion,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 201, description = "Created", body = Region,
             headers(("ETag" = String), ("Location" = String))),
@@ -131,7 +131,7 @@ pub async fn get_region(
 /// Rename a region (requires `If-Match`).
 #[utoipa::path(patch, path = "/api/v1/regions/{id}", tag = "regions", request_body = UpdateRegion,
     params(("id" = String, Path, description = "Region id"),
-        ("If-Match" = String, Header, description = "The ETag you last read")),
+        ("If-Match" = String, Header, description = "The ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses((status = 200, description = "Renamed", body = Region, headers(("ETag" = String)))))]
 pub async fn update_region(
     pool: web::Data<DbPool>,

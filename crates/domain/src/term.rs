@@ -11,7 +11,7 @@ pub struct UnknownTerm {
 /// Declares an enumeration whose wire and storage form is a fixed string and which knows its
 /// Chinese term; the doc comment given is what the OpenAPI document shows.
 macro_rules! term_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal / $zh:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:tt / $zh:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         pub enum $name {
