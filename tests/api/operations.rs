@@ -184,7 +184,7 @@ async fn problems_speak_chinese_when_preferred() {
 #[tokio::test]
 async fn documented_enumerations_are_the_wire_names() {
     use fupin_domain::household::{Attribute, HouseholdStatus, PovertyCause};
-    use fupin_domain::member::{Disability, Relation, Sex};
+    use fupin_domain::member::{Disability, Relation};
     let doc: Value = serde_json::from_str(&fupin_api::openapi::document_json()).unwrap();
     let documented = |name: &str| -> Vec<String> {
         doc["components"]["schemas"][name]["enum"]
