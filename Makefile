@@ -6,7 +6,7 @@ CARGO ?= cargo
 ## Build and serve on http://127.0.0.1:8080 with the embedded SQLite database (data/fupin.db);
 ## a new database gets the demo district.
 run:
-	$(CARGO) run --bin fupin -- serve --demo
+	$(CARGO) run --bin fupin -- --demo serve
 
 ## Every test on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
 test: test-sqlite test-postgres

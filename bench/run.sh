@@ -17,6 +17,8 @@ EMPTY_PORT=18182
 PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
 # One sslmode for every PostgreSQL figure compared (loopback; TLS alone costs a third here).
 export PGSSLMODE=disable
+# Public demo keys for the synthetic benchmark data.
+export FUPIN_DEMO=true
 OUT=bench/out
 mkdir -p "$OUT"
 

@@ -42,9 +42,107 @@ pub struct ServerSettings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "FUPIN_WORKERS")]
     pub workers: Option<usize>,
-    /// Load the demo district when the database has no regions yet.
-    #[arg(long, env = "FUPIN_DEMO", default_value_t = false)]
+}
+
+/// Keys and token settings. Secrets are read from the environment; `--help` never shows them.
+#[derive(Clone, clap::Args)]
+pub struct SecuritySettings {
+    /// Demo mode: public demo keys stand in for missing ones, a new database gets the demo
+    /// district and demo accounts. Never use it for real data.
+    #[arg(long, env = "FUPIN_DEMO", default_value_t = false, global = true)]
     pub demo: bool,
+    /// JWT signing keys `kid:base64-secret,...` (≥ 32 bytes each); the first signs, all verify.
+    #[arg(long, env = "FUPIN_JWT_KEYS", hide_env_values = true, global = true)]
+    pub jwt_keys: Option<String>,
+    /// The `iss` of issued tokens, required of presented ones.
+    #[arg(long, env = "FUPIN_JWT_ISSUER", default_value = "fupin", global = true)]
+    pub jwt_issuer: String,
+    /// The `aud` of issued tokens, required of presented ones.
+    #[arg(
+        long,
+        env = "FUPIN_JWT_AUDIENCE",
+        default_value = "fupin-api",
+        global = true
+    )]
+    pub jwt_audience: String,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(
+        long,
+        env = "FUPIN_ACCESS_TOKEN_SECS",
+        default_value_t = 600,
+        global = true
+    )]
+    pub access_token_secs: u64,
+    /// Lifetime of refresh tokens, in seconds.
+    #[arg(long, env = "FUPIN_REFRESH_TOKEN_SECS", default_value_t = 14 * 24 * 3600, global = true)]
+    pub refresh_token_secs: u64,
+    /// Keys sealing personal data at rest, `id:base64-32-bytes,...`; the first seals, all open.
+    #[arg(long, env = "FUPIN_DATA_KEYS", hide_env_values = true, global = true)]
+    pub data_keys: Option<String>,
+    /// Key of the keyed hash used to find and de-duplicate resident ID numbers (base64, ≥ 32 bytes).
+    #[arg(long, env = "FUPIN_LOOKUP_KEY", hide_env_values = true, global = true)]
+    pub lookup_key: Option<String>,
+    /// Origins allowed by CORS, comma-separated (empty: CORS off).
+    #[arg(long, env = "FUPIN_CORS_ORIGINS", default_value = "", global = true)]
+    pub cors_origins: String,
+}
+
+impl std::fmt::Debug for SecuritySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecuritySettings")
+            .field("demo", &self.demo)
+            .field("jwt_keys", &self.jwt_keys.as_ref().map(|_| "[set]"))
+            .field("data_keys", &self.data_keys.as_ref().map(|_| "[set]"))
+            .field("lookup_key", &self.lookup_key.as_ref().map(|_| "[set]"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A public signing key for demo mode only.
+pub const DEMO_JWT_KEYS: &str = "demo:ZGVtby1vbmx5LWp3dC1zaWduaW5nLWtleS1ub3Qtc2VjcmV0IQ==";
+
+impl SecuritySettings {
+    fn or_demo<'a>(
+        &'a self,
+        value: &'a Option<String>,
+        demo_value: &'a str,
+        name: &str,
+    ) -> Result<&'a str, String> {
+        match (value.as_deref(), self.demo) {
+            (Some(value), _) => Ok(value),
+            (None, true) => Ok(demo_value),
+            (None, false) => Err(format!("{name} is not set: refusing to start outside demo mode without it (see README, Security)")),
+        }
+    }
+
+    pub fn personal_data_keys(
+        &self,
+    ) -> Result<fupin_persistence::personal_data::PersonalDataKeys, String> {
+        use fupin_persistence::personal_data::{PersonalDataKeys, DEMO_DATA_KEYS, DEMO_LOOKUP_KEY};
+        let data = self.or_demo(&self.data_keys, DEMO_DATA_KEYS, "FUPIN_DATA_KEYS")?;
+        let lookup = self.or_demo(&self.lookup_key, DEMO_LOOKUP_KEY, "FUPIN_LOOKUP_KEY")?;
+        PersonalDataKeys::parse(data, lookup).map_err(|e| e.to_string())
+    }
+
+    pub fn token_service(&self) -> Result<crate::auth::TokenService, String> {
+        let keys = self.or_demo(&self.jwt_keys, DEMO_JWT_KEYS, "FUPIN_JWT_KEYS")?;
+        crate::auth::TokenService::new(
+            keys,
+            &self.jwt_issuer,
+            &self.jwt_audience,
+            Duration::from_secs(self.access_token_secs.clamp(30, 24 * 3600)),
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    pub fn cors_origins(&self) -> Vec<String> {
+        self.cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
 /// What the service logs and how.

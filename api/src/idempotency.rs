@@ -63,10 +63,12 @@ enum Attempt {
     Replay(StoredResponse),
 }
 
-/// Runs a POST's write once per `Idempotency-Key` (when the client sent one).
+/// Runs a POST's write once per `Idempotency-Key` (when the client sent one). Keys belong to
+/// their `owner` (the caller): two callers' keys never meet.
 pub async fn write_once<F>(
     pool: &DbPool,
     req: &HttpRequest,
+    owner: &str,
     fingerprint: String,
     work: F,
 ) -> Result<HttpResponse, Problem>
@@ -76,6 +78,7 @@ where
     let Some(key) = extract::idempotency_key(req)? else {
         return Ok(db::write(pool, work).await?.into_response(false));
     };
+    let key = format!("{owner} {key}");
     let method = req.method().to_string();
     let path = req.path().to_owned();
     let (key_, method_, path_, fingerprint_) = (

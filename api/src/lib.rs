@@ -1,5 +1,6 @@
 //! Fupin's HTTP API: actix-web handlers over the domain rules and the Diesel repositories.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod etag;
@@ -11,26 +12,80 @@ pub mod openapi;
 pub mod pagination;
 pub mod problem;
 pub mod routes;
+pub mod throttle;
 pub mod workflows;
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
+use actix_web::middleware::{from_fn, Compress, Condition, DefaultHeaders};
 use actix_web::{web, App, HttpResponse, HttpServer};
+use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
 use utoipa_swagger_ui::SwaggerUi;
+
+/// What the handlers share besides the pool: keys, token settings and in-process state.
+pub struct Services {
+    pub tokens: auth::TokenService,
+    pub keys: PersonalDataKeys,
+    pub refresh_lifetime: Duration,
+    pub cors_origins: Vec<String>,
+}
+
+/// How long refresh tokens live, as handlers see it.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshLifetime(pub Duration);
 
 /// Builds the HTTP server on a bound listener (port 0 in tests).
 pub fn server(
     listener: TcpListener,
     pool: DbPool,
     workers: Option<usize>,
+    services: Services,
 ) -> std::io::Result<Server> {
     let document = openapi::document();
+    let tokens = web::Data::new(services.tokens);
+    let keys = web::Data::new(services.keys);
+    let subjects = web::Data::new(auth::SubjectStatus::new(Duration::from_secs(5)));
+    let throttle = web::Data::new(throttle::LoginThrottle::new(
+        5,
+        20,
+        Duration::from_secs(15 * 60),
+    ));
+    let refresh = web::Data::new(RefreshLifetime(services.refresh_lifetime));
+    let origins = services.cors_origins;
     let mut server = HttpServer::new(move || {
+        // CORS is off unless origins are configured: same-origin clients (Swagger UI) need none.
+        let mut cors = actix_cors::Cors::default()
+            .allowed_methods(["GET", "POST", "PATCH", "OPTIONS"])
+            .allowed_headers([
+                "authorization",
+                "content-type",
+                "if-match",
+                "if-none-match",
+                "idempotency-key",
+                "x-request-id",
+                "accept-language",
+            ])
+            .expose_headers([
+                "etag",
+                "location",
+                "x-request-id",
+                "retry-after",
+                "idempotent-replayed",
+            ])
+            .max_age(3600);
+        for origin in &origins {
+            cors = cors.allowed_origin(origin);
+        }
         App::new()
             .app_data(web::Data::new(pool.clone()))
+            .app_data(tokens.clone())
+            .app_data(keys.clone())
+            .app_data(subjects.clone())
+            .app_data(throttle.clone())
+            .app_data(refresh.clone())
             .app_data(web::PayloadConfig::new(extract::MAX_BODY_BYTES))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .wrap(from_fn(middleware::finish_problems))
@@ -39,9 +94,12 @@ pub fn server(
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("X-Frame-Options", "DENY"))
                     .add(("Referrer-Policy", "no-referrer"))
-                    .add(("Cache-Control", "no-cache, private")),
+                    .add(("Cache-Control", "no-cache, private"))
+                    .add(("Strict-Transport-Security", "max-age=31536000"))
+                    .add(("Content-Security-Policy", "frame-ancestors 'none'")),
             )
             .wrap(Compress::default())
+            .wrap(Condition::new(!origins.is_empty(), cors))
             .wrap(from_fn(middleware::request_id_and_log))
             .configure(routes::configure)
             .service(web::resource("/swagger-ui").route(web::get().to(|| async {

@@ -1,12 +1,23 @@
-//! The `fupin` command: serve the API, migrate, print the OpenAPI document, seed data.
+//! The `fupin` command: serve the API, migrate, print the OpenAPI document, seed data, manage
+//! accounts.
 
+use std::io::Read;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use clap::{Parser, Subcommand};
-use fupin_api::config::{DatabaseSettings, LogSettings, ServerSettings};
+use fupin_api::auth::Caller;
+use fupin_api::config::{DatabaseSettings, LogSettings, SecuritySettings, ServerSettings};
+use fupin_api::workflows::accounts::{
+    check_password_strength, create_client, create_user, hash_secret, parse_region, random_token,
+};
+use fupin_api::workflows::context::Context;
+use fupin_domain::access::Role;
+use fupin_domain::region::RegionCode;
+use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::{connect, in_transaction, run_migrations, seed, DbPool};
 
 #[derive(Parser)]
@@ -19,6 +30,8 @@ struct Cli {
     #[command(flatten)]
     database: DatabaseSettings,
     #[command(flatten)]
+    security: SecuritySettings,
+    #[command(flatten)]
     log: LogSettings,
     #[command(subcommand)]
     command: Command,
@@ -28,7 +41,7 @@ struct Cli {
 enum Command {
     /// Apply migrations and serve the API.
     Serve(ServerSettings),
-    /// Apply pending migrations and exit.
+    /// Apply pending migrations (and seal plaintext personal data) and exit.
     Migrate,
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
@@ -38,6 +51,12 @@ enum Command {
     /// Load synthetic data.
     #[command(subcommand)]
     Seed(SeedCommand),
+    /// Manage people's accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manage client systems.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
 }
 
 #[derive(Subcommand)]
@@ -51,6 +70,36 @@ enum SeedCommand {
         /// 6-digit county code of the benchmark county.
         #[arg(long, default_value = "610199")]
         county: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a person's account. The password is read from FUPIN_NEW_PASSWORD or, when that is
+    /// unset, from standard input (never from an argument).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: Role,
+        /// 12-digit region code, or a 6-digit county code.
+        #[arg(long)]
+        region: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientsCommand {
+    /// Register a client system; prints its secret once.
+    Create {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        region: String,
     },
 }
 
@@ -80,7 +129,7 @@ fn init_logging(settings: &LogSettings) {
     }
 }
 
-fn open(settings: &DatabaseSettings) -> Result<DbPool, String> {
+fn open(settings: &DatabaseSettings, keys: &PersonalDataKeys) -> Result<DbPool, String> {
     let pool = connect(
         &settings.database_url,
         settings.pool_size,
@@ -88,7 +137,7 @@ fn open(settings: &DatabaseSettings) -> Result<DbPool, String> {
     )
     .map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let applied = run_migrations(&mut conn).map_err(|e| e.to_string())?;
+    let applied = run_migrations(&mut conn, keys).map_err(|e| e.to_string())?;
     if !applied.is_empty() {
         tracing::info!(?applied, "migrations applied");
     }
@@ -96,32 +145,31 @@ fn open(settings: &DatabaseSettings) -> Result<DbPool, String> {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    match cli.command {
-        Command::Migrate => open(&cli.database).map(|_| ()),
-        Command::Openapi { output } => {
-            let text = fupin_api::openapi::document_json();
-            match output {
-                Some(path) => {
-                    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
-                }
-                None => {
-                    print!("{text}");
-                    Ok(())
-                }
+    if let Command::Openapi { output } = &cli.command {
+        let text = fupin_api::openapi::document_json();
+        return match output {
+            Some(path) => {
+                std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
             }
-        }
-        Command::Seed(SeedCommand::Demo) => {
-            let pool = open(&cli.database)?;
-            seed_demo(&pool)
-        }
+            None => {
+                print!("{text}");
+                Ok(())
+            }
+        };
+    }
+    let keys = cli.security.personal_data_keys()?;
+    let pool = open(&cli.database, &keys)?;
+    match cli.command {
+        Command::Openapi { .. } | Command::Migrate => Ok(()),
+        Command::Seed(SeedCommand::Demo) => seed_demo(&pool, &keys),
         Command::Seed(SeedCommand::Bench { households, county }) => {
-            let pool = open(&cli.database)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let summary = seed::load_bench(
                 &mut conn,
                 &county,
                 households,
                 Utc::now().naive_utc(),
+                &keys,
                 |done| {
                     if done % 10_000 == 0 {
                         eprintln!("  {done} households");
@@ -135,14 +183,108 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Serve(server) => serve(&cli.database, &server),
+        Command::Users(UsersCommand::Create {
+            username,
+            role,
+            region,
+        }) => {
+            let region = parse_region(&region)
+                .ok_or("--region is a 12-digit region code or a 6-digit county code")?;
+            let password = read_new_password()?;
+            check_password_strength(&password).map_err(|p| p.to_string())?;
+            let user = with_system_context(&pool, &keys, &region, |conn, ctx| {
+                create_user(conn, ctx, &username, hash_secret(&password)?, role, &region)
+            })?;
+            println!(
+                "user {} ({}) created: role {}, region {}",
+                user.username, user.id, user.role, user.region_code
+            );
+            Ok(())
+        }
+        Command::Clients(ClientsCommand::Create {
+            client_id,
+            name,
+            role,
+            region,
+        }) => {
+            let region = parse_region(&region)
+                .ok_or("--region is a 12-digit region code or a 6-digit county code")?;
+            let secret = random_token();
+            let client = with_system_context(&pool, &keys, &region, |conn, ctx| {
+                create_client(
+                    conn,
+                    ctx,
+                    &client_id,
+                    &name,
+                    hash_secret(&secret)?,
+                    role,
+                    &region,
+                )
+            })?;
+            println!(
+                "client {} ({}) created: role {}, region {}",
+                client.client_id, client.id, client.role, client.region_code
+            );
+            println!("client secret (shown once): {secret}");
+            Ok(())
+        }
+        Command::Serve(server) => serve(pool, keys, &cli.security, &server),
     }
 }
 
-fn seed_demo(pool: &DbPool) -> Result<(), String> {
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let summary = in_transaction(&mut conn, |c| seed::load_demo(c, Utc::now().naive_utc()))
+fn read_new_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("FUPIN_NEW_PASSWORD") {
+        return Ok(password);
+    }
+    eprintln!("password (from standard input):");
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
         .map_err(|e| e.to_string())?;
+    Ok(text.lines().next().unwrap_or_default().to_owned())
+}
+
+/// Runs account work as the operator at the server's console (audited as `system`).
+fn with_system_context<T>(
+    pool: &DbPool,
+    keys: &PersonalDataKeys,
+    region: &RegionCode,
+    work: impl FnOnce(
+        &mut fupin_persistence::DbConn,
+        &Context,
+    ) -> Result<T, fupin_api::problem::Problem>,
+) -> Result<T, String> {
+    let now = Utc::now().trunc_subsecs(6);
+    let ctx = Context {
+        caller: Caller {
+            subject: "system".into(),
+            name: whoami(),
+            role: Role::Admin,
+            region: RegionCode::parse(&format!("{}000000", region.county()))
+                .map_err(|e| e.to_string())?,
+            request_id: None,
+        },
+        keys: actix_web::web::Data::new(keys.clone()),
+        now: now.naive_utc(),
+        today: now.date_naive(),
+    };
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    in_transaction(&mut conn, |c| work(c, &ctx)).map_err(|p| p.to_string())
+}
+
+fn whoami() -> String {
+    format!(
+        "console:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+fn seed_demo(pool: &DbPool, keys: &PersonalDataKeys) -> Result<(), String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let summary = in_transaction(&mut conn, |c| {
+        seed::load_demo(c, Utc::now().trunc_subsecs(6).naive_utc(), keys)
+    })
+    .map_err(|e| e.to_string())?;
     if summary.households == 0 {
         println!(
             "demo district {} is loaded already; nothing to do",
@@ -160,14 +302,64 @@ fn seed_demo(pool: &DbPool) -> Result<(), String> {
     Ok(())
 }
 
-fn serve(database: &DatabaseSettings, server: &ServerSettings) -> Result<(), String> {
-    let pool = open(database)?;
-    if server.demo {
+/// Demo accounts, one per role; their passwords are public like the demo keys.
+const DEMO_ACCOUNTS: [(&str, Role, &str); 5] = [
+    ("admin", Role::Admin, "610117000000"),
+    ("district", Role::DistrictOfficer, "610117000000"),
+    ("town", Role::TownOfficer, "610117001000"),
+    ("village", Role::VillageOfficer, "610117001201"),
+    ("auditor", Role::Auditor, "610117000000"),
+];
+const DEMO_CLIENTS: [(&str, Role); 2] = [
+    ("demo-integration", Role::Integration),
+    ("demo-data-quality", Role::DataQuality),
+];
+
+fn create_demo_accounts(pool: &DbPool, keys: &PersonalDataKeys) -> Result<(), String> {
+    println!("Demo accounts (demo mode only; these credentials are public):");
+    let district = RegionCode::parse(seed::DEMO_DISTRICT).map_err(|e| e.to_string())?;
+    for (username, role, region) in DEMO_ACCOUNTS {
+        let password = format!("{username}-demo-password");
+        let region = RegionCode::parse(region).map_err(|e| e.to_string())?;
+        with_system_context(pool, keys, &district, |conn, ctx| {
+            create_user(conn, ctx, username, hash_secret(&password)?, role, &region)
+        })?;
+        println!("  user   {username:<18} password {password:<26} role {role} region {region}");
+    }
+    for (client_id, role) in DEMO_CLIENTS {
+        let secret = format!("{client_id}-secret");
+        with_system_context(pool, keys, &district, |conn, ctx| {
+            create_client(
+                conn,
+                ctx,
+                client_id,
+                client_id,
+                hash_secret(&secret)?,
+                role,
+                &district,
+            )
+        })?;
+        println!("  client {client_id:<18} secret   {secret:<26} role {role} region {district}");
+    }
+    Ok(())
+}
+
+fn serve(
+    pool: DbPool,
+    keys: PersonalDataKeys,
+    security: &SecuritySettings,
+    server: &ServerSettings,
+) -> Result<(), String> {
+    let tokens = security.token_service()?;
+    if security.demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        if seed::is_empty(&mut conn).map_err(|e| e.to_string())? {
-            drop(conn);
-            seed_demo(&pool)?;
+        let new_database = seed::is_empty(&mut conn).map_err(|e| e.to_string())?;
+        drop(conn);
+        if new_database {
+            seed_demo(&pool, &keys)?;
+            create_demo_accounts(&pool, &keys)?;
         }
+        println!("DEMO MODE: public demo keys stand in for any key not configured; do not store real data.");
     }
     let listener = TcpListener::bind(&server.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", server.bind))?;
@@ -175,13 +367,19 @@ fn serve(database: &DatabaseSettings, server: &ServerSettings) -> Result<(), Str
     println!("Fupin is listening on http://{address}");
     println!("  Swagger UI:  http://{address}/swagger-ui/");
     println!("  OpenAPI:     http://{address}/api/v1/openapi.json");
+    let services = fupin_api::Services {
+        tokens,
+        keys,
+        refresh_lifetime: Duration::from_secs(security.refresh_token_secs.max(60)),
+        cors_origins: security.cors_origins(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
-        let server =
-            fupin_api::server(listener, pool, server.workers).map_err(|e| e.to_string())?;
+        let server = fupin_api::server(listener, pool, server.workers, services)
+            .map_err(|e| e.to_string())?;
         server.await.map_err(|e| e.to_string())
     })
 }

@@ -28,6 +28,9 @@ answer (with `Idempotent-Replayed: true`), a different body is a 422. Errors are
         (name = "regions", description = "行政区划: district → town/subdistrict → administrative village"),
         (name = "households", description = "建档立卡贫困户: registered poor households"),
         (name = "members", description = "家庭成员: the people in households"),
+        (name = "auth", description = "Tokens: people log in with a password, client systems with a secret"),
+        (name = "accounts", description = "Users and client systems (admin)"),
+        (name = "audit", description = "The tamper-evident audit trail"),
         (name = "operations", description = "Probes for orchestration"),
     )
 )]
@@ -37,15 +40,21 @@ struct ApiDoc;
 pub fn document() -> Document {
     let mut doc = ApiDoc::openapi();
     doc.merge(routes::health::Doc::openapi());
+    doc.merge(routes::auth::Doc::openapi());
     doc.merge(routes::regions::Doc::openapi());
     doc.merge(routes::households::Doc::openapi());
     doc.merge(routes::members::Doc::openapi());
+    doc.merge(routes::accounts::Doc::openapi());
+    doc.merge(routes::audit::Doc::openapi());
+    add_bearer_scheme(&mut doc);
     attach_common_errors(&mut doc);
     doc
 }
 
-const COMMON_ERRORS: [(&str, &str, &str); 9] = [
+const COMMON_ERRORS: [(&str, &str, &str); 11] = [
     ("BadRequest", "400", "Malformed JSON, a bad query parameter, header or cursor"),
+    ("Unauthorized", "401", "No token, or a token that is malformed, expired, not yet valid, wrongly signed or issued, or whose account is disabled"),
+    ("Forbidden", "403", "Your role may not do this, or the region is outside your scope"),
     ("NotFound", "404", "No such resource (or not visible to you)"),
     ("PreconditionFailed", "412", "The If-Match ETag is stale: read again and reapply"),
     ("PayloadTooLarge", "413", "The body is larger than 256 KiB"),
@@ -87,6 +96,13 @@ fn attach_common_errors(doc: &mut Document) {
                 let has_body = operation.request_body.is_some();
                 let takes_if_match = has_header(operation, "If-Match");
                 let mut wanted = vec!["BadRequest", "InternalError", "ServiceUnavailable"];
+                let public = operation
+                    .security
+                    .as_ref()
+                    .is_some_and(|s| s.iter().all(|r| r == &Default::default()));
+                if !public {
+                    wanted.extend(["Unauthorized", "Forbidden"]);
+                }
                 if has_path_params {
                     wanted.push("NotFound");
                 }
@@ -135,4 +151,25 @@ pub fn document_json() -> String {
         .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
+}
+
+/// One bearer scheme, required by every operation that does not opt out with `security(())`;
+/// the permission matrix goes in the description.
+fn add_bearer_scheme(doc: &mut Document) {
+    use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+    let components = doc.components.get_or_insert_with(Default::default);
+    let mut bearer = Http::new(HttpAuthScheme::Bearer);
+    bearer.bearer_format = Some("JWT".into());
+    components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+    doc.security = Some(vec![SecurityRequirement::new(
+        "bearer",
+        Vec::<String>::new(),
+    )]);
+    let matrix = fupin_domain::access::matrix_markdown();
+    doc.info.description = Some(format!(
+        "{}\n\n## Roles and permissions\nEvery endpoint but `/healthz`, `/readyz`, `POST /api/v1/auth/*`, this document and \
+Swagger UI needs `Authorization: Bearer <token>` (401 otherwise). The role must allow the action (403 otherwise) and \
+records are limited to the caller's region and everything under it (404 for records outside it).\n\n{matrix}",
+        doc.info.description.clone().unwrap_or_default()
+    ));
 }

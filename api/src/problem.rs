@@ -18,6 +18,10 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub enum Kind {
     MalformedJson,
     BadRequest,
+    Unauthorized,
+    InvalidCredentials,
+    Forbidden,
+    RateLimited,
     InvalidCursor,
     NotFound,
     MethodNotAllowed,
@@ -40,6 +44,10 @@ impl Kind {
         match self {
             Kind::MalformedJson => "malformed_json",
             Kind::BadRequest => "bad_request",
+            Kind::Unauthorized => "unauthorized",
+            Kind::InvalidCredentials => "invalid_credentials",
+            Kind::Forbidden => "forbidden",
+            Kind::RateLimited => "rate_limited",
             Kind::InvalidCursor => "invalid_cursor",
             Kind::NotFound => "not_found",
             Kind::MethodNotAllowed => "method_not_allowed",
@@ -61,6 +69,9 @@ impl Kind {
     pub fn status(self) -> StatusCode {
         match self {
             Kind::MalformedJson | Kind::BadRequest | Kind::InvalidCursor => StatusCode::BAD_REQUEST,
+            Kind::Unauthorized | Kind::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Kind::NotFound => StatusCode::NOT_FOUND,
             Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Kind::ResidentIdRegistered
@@ -86,6 +97,13 @@ impl Kind {
             ),
             Kind::BadRequest => ("The request is not valid", "请求无效"),
             Kind::InvalidCursor => ("The pagination cursor is not valid", "分页游标无效"),
+            Kind::Unauthorized => ("Authentication is required", "需要身份认证"),
+            Kind::InvalidCredentials => ("The credentials are not valid", "用户名或密码错误"),
+            Kind::Forbidden => ("Not allowed", "无权操作"),
+            Kind::RateLimited => (
+                "Too many attempts; try again later",
+                "尝试次数过多，请稍后再试",
+            ),
             Kind::NotFound => ("Not found", "未找到"),
             Kind::MethodNotAllowed => ("Method not allowed", "不支持该请求方法"),
             Kind::ResidentIdRegistered => (
@@ -124,6 +142,8 @@ impl Kind {
     /// The problem a bare status code stands for, for errors actix produced itself.
     pub fn for_status(status: StatusCode) -> Kind {
         match status.as_u16() {
+            401 => Kind::Unauthorized,
+            403 => Kind::Forbidden,
             404 => Kind::NotFound,
             405 => Kind::MethodNotAllowed,
             409 => Kind::StateConflict,
@@ -131,6 +151,7 @@ impl Kind {
             413 => Kind::PayloadTooLarge,
             415 => Kind::UnsupportedMediaType,
             422 => Kind::ValidationFailed,
+            429 => Kind::RateLimited,
             428 => Kind::IfMatchRequired,
             503 => Kind::Unavailable,
             400..=499 => Kind::BadRequest,
@@ -187,6 +208,8 @@ pub struct Problem {
     pub kind: Kind,
     pub detail: Option<Text>,
     pub errors: Vec<FieldError>,
+    /// Seconds until a rate-limited client may try again.
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -195,6 +218,7 @@ impl Problem {
             kind,
             detail: None,
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -216,9 +240,8 @@ impl Problem {
 
     pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
         Problem {
-            kind: Kind::ValidationFailed,
-            detail: None,
             errors,
+            ..Problem::new(Kind::ValidationFailed)
         }
     }
 
@@ -275,7 +298,14 @@ impl ResponseError for Problem {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.kind == Kind::Unauthorized {
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response
             .content_type(PROBLEM_JSON)
             .json(self.body(false, None, None))
     }

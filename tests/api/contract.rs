@@ -7,20 +7,18 @@ use serde_json::json;
 #[tokio::test]
 async fn malformed_json_is_400_and_writes_nothing() {
     let app = TestApp::spawn().await;
-    let reply = send(
-        app.client
-            .post(app.url("/api/v1/regions"))
-            .header("Content-Type", "application/json")
-            .body("{\"code\": \"610117000000\", "),
-    )
+    let reply = send(app.post_raw(
+        "/api/v1/regions",
+        "application/json",
+        "{\"code\": \"610117000000\", ",
+    ))
     .await;
     reply.assert_problem(400, "malformed_json");
-    let trailing = send(
-        app.client
-            .post(app.url("/api/v1/regions"))
-            .header("Content-Type", "application/json")
-            .body("{\"code\": \"610117000000\", \"name\": \"x\"} extra"),
-    )
+    let trailing = send(app.post_raw(
+        "/api/v1/regions",
+        "application/json",
+        "{\"code\": \"610117000000\", \"name\": \"x\"} extra",
+    ))
     .await;
     trailing.assert_problem(400, "malformed_json");
     assert_eq!(app.count("regions"), 0);
@@ -29,15 +27,15 @@ async fn malformed_json_is_400_and_writes_nothing() {
 #[tokio::test]
 async fn a_body_that_is_not_json_is_415() {
     let app = TestApp::spawn().await;
-    let reply = send(
+    let reply = send(app.post_raw("/api/v1/regions", "text/plain", "code=610117000000")).await;
+    reply.assert_problem(415, "unsupported_media_type");
+    let missing = send(
         app.client
             .post(app.url("/api/v1/regions"))
-            .header("Content-Type", "text/plain")
-            .body("code=610117000000"),
+            .bearer_auth(&app.admin_token)
+            .body("{}"),
     )
     .await;
-    reply.assert_problem(415, "unsupported_media_type");
-    let missing = send(app.client.post(app.url("/api/v1/regions")).body("{}")).await;
     missing.assert_problem(415, "unsupported_media_type");
     assert_eq!(app.count("regions"), 0);
 }

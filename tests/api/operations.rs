@@ -29,9 +29,23 @@ async fn readyz_is_503_when_the_database_does_not_answer() {
         .await
         .assert_problem(503, "service_unavailable");
     assert_eq!(send(app.get("/healthz")).await.status, 200);
-    send(app.get("/api/v1/households"))
-        .await
-        .assert_problem(503, "service_unavailable");
+    let token = app
+        .tokens
+        .issue(
+            "someone",
+            "someone",
+            fupin_domain::access::Role::Admin,
+            "610117000000",
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    send(
+        app.client
+            .get(app.url("/api/v1/households"))
+            .bearer_auth(token),
+    )
+    .await
+    .assert_problem(503, "service_unavailable");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use fupin_domain::scope::RegionScope;
 use fupin_persistence::households::{self, HouseholdFilter};
 use fupin_persistence::members::{self, MemberFilter};
 use fupin_persistence::{in_transaction, regions, seed, StoreError, UniqueRule};
-use fupin_tests::TestDatabase;
+use fupin_tests::{keys, TestDatabase};
 
 fn scope(code: &str) -> RegionScope {
     RegionScope::Within(RegionCode::parse(code).unwrap())
@@ -19,12 +19,12 @@ fn demo_seed_matches_the_article_and_is_idempotent() {
     let pool = database.pool();
     let mut conn = pool.get().unwrap();
     let now = Utc::now().naive_utc();
-    let summary = in_transaction(&mut conn, |c| seed::load_demo(c, now)).unwrap();
+    let summary = in_transaction(&mut conn, |c| seed::load_demo(c, now, &keys())).unwrap();
     assert_eq!(
         (summary.regions, summary.households, summary.members),
         (72, 340, 606)
     );
-    let again = in_transaction(&mut conn, |c| seed::load_demo(c, now)).unwrap();
+    let again = in_transaction(&mut conn, |c| seed::load_demo(c, now, &keys())).unwrap();
     assert_eq!(again, seed::SeedSummary::default());
 
     let towns = regions::list(
@@ -82,12 +82,17 @@ fn demo_seed_matches_the_article_and_is_idempotent() {
     .unwrap();
     assert_eq!(people.len(), 606);
     for person in &people {
-        let number =
-            ResidentIdNumber::parse(&person.id_number, today).expect("valid synthetic number");
+        let number = ResidentIdNumber::parse(
+            &keys()
+                .open(person.id_number_cipher.as_deref().unwrap())
+                .unwrap(),
+            today,
+        )
+        .expect("valid synthetic number");
         assert_eq!(number.birth_date(), person.birth_date);
         assert_eq!(number.sex().as_str(), person.sex);
     }
-    let distinct: std::collections::HashSet<_> = people.iter().map(|p| &p.id_number).collect();
+    let distinct: std::collections::HashSet<_> = people.iter().map(|p| &p.id_number_hmac).collect();
     assert_eq!(distinct.len(), 606);
 }
 
@@ -96,7 +101,10 @@ fn scope_limits_every_read() {
     let database = TestDatabase::create();
     let pool = database.pool();
     let mut conn = pool.get().unwrap();
-    in_transaction(&mut conn, |c| seed::load_demo(c, Utc::now().naive_utc())).unwrap();
+    in_transaction(&mut conn, |c| {
+        seed::load_demo(c, Utc::now().naive_utc(), &keys())
+    })
+    .unwrap();
     let village = "610117001201";
     let in_village = households::list(
         &mut conn,
@@ -159,7 +167,10 @@ fn unique_rules_are_reported_by_name() {
     let database = TestDatabase::create();
     let pool = database.pool();
     let mut conn = pool.get().unwrap();
-    in_transaction(&mut conn, |c| seed::load_demo(c, Utc::now().naive_utc())).unwrap();
+    in_transaction(&mut conn, |c| {
+        seed::load_demo(c, Utc::now().naive_utc(), &keys())
+    })
+    .unwrap();
     let existing = households::list(
         &mut conn,
         &RegionScope::Everything,
@@ -195,7 +206,7 @@ fn unique_rules_are_reported_by_name() {
 
     let mut second_head = person[0].clone();
     second_head.id = uuid::Uuid::now_v7().to_string();
-    second_head.id_number = "11010519491231002X".into();
+    second_head.id_number_hmac = Some(keys().id_number_hash("11010519491231002X"));
     second_head.relation = "head".into();
     let error = in_transaction(&mut conn, |c| members::insert(c, &second_head)).unwrap_err();
     assert!(
@@ -226,7 +237,7 @@ fn a_failed_unit_of_work_leaves_nothing_behind() {
     let pool = database.pool();
     let mut conn = pool.get().unwrap();
     let result: Result<(), StoreError> = in_transaction(&mut conn, |c| {
-        seed::load_demo(c, Utc::now().naive_utc())?;
+        seed::load_demo(c, Utc::now().naive_utc(), &keys())?;
         Err(StoreError::NotFound)
     });
     assert!(result.is_err());

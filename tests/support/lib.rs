@@ -5,8 +5,15 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
+use std::sync::OnceLock;
+
+use chrono::Utc;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use fupin_api::auth::TokenService;
+use fupin_domain::access::Role;
+use fupin_persistence::accounts::{insert_user, UserRow};
+use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::{connect, run_migrations, Backend, DbPool};
 use serde_json::Value;
 
@@ -65,7 +72,7 @@ impl TestDatabase {
     /// A migrated pool on this database.
     pub fn pool(&self) -> DbPool {
         let pool = connect(&self.url, 4, Duration::from_secs(10)).expect("open test database");
-        run_migrations(&mut pool.get().unwrap()).expect("migrate test database");
+        run_migrations(&mut pool.get().unwrap(), &keys()).expect("migrate test database");
         pool
     }
 }
@@ -87,11 +94,41 @@ impl Drop for TestDatabase {
     }
 }
 
-/// The app running on its own port with its own database.
+/// The keys tests seal personal data with.
+pub fn keys() -> PersonalDataKeys {
+    PersonalDataKeys::demo().unwrap()
+}
+
+/// The signing keys of test servers: `test` signs, `old` still verifies.
+pub const TEST_JWT_KEYS: &str =
+    "test:dGVzdC1zaWduaW5nLWtleS1mb3ItZnVwaW4tdGVzdHMtb25seQ==,old:b2xkLXNpZ25pbmcta2V5LWZvci1mdXBpbi10ZXN0cy1vbmx5";
+
+pub fn token_service() -> TokenService {
+    TokenService::new(
+        TEST_JWT_KEYS,
+        "fupin",
+        "fupin-api",
+        Duration::from_secs(600),
+    )
+    .unwrap()
+}
+
+/// One argon2 hash of `TEST_PASSWORD`, made once per run (hashing is slow on purpose).
+pub const TEST_PASSWORD: &str = "test-password-123";
+pub fn test_password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| fupin_api::workflows::accounts::hash_secret(TEST_PASSWORD).unwrap())
+        .clone()
+}
+
+/// The app running on its own port with its own database. Requests made with `get`, `post`
+/// and `patch` carry an admin token for the district 610117; `as_role` makes other callers.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub pool: DbPool,
+    pub tokens: TokenService,
+    pub admin_token: String,
     _database: TestDatabase,
 }
 
@@ -99,22 +136,60 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let database = TestDatabase::create();
         let pool = database.pool();
-        Self::spawn_with_pool(pool, database)
+        Self::spawn_with(pool, database, Vec::new())
     }
 
     pub fn spawn_with_pool(pool: DbPool, database: TestDatabase) -> TestApp {
+        Self::spawn_with(pool, database, Vec::new())
+    }
+
+    pub fn spawn_with(pool: DbPool, database: TestDatabase, cors_origins: Vec<String>) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
-        let server = fupin_api::server(listener, pool.clone(), Some(2)).unwrap();
+        let services = fupin_api::Services {
+            tokens: token_service(),
+            keys: keys(),
+            refresh_lifetime: Duration::from_secs(3600),
+            cors_origins,
+        };
+        let server = fupin_api::server(listener, pool.clone(), Some(2), services).unwrap();
         tokio::spawn(server);
-        TestApp {
+        let mut app = TestApp {
             address,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
             pool,
+            tokens: token_service(),
+            admin_token: String::new(),
             _database: database,
+        };
+        if let Ok(mut conn) = app.pool.get() {
+            if let Ok(user) = create_user(&mut conn, "admin", Role::Admin, "610117000000") {
+                app.admin_token = app
+                    .tokens
+                    .issue(&user.id, "admin", Role::Admin, "610117000000", Utc::now())
+                    .unwrap();
+            }
+        }
+        app
+    }
+
+    /// A user of this role and region, created in the database, and a token for them.
+    pub fn as_role(&self, role: Role, region: &str) -> Caller<'_> {
+        let mut conn = self.pool.get().unwrap();
+        let username = format!("{}-{}", role.as_str(), uuid::Uuid::new_v4().simple());
+        let user = create_user(&mut conn, &username, role, region).unwrap();
+        let token = self
+            .tokens
+            .issue(&user.id, &username, role, region, Utc::now())
+            .unwrap();
+        Caller {
+            app: self,
+            token,
+            user_id: user.id,
+            username,
         }
     }
 
@@ -123,15 +198,32 @@ impl TestApp {
     }
 
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client.get(self.url(path))
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&self.admin_token)
     }
 
     pub fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
-        self.client.post(self.url(path)).json(body)
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&self.admin_token)
+            .json(body)
     }
 
     pub fn patch(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
-        self.client.patch(self.url(path)).json(body)
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(&self.admin_token)
+            .json(body)
+    }
+
+    /// A POST with a raw body and content type, as the admin.
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &str) -> reqwest::RequestBuilder {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&self.admin_token)
+            .header("Content-Type", content_type)
+            .body(body.to_owned())
     }
 
     /// Rows in a table, read straight from the database.
@@ -147,6 +239,62 @@ impl TestApp {
             .get_result::<Count>(&mut *conn)
             .unwrap()
             .n
+    }
+}
+
+/// Inserts a user with `TEST_PASSWORD`.
+pub fn create_user(
+    conn: &mut fupin_persistence::DbConn,
+    username: &str,
+    role: Role,
+    region: &str,
+) -> Result<UserRow, fupin_persistence::StoreError> {
+    let now = Utc::now().naive_utc();
+    let row = UserRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        username: username.to_owned(),
+        password_hash: test_password_hash(),
+        role: role.as_str().to_owned(),
+        region_code: region.to_owned(),
+        disabled: false,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    insert_user(conn, &row)?;
+    Ok(row)
+}
+
+/// Requests as a particular caller.
+pub struct Caller<'a> {
+    pub app: &'a TestApp,
+    pub token: String,
+    pub user_id: String,
+    pub username: String,
+}
+
+impl Caller<'_> {
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.app
+            .client
+            .get(self.app.url(path))
+            .bearer_auth(&self.token)
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.app
+            .client
+            .post(self.app.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+    }
+
+    pub fn patch(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.app
+            .client
+            .patch(self.app.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
     }
 }
 

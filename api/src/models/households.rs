@@ -4,9 +4,11 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use fupin_domain::household::{
     check_causes, check_identified_year, Attribute, HouseholdStatus, PovertyCause,
 };
+use fupin_domain::masking::mask_phone;
 use fupin_domain::phone::PhoneNumber;
 use fupin_domain::region::RegionCode;
 use fupin_persistence::households::{HouseholdEdit, HouseholdRow};
+use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,6 +18,7 @@ use super::members::{CheckedMember, Member, NewMemberBody};
 use super::{present, stored, utc, Findings};
 use crate::pagination::page_of;
 use crate::problem::Problem;
+use crate::workflows::context::Disclosure;
 
 /// A registered poor household, without its members.
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,6 +36,7 @@ pub struct Household {
     /// The administrative village (12-digit code).
     pub region_code: String,
     pub head_name: String,
+    /// Masked (`138****5678`) unless the caller asked for `reveal=true` and may read personal data.
     pub phone: Option<String>,
     pub address: String,
     pub attribute: Attribute,
@@ -49,9 +53,23 @@ pub struct Household {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<HouseholdRow> for Household {
-    type Error = StoreError;
-    fn try_from(row: HouseholdRow) -> Result<Self, StoreError> {
+impl Household {
+    /// Opens the sealed phone number and shows it as `disclosure` says.
+    pub fn from_row(
+        row: HouseholdRow,
+        keys: &PersonalDataKeys,
+        disclosure: Disclosure,
+    ) -> Result<Self, StoreError> {
+        let phone = match row.phone_cipher.as_deref() {
+            None => None,
+            Some(sealed) => {
+                let phone = keys.open(sealed)?;
+                Some(match disclosure {
+                    Disclosure::Full => phone,
+                    Disclosure::Masked => mask_phone(&phone),
+                })
+            }
+        };
         let other_causes = [row.other_cause_1.as_deref(), row.other_cause_2.as_deref()]
             .into_iter()
             .flatten()
@@ -66,7 +84,7 @@ impl TryFrom<HouseholdRow> for Household {
             household_number: row.household_number,
             region_code: row.region_code,
             head_name: row.head_name,
-            phone: row.phone,
+            phone,
             address: row.address,
             identified_year: row.identified_year,
             member_count: row.member_count,
@@ -132,7 +150,7 @@ pub struct CreateHousehold {
 /// A household and its head after the domain checked them.
 pub struct NewHousehold {
     pub region_code: RegionCode,
-    pub fields: HouseholdEdit,
+    pub fields: CheckedHousehold,
     pub head: CheckedMember,
 }
 
@@ -148,7 +166,8 @@ struct HouseholdParts<'a> {
 }
 
 impl HouseholdParts<'_> {
-    fn check(&self, today: NaiveDate, findings: &mut Findings) -> HouseholdEdit {
+    /// The checked fields (phone not yet sealed) and the normalised phone number.
+    fn check(&self, today: NaiveDate, findings: &mut Findings) -> CheckedHousehold {
         let number = self.household_number.trim();
         if number.is_empty()
             || !number
@@ -190,16 +209,34 @@ impl HouseholdParts<'_> {
             "识别年度超出范围",
             check_identified_year(self.identified_year, today.year()),
         );
-        HouseholdEdit {
-            household_number: number.to_owned(),
+        CheckedHousehold {
             phone: phone.map(|p| p.as_str().to_owned()),
-            address: self.address.trim().to_owned(),
-            attribute: self.attribute.as_str().to_owned(),
-            main_cause: self.main_cause.as_str().to_owned(),
-            other_cause_1: self.other_causes.first().map(|c| c.as_str().to_owned()),
-            other_cause_2: self.other_causes.get(1).map(|c| c.as_str().to_owned()),
-            identified_year: self.identified_year,
+            edit: HouseholdEdit {
+                household_number: number.to_owned(),
+                phone_cipher: None,
+                address: self.address.trim().to_owned(),
+                attribute: self.attribute.as_str().to_owned(),
+                main_cause: self.main_cause.as_str().to_owned(),
+                other_cause_1: self.other_causes.first().map(|c| c.as_str().to_owned()),
+                other_cause_2: self.other_causes.get(1).map(|c| c.as_str().to_owned()),
+                identified_year: self.identified_year,
+            },
         }
+    }
+}
+
+/// A household's checked fields and its phone number, before the phone is sealed.
+pub struct CheckedHousehold {
+    pub edit: HouseholdEdit,
+    pub phone: Option<String>,
+}
+
+impl CheckedHousehold {
+    /// The fields to write, with the phone sealed.
+    pub fn sealed(self, keys: &PersonalDataKeys) -> Result<HouseholdEdit, StoreError> {
+        let mut edit = self.edit;
+        edit.phone_cipher = self.phone.as_deref().map(|p| keys.seal(p)).transpose()?;
+        Ok(edit)
     }
 }
 
@@ -281,8 +318,13 @@ pub struct UpdateHousehold {
 }
 
 impl UpdateHousehold {
-    /// The household as it would be after this change, checked as a whole.
-    pub fn apply_to(self, current: &Household, today: NaiveDate) -> Result<HouseholdEdit, Problem> {
+    /// The household as it would be after this change, checked as a whole. `current` must show
+    /// the phone in full.
+    pub fn apply_to(
+        self,
+        current: &Household,
+        today: NaiveDate,
+    ) -> Result<CheckedHousehold, Problem> {
         let mut findings = Findings::default();
         if let Some(Some(phone)) = &self.phone {
             if phone.chars().count() > 20 {

@@ -1,12 +1,14 @@
 //! Member bodies.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use fupin_domain::masking::mask_id_number;
 use fupin_domain::member::{
     Disability, Education, Employment, Health, LabourAbility, LeaveReason, Relation,
     SchoolingStatus, Sex,
 };
 use fupin_domain::resident_id::{check_consistency, IdentityMismatch, ResidentIdNumber};
 use fupin_persistence::members::{MemberEdit, MemberRow};
+use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -15,6 +17,7 @@ use validator::Validate;
 use super::{stored, utc, Findings};
 use crate::pagination::page_of;
 use crate::problem::Problem;
+use crate::workflows::context::Disclosure;
 
 /// A person in a household.
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,7 +36,8 @@ pub struct Member {
     /// The village the household belongs to.
     pub region_code: String,
     pub name: String,
-    /// Resident ID number (身份证号码), 18 characters.
+    /// Resident ID number (身份证号码), 18 characters; masked (`610117********123X`) unless the
+    /// caller asked for `reveal=true` and may read personal data.
     pub id_number: String,
     pub sex: Sex,
     pub birth_date: NaiveDate,
@@ -60,10 +64,23 @@ pub struct Member {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<MemberRow> for Member {
-    type Error = StoreError;
-    fn try_from(row: MemberRow) -> Result<Self, StoreError> {
+impl Member {
+    /// Opens the sealed resident ID number and shows it as `disclosure` says.
+    pub fn from_row(
+        row: MemberRow,
+        keys: &PersonalDataKeys,
+        disclosure: Disclosure,
+    ) -> Result<Self, StoreError> {
+        let sealed = row.id_number_cipher.as_deref().ok_or_else(|| {
+            StoreError::Corrupt("a member without a sealed resident ID number".into())
+        })?;
+        let number = keys.open(sealed)?;
+        let id_number = match disclosure {
+            Disclosure::Full => number,
+            Disclosure::Masked => mask_id_number(&number),
+        };
         Ok(Member {
+            id_number,
             sex: stored(&row.sex)?,
             relation: stored(&row.relation)?,
             education: stored(&row.education)?,
@@ -78,7 +95,6 @@ impl TryFrom<MemberRow> for Member {
             household_id: row.household_id,
             region_code: row.region_code,
             name: row.name,
-            id_number: row.id_number,
             birth_date: row.birth_date,
             ethnicity: row.ethnicity,
             basic_medical_insurance: row.basic_medical_insurance,
@@ -139,6 +155,15 @@ pub struct CheckedMember {
     pub id_number: ResidentIdNumber,
     pub relation: Relation,
     pub fields: MemberEdit,
+}
+
+impl CheckedMember {
+    /// Seals the resident ID number into the fields, with its keyed hash.
+    pub fn seal(mut self, keys: &PersonalDataKeys) -> Result<Self, StoreError> {
+        self.fields.id_number_cipher = Some(keys.seal(self.id_number.as_str())?);
+        self.fields.id_number_hmac = Some(keys.id_number_hash(self.id_number.as_str()));
+        Ok(self)
+    }
 }
 
 fn describe_mismatch(mismatch: &IdentityMismatch) -> (&'static str, String, String) {
@@ -210,7 +235,8 @@ impl NewMemberBody {
             (Some(id_number), Some(relation)) if findings.is_empty() => Ok(CheckedMember {
                 fields: MemberEdit {
                     name,
-                    id_number: id_number.as_str().to_owned(),
+                    id_number_cipher: None,
+                    id_number_hmac: None,
                     sex: self.sex.as_str().to_owned(),
                     birth_date: self.birth_date,
                     relation: relation.as_str().to_owned(),

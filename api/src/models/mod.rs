@@ -1,5 +1,6 @@
 //! Request and response bodies, and their conversion to and from domain values and rows.
 
+pub mod accounts;
 pub mod households;
 pub mod members;
 pub mod regions;
@@ -94,4 +95,14 @@ impl Findings {
             _ => Err(Problem::invalid_fields(self.0)),
         }
     }
+}
+
+/// `?reveal=true` on a single resource: personal data in full, for roles allowed to read it.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RevealParams {
+    /// `true`: resident ID numbers and phone numbers in full. Only roles that may read personal
+    /// data (admin, district_officer); every such read is recorded in the audit trail.
+    pub reveal: Option<bool>,
 }

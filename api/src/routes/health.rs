@@ -24,7 +24,7 @@ pub struct HealthStatus {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations",
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
     responses((status = 200, description = "The process is up", body = HealthStatus)))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(HealthStatus {
@@ -33,7 +33,7 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// The database answers a query.
-#[utoipa::path(get, path = "/readyz", tag = "operations",
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
     responses(
         (status = 200, description = "Ready to serve", body = HealthStatus),
         (status = 503, description = "The database does not answer", body = ProblemBody,

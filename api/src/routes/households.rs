@@ -6,17 +6,21 @@ use fupin_persistence::households::{self as household_store, HouseholdFilter};
 use fupin_persistence::{DbPool, ListKey};
 use utoipa::OpenApi;
 
-use super::{clock, narrow_to, request_scope};
+use super::{context, disclosure, narrow_to};
+use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
 use crate::extract::{if_match, optional_if_match, JsonBody};
 use crate::idempotency::{write_once, Outcome};
 use crate::models::households::{
     CreateHousehold, Household, HouseholdListParams, HouseholdPage, HouseholdWithMembers,
     TransferHeadship, UpdateHousehold,
 };
+use crate::models::RevealParams;
 use crate::pagination::PageParams;
 use crate::problem::{Problem, ProblemBody};
+use crate::workflows::context::Disclosure;
 use crate::workflows::households as workflow;
 use crate::{db, etag};
+use fupin_persistence::personal_data::PersonalDataKeys;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -61,11 +65,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(get, path = "/api/v1/households", tag = "households", params(HouseholdListParams),
     responses((status = 200, description = "One page of households", body = HouseholdPage)))]
 pub async fn list_households(
+    caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     params: web::Query<HouseholdListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&request_scope(), params.region.as_deref())? else {
+    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
         return Ok(HttpResponse::Ok().json(HouseholdPage {
             items: vec![],
             next_cursor: None,
@@ -104,7 +110,7 @@ pub async fn list_households(
     let (rows, next_cursor) = page.finish(rows, |r| ListKey::encode(&r.region_code, &r.id));
     let items = rows
         .into_iter()
-        .map(Household::try_from)
+        .map(|row| Household::from_row(row, &keys, Disclosure::Masked))
         .collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(HouseholdPage { items, next_cursor }))
 }
@@ -120,14 +126,17 @@ pub async fn list_households(
             body = ProblemBody, content_type = "application/problem+json"),
     ))]
 pub async fn create_household(
+    caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     body: JsonBody<CreateHousehold>,
 ) -> Result<HttpResponse, Problem> {
-    let (now, today) = clock();
-    let new = body.value.check(today)?;
-    write_once(&pool, &req, body.fingerprint, move |conn| {
-        let created = workflow::register(conn, &request_scope(), new, now)?;
+    let ctx = context(caller.caller, &keys);
+    let new = body.value.check(ctx.today)?;
+    let owner = ctx.caller.subject.clone();
+    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
+        let created = workflow::register(conn, &ctx, new)?;
         let location = format!("/api/v1/households/{}", created.household.id);
         Outcome::created(&created, created.household.version, location)
     })
@@ -136,21 +145,33 @@ pub async fn create_household(
 
 /// Get a household with all its members (current and former).
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households",
-    params(("id" = String, Path, description = "Household id")),
+    params(("id" = String, Path, description = "Household id"), RevealParams),
     responses(
         (status = 200, description = "The household", body = HouseholdWithMembers, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
     ))]
 pub async fn get_household(
+    caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
+    reveal: web::Query<RevealParams>,
 ) -> Result<HttpResponse, Problem> {
+    let disclosure = disclosure(&caller, reveal.reveal)?;
+    let ctx = context(caller.caller, &keys);
     let id = id.into_inner();
-    let household = db::read(&pool, move |conn| {
-        workflow::find_with_members(conn, &request_scope(), &id)
-    })
-    .await?;
+    let household = if disclosure == Disclosure::Full {
+        db::write(&pool, move |conn| {
+            workflow::find_with_members(conn, &ctx, &id, disclosure)
+        })
+        .await?
+    } else {
+        db::read(&pool, move |conn| {
+            workflow::find_with_members(conn, &ctx, &id, disclosure)
+        })
+        .await?
+    };
     Ok(etag::respond(&req, household.household.version, &household))
 }
 
@@ -164,24 +185,18 @@ pub async fn get_household(
             content_type = "application/problem+json"),
     ))]
 pub async fn update_household(
+    caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<UpdateHousehold>,
 ) -> Result<HttpResponse, Problem> {
     let expected = if_match(&req)?;
-    let (now, today) = clock();
+    let ctx = context(caller.caller, &keys);
     let id = id.into_inner();
     let household = db::write(&pool, move |conn| {
-        workflow::update(
-            conn,
-            &request_scope(),
-            &id,
-            expected,
-            body.value,
-            today,
-            now,
-        )
+        workflow::update(conn, &ctx, &id, expected, body.value)
     })
     .await?;
     Ok(HttpResponse::Ok()
@@ -201,17 +216,19 @@ pub async fn update_household(
             content_type = "application/problem+json"),
     ))]
 pub async fn transfer_headship(
+    caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<TransferHeadship>,
 ) -> Result<HttpResponse, Problem> {
     let expected = optional_if_match(&req)?;
-    let (now, _) = clock();
+    let ctx = context(caller.caller, &keys);
+    let owner = ctx.caller.subject.clone();
     let id = id.into_inner();
-    write_once(&pool, &req, body.fingerprint, move |conn| {
-        let household =
-            workflow::transfer_headship(conn, &request_scope(), &id, expected, body.value, now)?;
+    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
+        let household = workflow::transfer_headship(conn, &ctx, &id, expected, body.value)?;
         Outcome::ok(&household, household.household.version)
     })
     .await

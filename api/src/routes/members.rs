@@ -6,16 +6,20 @@ use fupin_persistence::members::{self as member_store, MemberFilter};
 use fupin_persistence::{DbPool, ListKey};
 use utoipa::OpenApi;
 
-use super::{clock, narrow_to, request_scope};
+use super::{context, disclosure, narrow_to};
+use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
 use crate::extract::{if_match, optional_if_match, JsonBody};
 use crate::idempotency::{write_once, Outcome};
 use crate::models::members::{
     member_problem, LeaveBody, Member, MemberListParams, MemberPage, NewMemberBody, UpdateMember,
 };
+use crate::models::RevealParams;
 use crate::pagination::PageParams;
 use crate::problem::{Problem, ProblemBody};
+use crate::workflows::context::Disclosure;
 use crate::workflows::members as workflow;
 use crate::{db, etag};
+use fupin_persistence::personal_data::PersonalDataKeys;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -60,11 +64,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(get, path = "/api/v1/members", tag = "members", params(MemberListParams),
     responses((status = 200, description = "One page of members", body = MemberPage)))]
 pub async fn list_members(
+    caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     params: web::Query<MemberListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&request_scope(), params.region.as_deref())? else {
+    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
         return Ok(HttpResponse::Ok().json(MemberPage {
             items: vec![],
             next_cursor: None,
@@ -87,7 +93,7 @@ pub async fn list_members(
     let (rows, next_cursor) = page.finish(rows, |r| ListKey::encode(&r.region_code, &r.id));
     let items = rows
         .into_iter()
-        .map(Member::try_from)
+        .map(|row| Member::from_row(row, &keys, Disclosure::Masked))
         .collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(MemberPage { items, next_cursor }))
 }
@@ -104,19 +110,22 @@ pub async fn list_members(
             content_type = "application/problem+json"),
     ))]
 pub async fn add_member(
+    caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     household_id: web::Path<String>,
     body: JsonBody<NewMemberBody>,
 ) -> Result<HttpResponse, Problem> {
-    let (now, today) = clock();
+    let ctx = context(caller.caller, &keys);
     let member = body
         .value
-        .check(today, None)
+        .check(ctx.today, None)
         .map_err(|f| member_problem(f, None))?;
     let household_id = household_id.into_inner();
-    write_once(&pool, &req, body.fingerprint, move |conn| {
-        let member = workflow::add(conn, &request_scope(), &household_id, member, now)?;
+    let owner = ctx.caller.subject.clone();
+    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
+        let member = workflow::add(conn, &ctx, &household_id, member)?;
         let location = format!("/api/v1/households/{household_id}/members/{}", member.id);
         Outcome::created(&member, member.version, location)
     })
@@ -131,15 +140,24 @@ pub async fn add_member(
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
     ))]
 pub async fn get_member(
+    caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
+    reveal: web::Query<RevealParams>,
 ) -> Result<HttpResponse, Problem> {
+    let disclosure = disclosure(&caller, reveal.reveal)?;
+    let ctx = context(caller.caller, &keys);
     let (household_id, id) = path.into_inner();
-    let member = db::read(&pool, move |conn| {
-        workflow::find(conn, &request_scope(), &household_id, &id)
-    })
-    .await?;
+    let find = move |conn: &mut fupin_persistence::DbConn| {
+        workflow::find(conn, &ctx, &household_id, &id, disclosure)
+    };
+    let member = if disclosure == Disclosure::Full {
+        db::write(&pool, find).await?
+    } else {
+        db::read(&pool, find).await?
+    };
     Ok(etag::respond(&req, member.version, &member))
 }
 
@@ -154,25 +172,18 @@ pub async fn get_member(
             or the new resident ID number is registered", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 pub async fn update_member(
+    caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: JsonBody<UpdateMember>,
 ) -> Result<HttpResponse, Problem> {
     let expected = if_match(&req)?;
-    let (now, today) = clock();
+    let ctx = context(caller.caller, &keys);
     let (household_id, id) = path.into_inner();
     let member = db::write(&pool, move |conn| {
-        workflow::update(
-            conn,
-            &request_scope(),
-            &household_id,
-            &id,
-            expected,
-            body.value,
-            today,
-            now,
-        )
+        workflow::update(conn, &ctx, &household_id, &id, expected, body.value)
     })
     .await?;
     Ok(HttpResponse::Ok()
@@ -192,25 +203,19 @@ pub async fn update_member(
             content_type = "application/problem+json"),
     ))]
 pub async fn record_leaving(
+    caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: JsonBody<LeaveBody>,
 ) -> Result<HttpResponse, Problem> {
     let expected = optional_if_match(&req)?;
-    let (now, today) = clock();
+    let ctx = context(caller.caller, &keys);
     let (household_id, id) = path.into_inner();
-    write_once(&pool, &req, body.fingerprint, move |conn| {
-        let member = workflow::leave(
-            conn,
-            &request_scope(),
-            &household_id,
-            &id,
-            expected,
-            body.value,
-            today,
-            now,
-        )?;
+    let owner = ctx.caller.subject.clone();
+    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
+        let member = workflow::leave(conn, &ctx, &household_id, &id, expected, body.value)?;
         Outcome::ok(&member, member.version)
     })
     .await

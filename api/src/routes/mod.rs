@@ -1,5 +1,8 @@
 //! Thin handlers, one file per resource: parse, call a workflow, answer.
 
+pub mod accounts;
+pub mod audit;
+pub mod auth;
 pub mod health;
 pub mod households;
 pub mod members;
@@ -10,19 +13,41 @@ use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use fupin_domain::region::RegionCode;
 use fupin_domain::scope::RegionScope;
 
+use fupin_domain::access::Action;
+use fupin_persistence::personal_data::PersonalDataKeys;
+
+use crate::auth::{forbidden_action, Caller};
 use crate::problem::Problem;
+use crate::workflows::context::{Context, Disclosure};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
+    auth::configure(cfg);
+    accounts::configure(cfg);
+    audit::configure(cfg);
     regions::configure(cfg);
     households::configure(cfg);
     members::configure(cfg);
 }
 
-/// The scope requests act in. Until accounts exist every request sees the whole registry;
-/// handlers already pass it to every query so that scoping callers changes only this.
-pub fn request_scope() -> RegionScope {
-    RegionScope::Everything
+/// The unit-of-work context of a request by `caller`.
+pub fn context(caller: Caller, keys: &web::Data<PersonalDataKeys>) -> Context {
+    let (now, today) = clock();
+    Context {
+        caller,
+        keys: keys.clone(),
+        now,
+        today,
+    }
+}
+
+/// Full personal data for `reveal=true` when the role may read it (403 otherwise).
+pub fn disclosure(caller: &Caller, reveal: Option<bool>) -> Result<Disclosure, Problem> {
+    match reveal {
+        Some(true) if caller.may(Action::ReadPersonalData) => Ok(Disclosure::Full),
+        Some(true) => Err(forbidden_action(caller.role, Action::ReadPersonalData)),
+        _ => Ok(Disclosure::Masked),
+    }
 }
 
 /// The request's clock reading, taken once: rows carry `now`, domain rules get `today`.

@@ -5,7 +5,8 @@ use fupin_persistence::regions::{self as region_store, RegionFilter};
 use fupin_persistence::DbPool;
 use utoipa::OpenApi;
 
-use super::{clock, narrow_to, request_scope};
+use super::{context, narrow_to};
+use crate::auth::{Allowed, ManageRegions, ReadRegistry};
 use crate::extract::{if_match, JsonBody};
 use crate::idempotency::{write_once, Outcome};
 use crate::models::regions::{CreateRegion, Region, RegionListParams, RegionPage, UpdateRegion};
@@ -13,6 +14,7 @@ use crate::pagination::PageParams;
 use crate::problem::Problem;
 use crate::workflows::regions::{self as workflow, not_found_as_region};
 use crate::{db, etag};
+use fupin_persistence::personal_data::PersonalDataKeys;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,11 +46,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(get, path = "/api/v1/regions", tag = "regions", params(RegionListParams),
     responses((status = 200, description = "One page of regions", body = RegionPage)))]
 pub async fn list_regions(
+    caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
     params: web::Query<RegionListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&request_scope(), params.region.as_deref())? else {
+    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
         return Ok(HttpResponse::Ok().json(RegionPage {
             items: vec![],
             next_cursor: None,
@@ -93,14 +96,17 @@ pub async fn list_regions(
             content_type = "application/problem+json"),
     ))]
 pub async fn create_region(
+    caller: Allowed<ManageRegions>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     body: JsonBody<CreateRegion>,
 ) -> Result<HttpResponse, Problem> {
     let new = body.value.check()?;
-    let (now, _) = clock();
-    write_once(&pool, &req, body.fingerprint, move |conn| {
-        let region = workflow::create(conn, &request_scope(), new, now)?;
+    let ctx = context(caller.caller, &keys);
+    let owner = ctx.caller.subject.clone();
+    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
+        let region = workflow::create(conn, &ctx, new)?;
         let location = format!("/api/v1/regions/{}", region.id);
         Outcome::created(&region, region.version, location)
     })
@@ -115,13 +121,15 @@ pub async fn create_region(
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
     ))]
 pub async fn get_region(
+    caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
+    let scope = caller.scope();
     let row = db::read(&pool, move |conn| {
-        region_store::find(conn, &request_scope(), &id).map_err(|e| not_found_as_region(e.into()))
+        region_store::find(conn, &scope, &id).map_err(|e| not_found_as_region(e.into()))
     })
     .await?;
     let region = Region::try_from(row)?;
@@ -134,16 +142,18 @@ pub async fn get_region(
         ("If-Match" = String, Header, description = "The ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses((status = 200, description = "Renamed", body = Region, headers(("ETag" = String)))))]
 pub async fn update_region(
+    caller: Allowed<ManageRegions>,
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<UpdateRegion>,
 ) -> Result<HttpResponse, Problem> {
     let expected = if_match(&req)?;
-    let (now, _) = clock();
+    let ctx = context(caller.caller, &keys);
     let id = id.into_inner();
     let region = db::write(&pool, move |conn| {
-        workflow::rename(conn, &request_scope(), &id, expected, &body.value.name, now)
+        workflow::rename(conn, &ctx, &id, expected, &body.value.name)
     })
     .await?;
     Ok(HttpResponse::Ok()

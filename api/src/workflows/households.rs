@@ -3,12 +3,13 @@
 use fupin_domain::household::HouseholdStatus;
 use fupin_domain::member::Relation;
 use fupin_domain::region::RegionLevel;
-use fupin_domain::scope::RegionScope;
 use fupin_persistence::households::{self, HouseholdRow};
 use fupin_persistence::members::{self, MemberRow};
 use fupin_persistence::{regions, DbConn, StoreError};
 
-use super::{ensure_id_number_free, new_id, Now};
+use super::context::{Context, Disclosure, NOTHING};
+use super::{ensure_id_number_free, new_id};
+use crate::auth::forbidden_region;
 use crate::models::households::{
     Household, HouseholdWithMembers, NewHousehold, TransferHeadship, UpdateHousehold,
 };
@@ -23,29 +24,49 @@ pub fn not_found_as_household(problem: Problem) -> Problem {
     }
 }
 
-pub fn find(conn: &mut DbConn, scope: &RegionScope, id: &str) -> Result<Household, Problem> {
-    let row = households::find(conn, scope, id).map_err(|e| not_found_as_household(e.into()))?;
-    Ok(Household::try_from(row)?)
+pub fn find(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    disclosure: Disclosure,
+) -> Result<Household, Problem> {
+    let row =
+        households::find(conn, &ctx.scope(), id).map_err(|e| not_found_as_household(e.into()))?;
+    Ok(Household::from_row(row, &ctx.keys, disclosure)?)
 }
 
+/// A household with its members; a full disclosure is recorded in the audit trail.
 pub fn find_with_members(
     conn: &mut DbConn,
-    scope: &RegionScope,
+    ctx: &Context,
     id: &str,
+    disclosure: Disclosure,
 ) -> Result<HouseholdWithMembers, Problem> {
-    let (row, member_rows) = households::find_with_members(conn, scope, id)
+    let (row, member_rows) = households::find_with_members(conn, &ctx.scope(), id)
         .map_err(|e| not_found_as_household(e.into()))?;
-    Ok(HouseholdWithMembers {
-        household: Household::try_from(row)?,
+    let found = HouseholdWithMembers {
+        household: Household::from_row(row, &ctx.keys, disclosure)?,
         members: member_rows
             .into_iter()
-            .map(Member::try_from)
+            .map(|m| Member::from_row(m, &ctx.keys, disclosure))
             .collect::<Result<_, _>>()?,
-    })
+    };
+    if disclosure == Disclosure::Full {
+        let region = found.household.region_code.clone();
+        ctx.audit(
+            conn,
+            "read_personal_data",
+            ("household", id),
+            Some(&region),
+            NOTHING,
+            NOTHING,
+        )?;
+    }
+    Ok(found)
 }
 
-/// A member row for a household from checked fields.
-pub fn member_row(household: &HouseholdRow, member: &CheckedMember, now: Now) -> MemberRow {
+/// A member row for a household from checked, sealed fields.
+pub fn member_row(household: &HouseholdRow, member: &CheckedMember, ctx: &Context) -> MemberRow {
     let f = &member.fields;
     MemberRow {
         id: new_id(),
@@ -53,7 +74,6 @@ pub fn member_row(household: &HouseholdRow, member: &CheckedMember, now: Now) ->
         county_code: household.county_code.clone(),
         region_code: household.region_code.clone(),
         name: f.name.clone(),
-        id_number: f.id_number.clone(),
         sex: f.sex.clone(),
         birth_date: f.birth_date,
         relation: f.relation.clone(),
@@ -70,19 +90,31 @@ pub fn member_row(household: &HouseholdRow, member: &CheckedMember, now: Now) ->
         left_on: None,
         leave_reason: None,
         version: 1,
-        created_at: now,
-        updated_at: now,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+        id_number_cipher: f.id_number_cipher.clone(),
+        id_number_hmac: f.id_number_hmac.clone(),
     }
+}
+
+fn number_taken(number: &str) -> Problem {
+    Problem::new(Kind::HouseholdNumberTaken).with_detail(
+        format!("Household number {number} is registered already"),
+        format!("户编号 {number} 已登记"),
+    )
 }
 
 pub fn register(
     conn: &mut DbConn,
-    scope: &RegionScope,
+    ctx: &Context,
     new: NewHousehold,
-    now: Now,
 ) -> Result<HouseholdWithMembers, Problem> {
+    let scope = ctx.scope();
+    if !scope.covers(&new.region_code) {
+        return Err(forbidden_region());
+    }
     let village =
-        regions::find_by_code(conn, scope, new.region_code.as_str())?.ok_or_else(|| {
+        regions::find_by_code(conn, &scope, new.region_code.as_str())?.ok_or_else(|| {
             Problem::invalid_field(
                 "region_code",
                 "region_not_found",
@@ -105,15 +137,19 @@ pub fn register(
             ),
         ));
     }
-    ensure_id_number_free(conn, new.head.id_number.as_str(), None)?;
-    let fields = new.fields;
+    let head = new.head.seal(&ctx.keys)?;
+    ensure_id_number_free(
+        conn,
+        head.fields.id_number_hmac.as_deref().unwrap_or_default(),
+        None,
+    )?;
+    let fields = new.fields.sealed(&ctx.keys)?;
     let household = HouseholdRow {
         id: new_id(),
         county_code: new.region_code.county().to_owned(),
         region_code: new.region_code.as_str().to_owned(),
         household_number: fields.household_number,
-        head_name: new.head.fields.name.clone(),
-        phone: fields.phone,
+        head_name: head.fields.name.clone(),
         address: fields.address,
         attribute: fields.attribute,
         main_cause: fields.main_cause,
@@ -123,66 +159,74 @@ pub fn register(
         status: HouseholdStatus::NotExited.as_str().to_owned(),
         member_count: 1,
         version: 1,
-        created_at: now,
-        updated_at: now,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+        phone_cipher: fields.phone_cipher,
     };
     households::insert(conn, &household).map_err(|e| match e {
-        StoreError::Unique(_) => Problem::new(Kind::HouseholdNumberTaken).with_detail(
-            format!(
-                "Household number {} is registered already",
-                household.household_number
-            ),
-            format!("户编号 {} 已登记", household.household_number),
-        ),
+        StoreError::Unique(_) => number_taken(&household.household_number),
         other => other.into(),
     })?;
-    let head = member_row(&household, &new.head, now);
-    members::insert(conn, &head)?;
-    Ok(HouseholdWithMembers {
-        household: Household::try_from(household)?,
-        members: vec![Member::try_from(head)?],
-    })
+    let head_row = member_row(&household, &head, ctx);
+    members::insert(conn, &head_row)?;
+    let created = HouseholdWithMembers {
+        household: Household::from_row(household, &ctx.keys, Disclosure::Masked)?,
+        members: vec![Member::from_row(head_row, &ctx.keys, Disclosure::Masked)?],
+    };
+    let region = created.household.region_code.clone();
+    ctx.audit(
+        conn,
+        "create",
+        ("household", &created.household.id),
+        Some(&region),
+        NOTHING,
+        Some(&created),
+    )?;
+    Ok(created)
 }
 
 pub fn update(
     conn: &mut DbConn,
-    scope: &RegionScope,
+    ctx: &Context,
     id: &str,
     expected_version: i64,
     change: UpdateHousehold,
-    today: chrono::NaiveDate,
-    now: Now,
 ) -> Result<Household, Problem> {
-    let current = find(conn, scope, id)?;
+    let current = find(conn, ctx, id, Disclosure::Full)?;
     if current.version != expected_version {
         return Err(StoreError::Stale {
             current: current.version,
         }
         .into());
     }
-    let edit = change.apply_to(&current, today)?;
-    households::update(conn, scope, id, expected_version, &edit, now).map_err(|e| match e {
-        StoreError::Unique(_) => Problem::new(Kind::HouseholdNumberTaken).with_detail(
-            format!(
-                "Household number {} is registered already",
-                edit.household_number
-            ),
-            format!("户编号 {} 已登记", edit.household_number),
-        ),
-        other => not_found_as_household(other.into()),
+    let before = find(conn, ctx, id, Disclosure::Masked)?;
+    let edit = change.apply_to(&current, ctx.today)?.sealed(&ctx.keys)?;
+    households::update(conn, &ctx.scope(), id, expected_version, &edit, ctx.now).map_err(|e| {
+        match e {
+            StoreError::Unique(_) => number_taken(&edit.household_number),
+            other => not_found_as_household(other.into()),
+        }
     })?;
-    find(conn, scope, id)
+    let after = find(conn, ctx, id, Disclosure::Masked)?;
+    ctx.audit(
+        conn,
+        "update",
+        ("household", id),
+        Some(&after.region_code),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
 }
 
 pub fn transfer_headship(
     conn: &mut DbConn,
-    scope: &RegionScope,
+    ctx: &Context,
     id: &str,
     expected_version: Option<i64>,
     transfer: TransferHeadship,
-    now: Now,
 ) -> Result<HouseholdWithMembers, Problem> {
-    let current = find_with_members(conn, scope, id)?;
+    let current = find_with_members(conn, ctx, id, Disclosure::Masked)?;
     if expected_version.is_some_and(|v| v != current.household.version) {
         return Err(StoreError::Stale {
             current: current.household.version,
@@ -227,10 +271,20 @@ pub fn transfer_headship(
             conn,
             &old_head.id,
             transfer.former_head_relation.as_str(),
-            now,
+            ctx.now,
         )?;
     }
-    members::set_relation(conn, &new_head_id, Relation::Head.as_str(), now)?;
-    households::refresh_after_member_change(conn, id, now)?;
-    find_with_members(conn, scope, id)
+    members::set_relation(conn, &new_head_id, Relation::Head.as_str(), ctx.now)?;
+    households::refresh_after_member_change(conn, id, ctx.now)?;
+    let after = find_with_members(conn, ctx, id, Disclosure::Masked)?;
+    let region = after.household.region_code.clone();
+    ctx.audit(
+        conn,
+        "transfer_headship",
+        ("household", id),
+        Some(&region),
+        Some(&current),
+        Some(&after),
+    )?;
+    Ok(after)
 }

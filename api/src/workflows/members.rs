@@ -1,13 +1,12 @@
 //! Adding, editing and recording the departure of household members.
 
-use chrono::NaiveDate;
 use fupin_domain::member::{check_leave, check_new_relation, MemberRuleError, Relation};
-use fupin_domain::scope::RegionScope;
-use fupin_persistence::members::{self};
+use fupin_persistence::members;
 use fupin_persistence::{households, DbConn, StoreError};
 
+use super::context::{Context, Disclosure, NOTHING};
+use super::ensure_id_number_free;
 use super::households::{member_row, not_found_as_household};
-use super::{ensure_id_number_free, Now};
 use crate::models::members::{member_problem, CheckedMember, LeaveBody, Member, UpdateMember};
 use crate::problem::{Kind, Problem, Text};
 
@@ -38,47 +37,74 @@ fn not_found_as_member(problem: Problem) -> Problem {
     }
 }
 
+/// A member of a household; a full disclosure is recorded in the audit trail.
 pub fn find(
     conn: &mut DbConn,
-    scope: &RegionScope,
+    ctx: &Context,
     household_id: &str,
     id: &str,
+    disclosure: Disclosure,
 ) -> Result<Member, Problem> {
-    let row =
-        members::find(conn, scope, household_id, id).map_err(|e| not_found_as_member(e.into()))?;
-    Ok(Member::try_from(row)?)
+    let row = members::find(conn, &ctx.scope(), household_id, id)
+        .map_err(|e| not_found_as_member(e.into()))?;
+    let member = Member::from_row(row, &ctx.keys, disclosure)?;
+    if disclosure == Disclosure::Full {
+        ctx.audit(
+            conn,
+            "read_personal_data",
+            ("member", id),
+            Some(&member.region_code),
+            NOTHING,
+            NOTHING,
+        )?;
+    }
+    Ok(member)
 }
 
 pub fn add(
     conn: &mut DbConn,
-    scope: &RegionScope,
+    ctx: &Context,
     household_id: &str,
     member: CheckedMember,
-    now: Now,
 ) -> Result<Member, Problem> {
-    let household = households::find(conn, scope, household_id)
+    let household = households::find(conn, &ctx.scope(), household_id)
         .map_err(|e| not_found_as_household(e.into()))?;
     let has_head = members::household_has_current_head(conn, household_id)?;
     check_new_relation(member.relation, has_head).map_err(rule_conflict)?;
-    ensure_id_number_free(conn, member.id_number.as_str(), None)?;
-    let row = member_row(&household, &member, now);
+    let member = member.seal(&ctx.keys)?;
+    ensure_id_number_free(
+        conn,
+        member.fields.id_number_hmac.as_deref().unwrap_or_default(),
+        None,
+    )?;
+    let row = member_row(&household, &member, ctx);
     members::insert(conn, &row)?;
-    households::refresh_after_member_change(conn, household_id, now)?;
-    Ok(Member::try_from(row)?)
+    households::refresh_after_member_change(conn, household_id, ctx.now)?;
+    let added = Member::from_row(row, &ctx.keys, Disclosure::Masked)?;
+    ctx.audit(
+        conn,
+        "create",
+        ("member", &added.id),
+        Some(&added.region_code),
+        NOTHING,
+        Some(&added),
+    )?;
+    Ok(added)
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn update(
     conn: &mut DbConn,
-    scope: &RegionScope,
+    ctx: &Context,
     household_id: &str,
     id: &str,
     expected_version: i64,
     change: UpdateMember,
-    today: NaiveDate,
-    now: Now,
 ) -> Result<Member, Problem> {
-    let current = find(conn, scope, household_id, id)?;
+    let scope = ctx.scope();
+    let row =
+        members::find(conn, &scope, household_id, id).map_err(|e| not_found_as_member(e.into()))?;
+    let current = Member::from_row(row.clone(), &ctx.keys, Disclosure::Full)?;
+    let before = Member::from_row(row, &ctx.keys, Disclosure::Masked)?;
     if current.version != expected_version {
         return Err(StoreError::Stale {
             current: current.version,
@@ -95,48 +121,68 @@ pub fn update(
     }
     let checked = change
         .apply_to(&current)
-        .check(today, None)
-        .map_err(|findings| member_problem(findings, None))?;
-    ensure_id_number_free(conn, checked.id_number.as_str(), Some(id))?;
-    members::update(conn, id, expected_version, &checked.fields, now)?;
-    households::refresh_after_member_change(conn, household_id, now)?;
-    find(conn, scope, household_id, id)
+        .check(ctx.today, None)
+        .map_err(|findings| member_problem(findings, None))?
+        .seal(&ctx.keys)?;
+    ensure_id_number_free(
+        conn,
+        checked.fields.id_number_hmac.as_deref().unwrap_or_default(),
+        Some(id),
+    )?;
+    members::update(conn, id, expected_version, &checked.fields, ctx.now)?;
+    households::refresh_after_member_change(conn, household_id, ctx.now)?;
+    let after = find(conn, ctx, household_id, id, Disclosure::Masked)?;
+    ctx.audit(
+        conn,
+        "update",
+        ("member", id),
+        Some(&after.region_code),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn leave(
     conn: &mut DbConn,
-    scope: &RegionScope,
+    ctx: &Context,
     household_id: &str,
     id: &str,
     expected_version: Option<i64>,
     leaving: LeaveBody,
-    today: NaiveDate,
-    now: Now,
 ) -> Result<Member, Problem> {
-    let current = find(conn, scope, household_id, id)?;
-    if expected_version.is_some_and(|v| v != current.version) {
+    let before = find(conn, ctx, household_id, id, Disclosure::Masked)?;
+    if expected_version.is_some_and(|v| v != before.version) {
         return Err(StoreError::Stale {
-            current: current.version,
+            current: before.version,
         }
         .into());
     }
     check_leave(
-        current.relation,
-        current.birth_date,
-        current.left_on,
+        before.relation,
+        before.birth_date,
+        before.left_on,
         leaving.left_on,
-        today,
+        ctx.today,
     )
     .map_err(rule_conflict)?;
     members::record_leaving(
         conn,
         id,
-        current.version,
+        before.version,
         leaving.left_on,
         leaving.reason.as_str(),
-        now,
+        ctx.now,
     )?;
-    households::refresh_after_member_change(conn, household_id, now)?;
-    find(conn, scope, household_id, id)
+    households::refresh_after_member_change(conn, household_id, ctx.now)?;
+    let after = find(conn, ctx, household_id, id, Disclosure::Masked)?;
+    ctx.audit(
+        conn,
+        "leave",
+        ("member", id),
+        Some(&after.region_code),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
 }

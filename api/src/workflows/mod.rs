@@ -1,11 +1,12 @@
 //! Units of work: each runs inside one transaction, loads what a rule needs, lets the domain
 //! decide, and writes the result. Handlers call these; batch jobs can too.
 
+pub mod accounts;
+pub mod context;
 pub mod households;
 pub mod members;
 pub mod regions;
 
-use chrono::NaiveDateTime;
 use fupin_persistence::members::current_holder_of;
 use fupin_persistence::DbConn;
 
@@ -16,14 +17,14 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// Refuses a resident ID number already held by a current member elsewhere in the registry,
-/// naming where it is held.
+/// Refuses a resident ID number (given by its keyed hash) already held by a current member
+/// elsewhere in the registry, naming where it is held.
 pub fn ensure_id_number_free(
     conn: &mut DbConn,
-    id_number: &str,
+    id_number_hmac: &str,
     except_member: Option<&str>,
 ) -> Result<(), Problem> {
-    match current_holder_of(conn, id_number, except_member)? {
+    match current_holder_of(conn, id_number_hmac, except_member)? {
         None => Ok(()),
         Some(holder) => Err(Problem::new(Kind::ResidentIdRegistered).with_detail(
             format!(
@@ -37,6 +38,3 @@ pub fn ensure_id_number_free(
         )),
     }
 }
-
-/// The time every row written by one request carries.
-pub type Now = NaiveDateTime;

@@ -4,18 +4,16 @@ use fupin_domain::scope::RegionScope;
 use fupin_persistence::regions::{self, RegionRow};
 use fupin_persistence::DbConn;
 
-use super::{new_id, Now};
+use super::context::Context;
+use super::new_id;
+use crate::auth::forbidden_region;
 use crate::models::regions::{NewRegion, Region};
 use crate::problem::{Kind, Problem, Text};
 
-pub fn create(
-    conn: &mut DbConn,
-    scope: &RegionScope,
-    new: NewRegion,
-    now: Now,
-) -> Result<Region, Problem> {
+pub fn create(conn: &mut DbConn, ctx: &Context, new: NewRegion) -> Result<Region, Problem> {
+    let scope = ctx.scope();
     if !scope.covers(&new.code) {
-        return Err(Problem::new(Kind::NotFound));
+        return Err(forbidden_region());
     }
     if regions::find_by_code(conn, &RegionScope::Everything, new.code.as_str())?.is_some() {
         return Err(Problem::new(Kind::RegionCodeTaken).with_detail(
@@ -24,7 +22,7 @@ pub fn create(
         ));
     }
     if let Some(parent) = &new.parent_code {
-        if regions::find_by_code(conn, scope, parent.as_str())?.is_none() {
+        if regions::find_by_code(conn, &scope, parent.as_str())?.is_none() {
             return Err(Problem::invalid_field(
                 "parent_code",
                 "region_not_found",
@@ -42,20 +40,28 @@ pub fn create(
         name: new.name,
         parent_code: new.parent_code.map(|c| c.as_str().to_owned()),
         version: 1,
-        created_at: now,
-        updated_at: now,
+        created_at: ctx.now,
+        updated_at: ctx.now,
     };
     regions::insert(conn, &row)?;
-    Ok(Region::try_from(row)?)
+    let region = Region::try_from(row)?;
+    ctx.audit(
+        conn,
+        "create",
+        ("region", &region.id),
+        Some(&region.code),
+        super::context::NOTHING,
+        Some(&region),
+    )?;
+    Ok(region)
 }
 
 pub fn rename(
     conn: &mut DbConn,
-    scope: &RegionScope,
+    ctx: &Context,
     id: &str,
     expected_version: i64,
     name: &str,
-    now: Now,
 ) -> Result<Region, Problem> {
     let name = name.trim();
     if name.is_empty() {
@@ -65,9 +71,22 @@ pub fn rename(
             Text::new("the name cannot be blank", "名称不能为空"),
         ));
     }
-    let row = regions::rename(conn, scope, id, expected_version, name, now)
+    let scope = ctx.scope();
+    let before = Region::try_from(
+        regions::find(conn, &scope, id).map_err(|e| not_found_as_region(e.into()))?,
+    )?;
+    let row = regions::rename(conn, &scope, id, expected_version, name, ctx.now)
         .map_err(|e| not_found_as_region(e.into()))?;
-    Ok(Region::try_from(row)?)
+    let region = Region::try_from(row)?;
+    ctx.audit(
+        conn,
+        "update",
+        ("region", &region.id),
+        Some(&region.code),
+        Some(&before),
+        Some(&region),
+    )?;
+    Ok(region)
 }
 
 pub fn not_found_as_region(problem: Problem) -> Problem {

@@ -5,7 +5,9 @@
 
 #[macro_use]
 mod term;
+pub mod access;
 pub mod household;
+pub mod masking;
 pub mod member;
 pub mod phone;
 pub mod region;

@@ -10,6 +10,9 @@ use diesel::r2d2::{Pool, PooledConnection, R2D2Connection};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::error::StoreError;
+use crate::personal_data::PersonalDataKeys;
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
@@ -159,12 +162,86 @@ pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> Result<DbPool, C
         .build(manager)?)
 }
 
-/// Applies every pending migration of the connection's backend; returns the versions applied.
-pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, ConnectError> {
-    let applied = match conn {
-        DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+/// The migration that adds the sealed personal-data columns; right after it the program seals
+/// what was stored in plaintext, and the next migration drops the plaintext columns.
+const SEAL_PERSONAL_DATA_AFTER: &str = "20261129000002";
+
+/// Applies every pending migration of the connection's backend, one at a time, running the data
+/// step a migration needs right after it; returns the versions applied.
+pub fn run_migrations(
+    conn: &mut DbConn,
+    keys: &PersonalDataKeys,
+) -> Result<Vec<String>, ConnectError> {
+    let migration_error =
+        |e: Box<dyn std::error::Error + Send + Sync>| ConnectError::Migration(e.to_string());
+    let mut applied = Vec::new();
+    loop {
+        let next = match conn {
+            DbConn::Postgres(c) => run_next(c, POSTGRES_MIGRATIONS).map_err(migration_error)?,
+            DbConn::Sqlite(c) => run_next(c, SQLITE_MIGRATIONS).map_err(migration_error)?,
+        };
+        let Some(version) = next else { break };
+        if version == SEAL_PERSONAL_DATA_AFTER {
+            seal_plaintext_personal_data(conn, keys)
+                .map_err(|e| ConnectError::Migration(e.to_string()))?;
+        }
+        applied.push(version);
     }
-    .map_err(|e| ConnectError::Migration(e.to_string()))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+    Ok(applied)
+}
+
+type MigrationResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+fn run_next<C, DB>(conn: &mut C, source: EmbeddedMigrations) -> MigrationResult<Option<String>>
+where
+    DB: diesel::backend::Backend,
+    C: MigrationHarness<DB>,
+{
+    let pending = conn.pending_migrations(source)?;
+    match pending.first() {
+        None => Ok(None),
+        Some(migration) => Ok(Some(conn.run_migration(migration.as_ref())?.to_string())),
+    }
+}
+
+/// Seals resident ID numbers and phone numbers stored in plaintext by the first schema.
+fn seal_plaintext_personal_data(
+    conn: &mut DbConn,
+    keys: &PersonalDataKeys,
+) -> Result<(), StoreError> {
+    use crate::schema::{households, members};
+    use diesel::sql_types::{Nullable, Text};
+
+    #[derive(QueryableByName)]
+    struct Plain {
+        #[diesel(sql_type = Text)]
+        id: String,
+        #[diesel(sql_type = Nullable<Text>)]
+        value: Option<String>,
+    }
+    let people: Vec<Plain> =
+        diesel::sql_query("SELECT id, id_number AS value FROM members").load(conn)?;
+    for person in people {
+        let Some(number) = person.value.filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        diesel::update(members::table.filter(members::id.eq(&person.id)))
+            .set((
+                members::id_number_cipher.eq(keys.seal(&number)?),
+                members::id_number_hmac.eq(keys.id_number_hash(&number)),
+            ))
+            .execute(conn)?;
+    }
+    let phones: Vec<Plain> =
+        diesel::sql_query("SELECT id, phone AS value FROM households WHERE phone IS NOT NULL")
+            .load(conn)?;
+    for household in phones {
+        let Some(phone) = household.value else {
+            continue;
+        };
+        diesel::update(households::table.filter(households::id.eq(&household.id)))
+            .set(households::phone_cipher.eq(keys.seal(&phone)?))
+            .execute(conn)?;
+    }
+    Ok(())
 }

@@ -50,6 +50,12 @@ impl From<DieselError> for StoreError {
     }
 }
 
+impl From<crate::personal_data::KeyError> for StoreError {
+    fn from(error: crate::personal_data::KeyError) -> Self {
+        StoreError::Corrupt(error.to_string())
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for StoreError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
         StoreError::Unavailable(error.to_string())

@@ -21,7 +21,6 @@ pub struct HouseholdRow {
     pub region_code: String,
     pub household_number: String,
     pub head_name: String,
-    pub phone: Option<String>,
     pub address: String,
     pub attribute: String,
     pub main_cause: String,
@@ -33,6 +32,8 @@ pub struct HouseholdRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The phone number, sealed (see `personal_data`).
+    pub phone_cipher: Option<String>,
 }
 
 /// Filters of a household list; all optional and combined with AND.
@@ -51,7 +52,7 @@ pub struct HouseholdFilter {
 #[diesel(table_name = households, treat_none_as_null = true)]
 pub struct HouseholdEdit {
     pub household_number: String,
-    pub phone: Option<String>,
+    pub phone_cipher: Option<String>,
     pub address: String,
     pub attribute: String,
     pub main_cause: String,

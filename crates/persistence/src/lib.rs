@@ -5,11 +5,14 @@
 //!
 //! [`RegionScope`]: fupin_domain::scope::RegionScope
 
+pub mod accounts;
+pub mod audit;
 pub mod connection;
 pub mod error;
 pub mod households;
 pub mod idempotency;
 pub mod members;
+pub mod personal_data;
 pub mod regions;
 pub mod schema;
 pub mod seed;

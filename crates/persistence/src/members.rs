@@ -17,7 +17,6 @@ pub struct MemberRow {
     pub county_code: String,
     pub region_code: String,
     pub name: String,
-    pub id_number: String,
     pub sex: String,
     pub birth_date: NaiveDate,
     pub relation: String,
@@ -36,6 +35,10 @@ pub struct MemberRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The resident ID number, sealed (see `personal_data`).
+    pub id_number_cipher: Option<String>,
+    /// Its keyed hash, for lookup and the one-current-member rule.
+    pub id_number_hmac: Option<String>,
 }
 
 /// The editable fields of a member, written whole after the domain has checked them.
@@ -43,7 +46,8 @@ pub struct MemberRow {
 #[diesel(table_name = members)]
 pub struct MemberEdit {
     pub name: String,
-    pub id_number: String,
+    pub id_number_cipher: Option<String>,
+    pub id_number_hmac: Option<String>,
     pub sex: String,
     pub birth_date: NaiveDate,
     pub relation: String,
@@ -103,16 +107,16 @@ pub fn find(
         .first(conn)?)
 }
 
-/// The current member anywhere in the registry who holds this number, other than `except`.
-/// Deliberately unscoped: a person may be in only one household of the whole registry.
+/// The current member anywhere in the registry whose number has this keyed hash, other than
+/// `except`. Deliberately unscoped: a person may be in only one household of the whole registry.
 pub fn current_holder_of(
     conn: &mut DbConn,
-    id_number: &str,
+    id_number_hmac: &str,
     except_member: Option<&str>,
 ) -> Result<Option<IdNumberHolder>, StoreError> {
     let mut query = members::table
         .inner_join(households::table)
-        .filter(members::id_number.eq(id_number.to_owned()))
+        .filter(members::id_number_hmac.eq(id_number_hmac.to_owned()))
         .filter(members::left_on.is_null())
         .select((
             members::id,

@@ -21,7 +21,6 @@ diesel::table! {
         region_code -> Text,
         household_number -> Text,
         head_name -> Text,
-        phone -> Nullable<Text>,
         address -> Text,
         attribute -> Text,
         main_cause -> Text,
@@ -33,6 +32,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        phone_cipher -> Nullable<Text>,
     }
 }
 
@@ -43,7 +43,6 @@ diesel::table! {
         county_code -> Text,
         region_code -> Text,
         name -> Text,
-        id_number -> Text,
         sex -> Text,
         birth_date -> Date,
         relation -> Text,
@@ -62,6 +61,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        id_number_cipher -> Nullable<Text>,
+        id_number_hmac -> Nullable<Text>,
     }
 }
 
@@ -79,5 +80,74 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        region_code -> Text,
+        disabled -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        name -> Text,
+        role -> Text,
+        region_code -> Text,
+        disabled -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_entries (seq) {
+        seq -> BigInt,
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Text,
+        actor_name -> Text,
+        role -> Text,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        region_code -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_chain (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
-diesel::allow_tables_to_appear_in_same_query!(regions, households, members);
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(regions, households, members, users, refresh_tokens);

@@ -20,6 +20,7 @@ use crate::connection::DbConn;
 use crate::error::StoreError;
 use crate::households::HouseholdRow;
 use crate::members::MemberRow;
+use crate::personal_data::PersonalDataKeys;
 use crate::regions::RegionRow;
 use crate::schema::{households, members, regions};
 
@@ -68,12 +69,16 @@ pub fn is_empty(conn: &mut DbConn) -> Result<bool, StoreError> {
 
 /// Loads the demo district (5 towns, 66 villages, 340 households, 606 persons) unless it is
 /// there already. Call inside a transaction.
-pub fn load_demo(conn: &mut DbConn, now: NaiveDateTime) -> Result<SeedSummary, StoreError> {
+pub fn load_demo(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    keys: &PersonalDataKeys,
+) -> Result<SeedSummary, StoreError> {
     if demo_is_loaded(conn)? {
         return Ok(SeedSummary::default());
     }
     let mut rng = SmallRng::seed_from_u64(610_117);
-    let mut ids = IdNumbers::default();
+    let mut ids = IdNumbers::new(keys);
     let district = region(DEMO_DISTRICT, "高陵区", None, now);
     let mut region_rows = vec![district];
     let mut villages = Vec::new();
@@ -134,10 +139,11 @@ pub fn load_bench(
     county: &str,
     household_count: usize,
     now: NaiveDateTime,
+    keys: &PersonalDataKeys,
     mut progress: impl FnMut(usize),
 ) -> Result<SeedSummary, StoreError> {
     let mut rng = SmallRng::seed_from_u64(u64::from(county.bytes().map(u32::from).sum::<u32>()));
-    let mut ids = IdNumbers::default();
+    let mut ids = IdNumbers::new(keys);
     let district = format!("{county}000000");
     let mut region_rows = vec![region(&district, "基准测试区", None, now)];
     let mut villages = Vec::new();
@@ -239,16 +245,25 @@ fn person_name(rng: &mut SmallRng, surname: Option<&str>) -> String {
     }
 }
 
-/// Hands out unique, valid resident ID numbers.
-#[derive(Default)]
-struct IdNumbers(HashSet<String>);
+/// Hands out unique, valid resident ID numbers, and seals personal data with the keys.
+struct IdNumbers<'k> {
+    seen: HashSet<String>,
+    keys: &'k PersonalDataKeys,
+}
 
-impl IdNumbers {
+impl<'k> IdNumbers<'k> {
+    fn new(keys: &'k PersonalDataKeys) -> Self {
+        Self {
+            seen: HashSet::new(),
+            keys,
+        }
+    }
+
     fn next(&mut self, rng: &mut SmallRng, birth: NaiveDate, sex: Sex) -> String {
         let mut sequence: u16 = rng.gen_range(0..500);
         loop {
             let number = compose("610117", birth, sequence, sex);
-            if self.0.insert(number.clone()) {
+            if self.seen.insert(number.clone()) {
                 return number;
             }
             sequence = (sequence + 1) % 500;
@@ -276,7 +291,7 @@ fn pick<T: Copy>(rng: &mut SmallRng, weighted: &[(T, u32)]) -> T {
 
 fn household_with_head(
     rng: &mut SmallRng,
-    ids: &mut IdNumbers,
+    ids: &mut IdNumbers<'_>,
     village: &str,
     seq: usize,
     now: NaiveDateTime,
@@ -348,13 +363,16 @@ fn household_with_head(
         region_code: village.to_owned(),
         household_number: format!("{village}{seq:04}"),
         head_name: name,
-        phone: rng.gen_bool(0.8).then(|| {
-            format!(
-                "1{}{:09}",
-                rng.gen_range(3..=9),
-                rng.gen_range(0..1_000_000_000u32)
-            )
-        }),
+        phone_cipher: rng
+            .gen_bool(0.8)
+            .then(|| {
+                format!(
+                    "1{}{:09}",
+                    rng.gen_range(3..=9),
+                    rng.gen_range(0..1_000_000_000u32)
+                )
+            })
+            .and_then(|phone| ids.keys.seal(&phone).ok()),
         address: format!("{}组{}号", rng.gen_range(1..=9), rng.gen_range(1..=80)),
         attribute: attribute.as_str().to_owned(),
         main_cause: main_cause.as_str().to_owned(),
@@ -373,7 +391,7 @@ fn household_with_head(
 #[allow(clippy::too_many_arguments)]
 fn member(
     rng: &mut SmallRng,
-    ids: &mut IdNumbers,
+    ids: &mut IdNumbers<'_>,
     household_id: &str,
     village: &str,
     name: String,
@@ -443,13 +461,15 @@ fn member(
             Employment::NotApplicable,
         ),
     };
+    let id_number = ids.next(rng, birth, sex);
     MemberRow {
         id: uuid::Uuid::now_v7().to_string(),
         household_id: household_id.to_owned(),
         county_code: village[..6].to_owned(),
         region_code: village.to_owned(),
         name,
-        id_number: ids.next(rng, birth, sex),
+        id_number_cipher: ids.keys.seal(&id_number).ok(),
+        id_number_hmac: Some(ids.keys.id_number_hash(&id_number)),
         sex: sex.as_str().to_owned(),
         birth_date: birth,
         relation: relation.as_str().to_owned(),
@@ -480,7 +500,7 @@ fn member(
 /// Adds `extra` spouses, children and parents across the households, most to general ones.
 fn add_family(
     rng: &mut SmallRng,
-    ids: &mut IdNumbers,
+    ids: &mut IdNumbers<'_>,
     household_rows: &mut [HouseholdRow],
     member_rows: &mut Vec<MemberRow>,
     extra: usize,

@@ -1,0 +1,361 @@
+//! Bearer tokens: issuing and verifying JWTs, and the `Caller` every protected handler gets.
+//!
+//! Tokens are HS256-signed with the first configured key; every configured key verifies, so a
+//! key can be rotated by adding the new one first and removing the old one after the longest
+//! token lifetime. Only the configured algorithm is accepted (never `none`).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use fupin_domain::access::{allows, Action, Role};
+use fupin_domain::region::RegionCode;
+use fupin_domain::scope::RegionScope;
+use fupin_persistence::{accounts, DbPool};
+use jsonwebtoken::{
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::db;
+use crate::middleware::RequestId;
+use crate::problem::{Kind, Problem};
+
+/// What a token says about its bearer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    /// The user's or client's id.
+    pub sub: String,
+    /// Username or client id, for the audit trail.
+    pub name: String,
+    pub role: Role,
+    /// The region code the bearer may act in (and everything under it).
+    pub scope: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
+/// Why the signing keys could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("FUPIN_JWT_KEYS must be `kid:base64-secret` entries of at least 32 bytes each, the signing key first")]
+pub struct SigningKeyError;
+
+/// Issues and verifies access tokens.
+pub struct TokenService {
+    signing_kid: String,
+    signing_key: EncodingKey,
+    verifying_keys: HashMap<String, DecodingKey>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_lifetime: Duration,
+}
+
+impl TokenService {
+    pub fn new(
+        keys: &str,
+        issuer: &str,
+        audience: &str,
+        access_lifetime: Duration,
+    ) -> Result<Self, SigningKeyError> {
+        let mut signing = None;
+        let mut verifying_keys = HashMap::new();
+        for entry in keys.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (kid, encoded) = entry.split_once(':').ok_or(SigningKeyError)?;
+            let secret = STANDARD.decode(encoded).map_err(|_| SigningKeyError)?;
+            if kid.is_empty() || secret.len() < 32 {
+                return Err(SigningKeyError);
+            }
+            if signing.is_none() {
+                signing = Some((kid.to_owned(), EncodingKey::from_secret(&secret)));
+            }
+            verifying_keys.insert(kid.to_owned(), DecodingKey::from_secret(&secret));
+        }
+        let (signing_kid, signing_key) = signing.ok_or(SigningKeyError)?;
+        Ok(Self {
+            signing_kid,
+            signing_key,
+            verifying_keys,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            access_lifetime,
+        })
+    }
+
+    /// An access token for a subject, valid from `now` for the access lifetime.
+    pub fn issue(
+        &self,
+        subject: &str,
+        name: &str,
+        role: Role,
+        scope: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, Problem> {
+        let lifetime = i64::try_from(self.access_lifetime.as_secs()).unwrap_or(600);
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: subject.to_owned(),
+            name: name.to_owned(),
+            role,
+            scope: scope.to_owned(),
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            exp: now.timestamp() + lifetime,
+            jti: uuid::Uuid::now_v7().to_string(),
+        };
+        self.sign(&claims)
+    }
+
+    /// Signs any claims with the current key (tests use it to forge edge cases).
+    pub fn sign(&self, claims: &Claims) -> Result<String, Problem> {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.signing_kid.clone());
+        encode(&header, claims, &self.signing_key).map_err(|_| Problem::internal())
+    }
+
+    /// Checks signature, algorithm, key id, issuer, audience, expiry and not-before.
+    pub fn verify(&self, token: &str) -> Result<Claims, Problem> {
+        let header = decode_header(token).map_err(|_| unauthorized("The token is malformed"))?;
+        if header.alg != Algorithm::HS256 {
+            return Err(unauthorized("The token's algorithm is not accepted"));
+        }
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.verifying_keys.get(kid))
+            .ok_or_else(|| unauthorized("The token was signed with an unknown key"))?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.validate_nbf = true;
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        decode::<Claims>(token, key, &validation)
+            .map(|data| data.claims)
+            .map_err(|error| {
+                use jsonwebtoken::errors::ErrorKind;
+                unauthorized(match error.kind() {
+                    ErrorKind::ExpiredSignature => "The token has expired",
+                    ErrorKind::ImmatureSignature => "The token is not valid yet",
+                    ErrorKind::InvalidIssuer => "The token's issuer is not accepted",
+                    ErrorKind::InvalidAudience => "The token's audience is not this API",
+                    ErrorKind::InvalidSignature => "The token's signature does not verify",
+                    _ => "The token is not valid",
+                })
+            })
+    }
+}
+
+/// A 401 with the reason in English and Chinese.
+pub fn unauthorized(reason: &str) -> Problem {
+    let zh = match reason {
+        "The token has expired" => "令牌已过期",
+        "The token is not valid yet" => "令牌尚未生效",
+        "A bearer token is required" => "需要 Bearer 令牌",
+        "The account is disabled" => "账号已停用",
+        _ => "令牌无效",
+    };
+    Problem::new(Kind::Unauthorized).with_detail(reason, zh)
+}
+
+/// Remembers for a few seconds whether a token's subject is disabled, so that a disabled
+/// account loses access within seconds without a database read on every request.
+pub struct SubjectStatus {
+    cache: Mutex<HashMap<String, (bool, Instant)>>,
+    ttl: Duration,
+}
+
+impl SubjectStatus {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            cache: Mutex::new(HashMap::new()),
+            ttl,
+        }
+    }
+
+    fn cached(&self, subject: &str) -> Option<bool> {
+        let cache = self.cache.lock().ok()?;
+        cache
+            .get(subject)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(disabled, _)| *disabled)
+    }
+
+    fn remember(&self, subject: &str, disabled: bool) {
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(subject.to_owned(), (disabled, Instant::now()));
+        }
+    }
+
+    /// Forgets a subject at once (after disabling or enabling it here).
+    pub fn forget(&self, subject: &str) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.remove(subject);
+        }
+    }
+}
+
+/// The authenticated bearer of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub subject: String,
+    pub name: String,
+    pub role: Role,
+    pub region: RegionCode,
+    pub request_id: Option<String>,
+}
+
+impl Caller {
+    pub fn scope(&self) -> RegionScope {
+        RegionScope::Within(self.region.clone())
+    }
+
+    pub fn may(&self, action: Action) -> bool {
+        allows(self.role, action)
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = Problem;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Problem>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
+    }
+}
+
+async fn authenticate(req: &HttpRequest) -> Result<Caller, Problem> {
+    let tokens = req
+        .app_data::<web::Data<TokenService>>()
+        .ok_or_else(Problem::internal)?;
+    let raw = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| unauthorized("A bearer token is required"))?;
+    let token = raw
+        .strip_prefix("Bearer ")
+        .or_else(|| raw.strip_prefix("bearer "))
+        .ok_or_else(|| unauthorized("A bearer token is required"))?;
+    let claims = tokens.verify(token.trim())?;
+    let region =
+        RegionCode::parse(&claims.scope).map_err(|_| unauthorized("The token is not valid"))?;
+    let status = req
+        .app_data::<web::Data<SubjectStatus>>()
+        .ok_or_else(Problem::internal)?;
+    let disabled = match status.cached(&claims.sub) {
+        Some(disabled) => disabled,
+        None => {
+            let pool = req
+                .app_data::<web::Data<DbPool>>()
+                .ok_or_else(Problem::internal)?;
+            let subject = claims.sub.clone();
+            let disabled = db::read(pool, move |conn| {
+                Ok(accounts::subject_disabled(conn, &subject)?)
+            })
+            .await?;
+            status.remember(&claims.sub, disabled);
+            disabled
+        }
+    };
+    if disabled {
+        return Err(unauthorized("The account is disabled"));
+    }
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    Ok(Caller {
+        subject: claims.sub,
+        name: claims.name,
+        role: claims.role,
+        region,
+        request_id,
+    })
+}
+
+/// Names an action at the type level, so that a handler's signature says what it needs.
+pub trait Permission {
+    const ACTION: Action;
+}
+
+macro_rules! permission {
+    ($($name:ident => $action:ident),+ $(,)?) => {$(
+        /// Marker for the permission of the same name.
+        pub struct $name;
+        impl Permission for $name {
+            const ACTION: Action = Action::$action;
+        }
+    )+};
+}
+
+permission! {
+    ReadRegistry => ReadRegistry,
+    WriteRegistry => WriteRegistry,
+    ManageRegions => ManageRegions,
+    ReadAudit => ReadAudit,
+    ManageAccounts => ManageAccounts,
+}
+
+/// A caller whose role the permission matrix allows `P`: the one place permissions are checked.
+pub struct Allowed<P: Permission> {
+    pub caller: Caller,
+    permission: PhantomData<P>,
+}
+
+impl<P: Permission> std::ops::Deref for Allowed<P> {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
+}
+
+impl<P: Permission + 'static> FromRequest for Allowed<P> {
+    type Error = Problem;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Problem>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = authenticate(&req).await?;
+            if !caller.may(P::ACTION) {
+                return Err(forbidden_action(caller.role, P::ACTION));
+            }
+            Ok(Allowed {
+                caller,
+                permission: PhantomData,
+            })
+        })
+    }
+}
+
+pub fn forbidden_action(role: Role, action: Action) -> Problem {
+    Problem::new(Kind::Forbidden).with_detail(
+        format!(
+            "The role {role} may not {}",
+            action.as_str().replace('_', " ")
+        ),
+        format!("角色“{}”无权{}", role.chinese(), action.chinese()),
+    )
+}
+
+pub fn forbidden_region() -> Problem {
+    Problem::new(Kind::Forbidden).with_detail(
+        "The region is outside your scope",
+        "该区划不在您的管辖范围内",
+    )
+}

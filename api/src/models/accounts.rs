@@ -1,0 +1,261 @@
+//! Bodies of logins, accounts and the audit trail.
+
+use chrono::{DateTime, Utc};
+use fupin_domain::access::Role;
+use fupin_persistence::accounts::{ClientRow, UserRow};
+use fupin_persistence::audit::AuditRow;
+use fupin_persistence::StoreError;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use super::{stored, utc};
+use crate::pagination::page_of;
+
+/// How a token is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    /// A person: `username` and `password`.
+    Password,
+    /// A client system: `client_id` and `client_secret`.
+    ClientCredentials,
+    /// A person's `refresh_token`, exchanged for a new pair.
+    RefreshToken,
+}
+
+/// A token request; which fields are needed depends on `grant_type`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"grant_type": "password", "username": "village1", "password": "correct horse battery"}))]
+pub struct TokenRequest {
+    pub grant_type: GrantType,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub username: Option<String>,
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub password: Option<String>,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub client_id: Option<String>,
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub client_secret: Option<String>,
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub refresh_token: Option<String>,
+}
+
+/// An access token, and for people a refresh token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// For people only; single use: each refresh returns a new one.
+    pub refresh_token: Option<String>,
+    pub role: Role,
+    /// The region the bearer may act in (and everything under it).
+    pub region_code: String,
+}
+
+/// Ends a session by revoking its refresh token.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogoutRequest {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub refresh_token: String,
+}
+
+/// A person's account (never its password).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub role: Role,
+    pub region_code: String,
+    pub disabled: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(row: UserRow) -> Result<Self, StoreError> {
+        Ok(User {
+            role: stored(&row.role)?,
+            id: row.id,
+            username: row.username,
+            region_code: row.region_code,
+            disabled: row.disabled,
+            version: row.version,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        })
+    }
+}
+
+/// A client system's account (never its secret, except once at creation).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Client {
+    pub id: String,
+    pub client_id: String,
+    pub name: String,
+    pub role: Role,
+    pub region_code: String,
+    pub disabled: bool,
+    /// Shown once, in the answer to the creation; store it then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<ClientRow> for Client {
+    type Error = StoreError;
+    fn try_from(row: ClientRow) -> Result<Self, StoreError> {
+        Ok(Client {
+            role: stored(&row.role)?,
+            id: row.id,
+            client_id: row.client_id,
+            name: row.name,
+            region_code: row.region_code,
+            disabled: row.disabled,
+            client_secret: None,
+            version: row.version,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        })
+    }
+}
+
+page_of!(UserPage, User);
+page_of!(ClientPage, Client);
+
+/// A new person's account.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "dongfan-officer", "password": "a long passphrase", "role": "village_officer", "region_code": "610117001201"}))]
+pub struct CreateUser {
+    #[validate(length(min = 3, max = 50))]
+    #[schema(min_length = 3, max_length = 50)]
+    pub username: String,
+    /// At least 10 characters.
+    #[validate(length(min = 10, max = 200))]
+    #[schema(min_length = 10, max_length = 200)]
+    pub password: String,
+    pub role: Role,
+    /// The account's scope: a 12-digit region code (or a 6-digit county code).
+    pub region_code: String,
+}
+
+/// A new client system.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"client_id": "province-registry", "name": "省扶贫开发信息系统", "role": "integration", "region_code": "610117000000"}))]
+pub struct CreateClient {
+    #[validate(length(min = 3, max = 50))]
+    #[schema(min_length = 3, max_length = 50)]
+    pub client_id: String,
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    pub role: Role,
+    pub region_code: String,
+}
+
+/// A new password for a user (admin only); the user's refresh tokens are revoked.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    #[validate(length(min = 10, max = 200))]
+    #[schema(min_length = 10, max_length = 200)]
+    pub password: String,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub role: String,
+    /// `create`, `update`, `leave`, `transfer_headship`, `login`, `login_failed`, `refresh`,
+    /// `logout`, `user_create`, `user_disable`, `password_reset`, `read_personal_data`, ...
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub region_code: Option<String>,
+    pub request_id: Option<String>,
+    /// The resource before the change, personal data masked.
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    /// The resource after the change, personal data masked.
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(row: AuditRow) -> Self {
+        let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
+        AuditEntry {
+            seq: row.seq,
+            id: row.id,
+            at: utc(row.at),
+            actor_id: row.actor_id,
+            actor_name: row.actor_name,
+            role: row.role,
+            action: row.action,
+            entity_type: row.entity_type,
+            entity_id: row.entity_id,
+            region_code: row.region_code,
+            request_id: row.request_id,
+            before: parse(row.before_json),
+            after: parse(row.after_json),
+            prev_hash: row.prev_hash,
+            hash: row.hash,
+        }
+    }
+}
+
+page_of!(AuditPage, AuditEntry);
+
+/// Filters of the audit trail, newest first.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditListParams {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
+    /// Entries at or after this instant (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Entries before this instant (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<u32>,
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
+/// Whether the chain holds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainStatus {
+    pub intact: bool,
+    pub entries_checked: i64,
+    /// The first entry that does not hold, if any.
+    pub first_broken_seq: Option<i64>,
+    pub reason: Option<String>,
+}

@@ -1,0 +1,283 @@
+//! `/api/v1/users` and `/api/v1/clients`: account management, for admins, within their scope.
+
+use actix_web::{web, HttpResponse};
+use fupin_persistence::personal_data::PersonalDataKeys;
+use fupin_persistence::{accounts as store, DbPool};
+use utoipa::OpenApi;
+
+use super::context;
+use crate::auth::{Allowed, ManageAccounts, SubjectStatus};
+use crate::db;
+use crate::extract::JsonBody;
+use crate::models::accounts::{
+    Client, ClientPage, CreateClient, CreateUser, ResetPassword, User, UserPage,
+};
+use crate::pagination::PageParams;
+use crate::problem::{Problem, ProblemBody, Text};
+use crate::workflows::accounts::{self as workflow, hash_secret, parse_region, random_token};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        list_users,
+        create_user,
+        disable_user,
+        enable_user,
+        reset_password,
+        list_clients,
+        create_client,
+        disable_client
+    ),
+    components(schemas(
+        User,
+        UserPage,
+        CreateUser,
+        ResetPassword,
+        Client,
+        ClientPage,
+        CreateClient
+    ))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/users")
+            .route(web::get().to(list_users))
+            .route(web::post().to(create_user)),
+    )
+    .service(web::resource("/api/v1/users/{id}/disable").route(web::post().to(disable_user)))
+    .service(web::resource("/api/v1/users/{id}/enable").route(web::post().to(enable_user)))
+    .service(web::resource("/api/v1/users/{id}/password").route(web::post().to(reset_password)))
+    .service(
+        web::resource("/api/v1/clients")
+            .route(web::get().to(list_clients))
+            .route(web::post().to(create_client)),
+    )
+    .service(web::resource("/api/v1/clients/{id}/disable").route(web::post().to(disable_client)));
+}
+
+fn region_field(raw: &str) -> Result<fupin_domain::region::RegionCode, Problem> {
+    parse_region(raw).ok_or_else(|| {
+        Problem::invalid_field(
+            "region_code",
+            "invalid_region_code",
+            Text::new(
+                "a 12-digit region code or a 6-digit county code",
+                "区划代码应为 12 位，或 6 位县级代码",
+            ),
+        )
+    })
+}
+
+/// List the users in your scope.
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", params(PageParams),
+    responses((status = 200, description = "One page of users", body = UserPage)))]
+pub async fn list_users(
+    caller: Allowed<ManageAccounts>,
+    pool: web::Data<DbPool>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, Problem> {
+    let page = page.resolve("users")?;
+    let (scope, fetch, after) = (caller.scope(), page.fetch(), page.after.clone());
+    let rows = db::read(&pool, move |conn| {
+        Ok(store::list_users(conn, &scope, after.as_deref(), fetch)?)
+    })
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id.clone());
+    let items = rows
+        .into_iter()
+        .map(User::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
+}
+
+/// Create a person's account, within your scope.
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = User),
+        (status = 403, description = "The region is outside your scope", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "The username is taken", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn create_user(
+    caller: Allowed<ManageAccounts>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    body: JsonBody<CreateUser>,
+) -> Result<HttpResponse, Problem> {
+    let request = body.value;
+    let region = region_field(&request.region_code)?;
+    workflow::check_password_strength(&request.password)?;
+    let password = request.password;
+    let hash = web::block(move || hash_secret(&password))
+        .await
+        .map_err(|_| Problem::internal())??;
+    let ctx = context(caller.caller, &keys);
+    let user = db::write(&pool, move |conn| {
+        workflow::create_user(
+            conn,
+            &ctx,
+            request.username.trim(),
+            hash,
+            request.role,
+            &region,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
+        .json(user))
+}
+
+async fn set_user_disabled(
+    caller: Allowed<ManageAccounts>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    subjects: web::Data<SubjectStatus>,
+    id: String,
+    disabled: bool,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let target = id.clone();
+    let user = db::write(&pool, move |conn| {
+        workflow::set_user_disabled(conn, &ctx, &target, disabled)
+    })
+    .await?;
+    subjects.forget(&id);
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// Disable a user: their tokens stop working within seconds and their refresh tokens are revoked.
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "accounts",
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, description = "Disabled", body = User)))]
+pub async fn disable_user(
+    caller: Allowed<ManageAccounts>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    subjects: web::Data<SubjectStatus>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    set_user_disabled(caller, pool, keys, subjects, id.into_inner(), true).await
+}
+
+/// Enable a disabled user again.
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "accounts",
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, description = "Enabled", body = User)))]
+pub async fn enable_user(
+    caller: Allowed<ManageAccounts>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    subjects: web::Data<SubjectStatus>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    set_user_disabled(caller, pool, keys, subjects, id.into_inner(), false).await
+}
+
+/// Set a user's password; their refresh tokens are revoked.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "accounts", request_body = ResetPassword,
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, description = "Password set", body = User)))]
+pub async fn reset_password(
+    caller: Allowed<ManageAccounts>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+    body: JsonBody<ResetPassword>,
+) -> Result<HttpResponse, Problem> {
+    let password = body.value.password;
+    workflow::check_password_strength(&password)?;
+    let hash = web::block(move || hash_secret(&password))
+        .await
+        .map_err(|_| Problem::internal())??;
+    let ctx = context(caller.caller, &keys);
+    let id = id.into_inner();
+    let user = db::write(&pool, move |conn| {
+        workflow::reset_password(conn, &ctx, &id, &hash)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// List the client systems in your scope.
+#[utoipa::path(get, path = "/api/v1/clients", tag = "accounts", params(PageParams),
+    responses((status = 200, description = "One page of clients", body = ClientPage)))]
+pub async fn list_clients(
+    caller: Allowed<ManageAccounts>,
+    pool: web::Data<DbPool>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, Problem> {
+    let page = page.resolve("clients")?;
+    let (scope, fetch, after) = (caller.scope(), page.fetch(), page.after.clone());
+    let rows = db::read(&pool, move |conn| {
+        Ok(store::list_clients(conn, &scope, after.as_deref(), fetch)?)
+    })
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id.clone());
+    let items = rows
+        .into_iter()
+        .map(Client::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(ClientPage { items, next_cursor }))
+}
+
+/// Register a client system; the answer shows its secret, this once.
+#[utoipa::path(post, path = "/api/v1/clients", tag = "accounts", request_body = CreateClient,
+    responses(
+        (status = 201, description = "Created, with `client_secret`", body = Client),
+        (status = 409, description = "The client id is taken", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn create_client(
+    caller: Allowed<ManageAccounts>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    body: JsonBody<CreateClient>,
+) -> Result<HttpResponse, Problem> {
+    let request = body.value;
+    let region = region_field(&request.region_code)?;
+    let secret = random_token();
+    let to_hash = secret.clone();
+    let hash = web::block(move || hash_secret(&to_hash))
+        .await
+        .map_err(|_| Problem::internal())??;
+    let ctx = context(caller.caller, &keys);
+    let mut client = db::write(&pool, move |conn| {
+        workflow::create_client(
+            conn,
+            &ctx,
+            request.client_id.trim(),
+            request.name.trim(),
+            hash,
+            request.role,
+            &region,
+        )
+    })
+    .await?;
+    client.client_secret = Some(secret);
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/clients/{}", client.id)))
+        .json(client))
+}
+
+/// Disable a client system.
+#[utoipa::path(post, path = "/api/v1/clients/{id}/disable", tag = "accounts",
+    params(("id" = String, Path, description = "Client record id")),
+    responses((status = 200, description = "Disabled", body = Client)))]
+pub async fn disable_client(
+    caller: Allowed<ManageAccounts>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    subjects: web::Data<SubjectStatus>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let id = id.into_inner();
+    let target = id.clone();
+    let client = db::write(&pool, move |conn| {
+        workflow::set_client_disabled(conn, &ctx, &target, true)
+    })
+    .await?;
+    subjects.forget(&id);
+    Ok(HttpResponse::Ok().json(client))
+}

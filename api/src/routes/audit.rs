@@ -1,0 +1,81 @@
+//! `/api/v1/audit`: the audit trail and its verification.
+
+use actix_web::{web, HttpResponse};
+use fupin_persistence::audit::{self as store, AuditFilter};
+use fupin_persistence::DbPool;
+use utoipa::OpenApi;
+
+use crate::auth::{Allowed, ReadAudit};
+use crate::db;
+use crate::models::accounts::{AuditEntry, AuditListParams, AuditPage, ChainStatus};
+use crate::pagination::PageParams;
+use crate::problem::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list_audit, verify_audit),
+    components(schemas(AuditEntry, AuditPage, ChainStatus))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v1/audit").route(web::get().to(list_audit)))
+        .service(web::resource("/api/v1/audit/verify").route(web::get().to(verify_audit)));
+}
+
+/// The audit trail in your scope, newest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditListParams),
+    responses((status = 200, description = "One page of entries", body = AuditPage)))]
+pub async fn list_audit(
+    caller: Allowed<ReadAudit>,
+    pool: web::Data<DbPool>,
+    params: web::Query<AuditListParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    let filter = AuditFilter {
+        entity_type: params.entity_type,
+        entity_id: params.entity_id,
+        actor_id: params.actor_id,
+        action: params.action,
+        from: params.from.map(|t| t.naive_utc()),
+        to: params.to.map(|t| t.naive_utc()),
+    };
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor,
+    }
+    .resolve(&format!("{filter:?}"))?;
+    let before = match page.after.as_deref() {
+        None => None,
+        Some(text) => Some(
+            text.parse::<i64>()
+                .map_err(|_| Problem::new(crate::problem::Kind::InvalidCursor))?,
+        ),
+    };
+    let (scope, fetch) = (caller.scope(), page.fetch());
+    let rows = db::read(&pool, move |conn| {
+        Ok(store::list(conn, &scope, &filter, before, fetch)?)
+    })
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.seq.to_string());
+    Ok(HttpResponse::Ok().json(AuditPage {
+        items: rows.into_iter().map(AuditEntry::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Recompute the whole chain and report the first entry that does not hold.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
+    responses((status = 200, description = "The chain's state", body = ChainStatus)))]
+pub async fn verify_audit(
+    _caller: Allowed<ReadAudit>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, Problem> {
+    let report = db::read(&pool, |conn| Ok(store::verify(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(ChainStatus {
+        intact: report.first_broken.is_none(),
+        entries_checked: report.entries_checked,
+        first_broken_seq: report.first_broken.map(|(seq, _)| seq),
+        reason: report.first_broken.map(|(_, reason)| reason.to_owned()),
+    }))
+}
