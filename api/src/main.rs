@@ -57,6 +57,9 @@ enum Command {
     /// Manage client systems.
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// After rotating FUPIN_DATA_KEYS or FUPIN_LOOKUP_KEY: seal all personal data again with
+    /// the current keys (stop the service first; old data keys must still be listed).
+    Reseal,
 }
 
 #[derive(Subcommand)]
@@ -226,6 +229,18 @@ fn run(cli: Cli) -> Result<(), String> {
                 client.client_id, client.id, client.role, client.region_code
             );
             println!("client secret (shown once): {secret}");
+            Ok(())
+        }
+        Command::Reseal => {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let summary = in_transaction(&mut conn, |c| {
+                fupin_persistence::reseal::reseal_all(c, &keys)
+            })
+            .map_err(|e| e.to_string())?;
+            println!(
+                "re-sealed {} resident ID numbers and {} phone numbers",
+                summary.members, summary.households
+            );
             Ok(())
         }
         Command::Serve(server) => serve(pool, keys, &cli.security, &server),

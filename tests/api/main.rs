@@ -8,3 +8,4 @@ mod members;
 mod operations;
 mod regions;
 mod repositories;
+mod security;

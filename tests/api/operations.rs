@@ -231,3 +231,19 @@ async fn documented_enumerations_are_the_wire_names() {
     );
     assert_eq!(documented("Sex"), vec!["male", "female"]);
 }
+
+#[test]
+fn the_readme_and_the_document_show_the_permission_matrix_of_the_code() {
+    let matrix = fupin_domain::access::matrix_markdown();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    assert!(
+        readme.contains(&matrix),
+        "README.md's Security section is stale:\n{matrix}"
+    );
+    let doc: Value = serde_json::from_str(&fupin_api::openapi::document_json()).unwrap();
+    assert!(doc["info"]["description"]
+        .as_str()
+        .unwrap()
+        .contains(&matrix));
+}

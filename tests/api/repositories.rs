@@ -243,3 +243,40 @@ fn a_failed_unit_of_work_leaves_nothing_behind() {
     assert!(result.is_err());
     assert!(seed::is_empty(&mut conn).unwrap());
 }
+
+#[test]
+fn resealing_moves_data_to_new_keys_and_keeps_lookups_working() {
+    use base64::Engine;
+    use fupin_persistence::personal_data::{PersonalDataKeys, DEMO_DATA_KEYS};
+    let database = TestDatabase::create();
+    let pool = database.pool();
+    let mut conn = pool.get().unwrap();
+    in_transaction(&mut conn, |c| {
+        seed::load_demo(c, Utc::now().naive_utc(), &keys())
+    })
+    .unwrap();
+    let new_key = base64::engine::general_purpose::STANDARD.encode([42u8; 32]);
+    let new_lookup = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let rotated =
+        PersonalDataKeys::parse(&format!("k2:{new_key},{DEMO_DATA_KEYS}"), &new_lookup).unwrap();
+    let summary = in_transaction(&mut conn, |c| {
+        fupin_persistence::reseal::reseal_all(c, &rotated)
+    })
+    .unwrap();
+    assert_eq!(summary.members, 606);
+    let only_new = PersonalDataKeys::parse(&format!("k2:{new_key}"), &new_lookup).unwrap();
+    let people = members::list(
+        &mut conn,
+        &RegionScope::Everything,
+        &MemberFilter::default(),
+        None,
+        1000,
+    )
+    .unwrap();
+    let number = only_new
+        .open(people[0].id_number_cipher.as_deref().unwrap())
+        .unwrap();
+    let holder =
+        members::current_holder_of(&mut conn, &only_new.id_number_hash(&number), None).unwrap();
+    assert_eq!(holder.unwrap().member_id, people[0].id);
+}

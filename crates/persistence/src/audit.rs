@@ -140,10 +140,11 @@ pub struct AuditFilter {
 }
 
 /// One page of entries in scope, newest first, before `before_seq`. Entries that concern no
-/// region are seen only by a whole-registry scope.
+/// region (failed logins of unknown names) are included only with `include_regionless`.
 pub fn list(
     conn: &mut DbConn,
     scope: &RegionScope,
+    include_regionless: bool,
     filter: &AuditFilter,
     before_seq: Option<i64>,
     limit: i64,
@@ -153,8 +154,18 @@ pub fn list(
         .order(audit_entries::seq.desc())
         .limit(limit)
         .into_boxed();
-    if let Some((low, high)) = scope.code_range() {
-        query = query.filter(audit_entries::region_code.between(low, high));
+    match (scope.code_range(), include_regionless) {
+        (Some((low, high)), false) => {
+            query = query.filter(audit_entries::region_code.between(low, high))
+        }
+        (Some((low, high)), true) => {
+            query = query.filter(
+                audit_entries::region_code
+                    .between(low, high)
+                    .or(audit_entries::region_code.is_null()),
+            )
+        }
+        (None, _) => {}
     }
     if let Some(value) = &filter.entity_type {
         query = query.filter(audit_entries::entity_type.eq(value.clone()));

@@ -172,10 +172,23 @@ pub fn run_migrations(
     conn: &mut DbConn,
     keys: &PersonalDataKeys,
 ) -> Result<Vec<String>, ConnectError> {
+    migrate_up_to(conn, keys, None)
+}
+
+/// Applies pending migrations up to and including `last` (all when `None`); tests use it to
+/// build a database as an older release left it.
+pub fn migrate_up_to(
+    conn: &mut DbConn,
+    keys: &PersonalDataKeys,
+    last: Option<&str>,
+) -> Result<Vec<String>, ConnectError> {
     let migration_error =
         |e: Box<dyn std::error::Error + Send + Sync>| ConnectError::Migration(e.to_string());
-    let mut applied = Vec::new();
+    let mut applied: Vec<String> = Vec::new();
     loop {
+        if last.is_some_and(|last| applied.last().is_some_and(|v| v == last)) {
+            break;
+        }
         let next = match conn {
             DbConn::Postgres(c) => run_next(c, POSTGRES_MIGRATIONS).map_err(migration_error)?,
             DbConn::Sqlite(c) => run_next(c, SQLITE_MIGRATIONS).map_err(migration_error)?,

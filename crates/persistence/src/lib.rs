@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod members;
 pub mod personal_data;
 pub mod regions;
+pub mod reseal;
 pub mod schema;
 pub mod seed;
 
