@@ -17,8 +17,9 @@ EMPTY_PORT=18182
 PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
 # One sslmode for every PostgreSQL figure compared (loopback; TLS alone costs a third here).
 export PGSSLMODE=disable
-# Public demo keys for the synthetic benchmark data.
+# Public demo keys for the synthetic benchmark data; tokens outlive the run.
 export FUPIN_DEMO=true
+export FUPIN_ACCESS_TOKEN_SECS=3600
 OUT=bench/out
 mkdir -p "$OUT"
 
@@ -46,9 +47,10 @@ summarise() {
     END { printf "%.0f %.2f %.2f%s\n", rps, p50, p99, (errors == "" ? "" : " ERRORS:" errors) }'
 }
 
+AUTH=()
 run_wrk() { # name url [script]
   local name=$1 url=$2 script=${3:-}
-  local args=(-t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency)
+  local args=(-t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${AUTH[@]}")
   [ -n "$script" ] && args+=(-s "$script")
   wrk "${args[@]}" "$url" > "$OUT/$name.wrk.txt" 2>&1
   summarise < "$OUT/$name.wrk.txt"
@@ -108,9 +110,17 @@ bench_backend() { # sqlite|postgres
   fi
   echo "== $backend: $(wc -l < "$OUT/ids.txt") sample ids, $members members in the database"
 
+  # Every request carries a real token, so authentication is part of what is measured.
+  DATABASE_URL="$url" FUPIN_NEW_PASSWORD=bench-password-1 FUPIN_LOG=error \
+    "$FUPIN" users create --username bench --role admin --region "$COUNTY" >/dev/null 2>&1 || true
   DATABASE_URL="$url" FUPIN_BIND="127.0.0.1:$PORT" FUPIN_WORKERS=2 FUPIN_POOL_SIZE=${POOL_SIZE:-16} \
     FUPIN_LOG=warn "$FUPIN" serve > "$OUT/$backend.server.log" 2>&1 & local pid=$!
   wait_ready $PORT
+  local token
+  token=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" -H 'Content-Type: application/json' \
+    -d '{"grant_type":"password","username":"bench","password":"bench-password-1"}' \
+    | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  AUTH=(-H "Authorization: Bearer $token")
   read -r get_rps get_p50 get_p99 get_err < <(run_wrk "$backend-get" "http://127.0.0.1:$PORT" bench/random_household.lua)
   read -r list_rps list_p50 list_p99 list_err < <(run_wrk "$backend-list" \
     "http://127.0.0.1:$PORT/api/v1/households?region=${COUNTY}001000&main_cause=illness&limit=50")

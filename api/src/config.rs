@@ -155,3 +155,50 @@ pub struct LogSettings {
     #[arg(long, env = "FUPIN_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        security: SecuritySettings,
+    }
+
+    #[test]
+    fn outside_demo_mode_the_keys_must_be_configured() {
+        let plain = Cli::try_parse_from(["fupin"]).unwrap().security;
+        assert!(plain
+            .token_service()
+            .err()
+            .unwrap()
+            .contains("FUPIN_JWT_KEYS"));
+        assert!(plain
+            .personal_data_keys()
+            .unwrap_err()
+            .contains("FUPIN_DATA_KEYS"));
+        let demo = Cli::try_parse_from(["fupin", "--demo"]).unwrap().security;
+        assert!(demo.token_service().is_ok());
+        assert!(demo.personal_data_keys().is_ok());
+        let weak = Cli::try_parse_from(["fupin", "--jwt-keys", "k:c2hvcnQ="])
+            .unwrap()
+            .security;
+        assert!(
+            weak.token_service().is_err(),
+            "a key under 32 bytes is refused"
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let cli = Cli::try_parse_from([
+            "fupin",
+            "--jwt-keys",
+            "k:c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==",
+        ])
+        .unwrap();
+        assert!(!format!("{:?}", cli.security).contains("c2Vj"));
+    }
+}

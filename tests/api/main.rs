@@ -4,6 +4,7 @@
 
 mod contract;
 mod households;
+mod logs;
 mod members;
 mod operations;
 mod regions;
