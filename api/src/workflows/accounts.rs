@@ -151,6 +151,88 @@ fn new_refresh_token(
     Ok(token)
 }
 
+/// What logging in needs to know of a user or a client.
+struct Account {
+    id: String,
+    name: String,
+    secret_hash: String,
+    disabled: bool,
+    role: String,
+    region: String,
+}
+
+/// Checks a secret against an account (or spends the same time when there is none) and audits
+/// the outcome; `None` when refused. Failures are answered only after they are committed.
+fn check_credentials(
+    conn: &mut DbConn,
+    presented_name: &str,
+    secret: &str,
+    account: Option<Account>,
+    now: NaiveDateTime,
+    request_id: Option<String>,
+) -> Result<Option<Subject>, Problem> {
+    let accepted = match &account {
+        Some(account) => secret_matches(secret, &account.secret_hash) && !account.disabled,
+        None => {
+            burn_a_verification(secret);
+            false
+        }
+    };
+    match account {
+        Some(account) if accepted => {
+            audit::append(
+                conn,
+                login_entry(
+                    "login",
+                    &account.id,
+                    &account.name,
+                    &account.role,
+                    Some(&account.region),
+                    now,
+                    request_id,
+                ),
+            )?;
+            Ok(Some(Subject {
+                role: crate::models::stored(&account.role)?,
+                id: account.id,
+                name: account.name,
+                region: account.region,
+            }))
+        }
+        // A known account's failures belong to its region, so its administrators see them.
+        Some(account) => {
+            audit::append(
+                conn,
+                login_entry(
+                    "login_failed",
+                    &account.id,
+                    presented_name,
+                    "none",
+                    Some(&account.region),
+                    now,
+                    request_id,
+                ),
+            )?;
+            Ok(None)
+        }
+        None => {
+            audit::append(
+                conn,
+                login_entry(
+                    "login_failed",
+                    "unknown",
+                    presented_name,
+                    "none",
+                    None,
+                    now,
+                    request_id,
+                ),
+            )?;
+            Ok(None)
+        }
+    }
+}
+
 /// A person logs in with username and password.
 pub fn login_with_password(
     conn: &mut DbConn,
@@ -160,50 +242,21 @@ pub fn login_with_password(
     refresh_lifetime: std::time::Duration,
     request_id: Option<String>,
 ) -> Result<LoginOutcome, Problem> {
-    let user = accounts::user_by_username(conn, username)?;
-    let accepted = match &user {
-        Some(user) => secret_matches(password, &user.password_hash) && !user.disabled,
-        None => {
-            burn_a_verification(password);
-            false
-        }
-    };
-    let Some(user) = user.filter(|_| accepted) else {
-        audit::append(
-            conn,
-            login_entry(
-                "login_failed",
-                "unknown",
-                username,
-                "none",
-                None,
-                now,
-                request_id,
-            ),
-        )?;
+    let account = accounts::user_by_username(conn, username)?.map(|user| Account {
+        id: user.id,
+        name: user.username,
+        secret_hash: user.password_hash,
+        disabled: user.disabled,
+        role: user.role,
+        region: user.region_code,
+    });
+    let Some(subject) = check_credentials(conn, username, password, account, now, request_id)?
+    else {
         return Ok(LoginOutcome::Refused);
     };
-    let role: Role = crate::models::stored(&user.role)?;
-    let refresh_token = new_refresh_token(conn, &user.id, now, refresh_lifetime)?;
-    audit::append(
-        conn,
-        login_entry(
-            "login",
-            &user.id,
-            &user.username,
-            &user.role,
-            Some(&user.region_code),
-            now,
-            request_id,
-        ),
-    )?;
+    let refresh_token = new_refresh_token(conn, &subject.id, now, refresh_lifetime)?;
     Ok(LoginOutcome::Accepted {
-        subject: Subject {
-            id: user.id,
-            name: user.username,
-            role,
-            region: user.region_code,
-        },
+        subject,
         refresh_token: Some(refresh_token),
     })
 }
@@ -216,51 +269,23 @@ pub fn login_with_client_secret(
     now: NaiveDateTime,
     request_id: Option<String>,
 ) -> Result<LoginOutcome, Problem> {
-    let client = accounts::client_by_client_id(conn, client_id)?;
-    let accepted = match &client {
-        Some(client) => secret_matches(secret, &client.secret_hash) && !client.disabled,
-        None => {
-            burn_a_verification(secret);
-            false
-        }
-    };
-    let Some(client) = client.filter(|_| accepted) else {
-        audit::append(
-            conn,
-            login_entry(
-                "login_failed",
-                "unknown",
-                client_id,
-                "none",
-                None,
-                now,
-                request_id,
-            ),
-        )?;
-        return Ok(LoginOutcome::Refused);
-    };
-    let role: Role = crate::models::stored(&client.role)?;
-    audit::append(
-        conn,
-        login_entry(
-            "login",
-            &client.id,
-            &client.client_id,
-            &client.role,
-            Some(&client.region_code),
-            now,
-            request_id,
-        ),
-    )?;
-    Ok(LoginOutcome::Accepted {
-        subject: Subject {
-            id: client.id,
-            name: client.client_id,
-            role,
-            region: client.region_code,
+    let account = accounts::client_by_client_id(conn, client_id)?.map(|client| Account {
+        id: client.id,
+        name: client.client_id,
+        secret_hash: client.secret_hash,
+        disabled: client.disabled,
+        role: client.role,
+        region: client.region_code,
+    });
+    Ok(
+        match check_credentials(conn, client_id, secret, account, now, request_id)? {
+            Some(subject) => LoginOutcome::Accepted {
+                subject,
+                refresh_token: None,
+            },
+            None => LoginOutcome::Refused,
         },
-        refresh_token: None,
-    })
+    )
 }
 
 /// Exchanges a refresh token for a new one (the old one is revoked). A revoked token presented
