@@ -309,6 +309,7 @@ permission! {
     ManageRegions => ManageRegions,
     ReadAudit => ReadAudit,
     ManageAccounts => ManageAccounts,
+    ManageReferenceData => ManageReferenceData,
 }
 
 /// A caller whose role the permission matrix allows `P`: the one place permissions are checked.

@@ -58,7 +58,7 @@ pub fn server(
     let mut server = HttpServer::new(move || {
         // CORS is off unless origins are configured: same-origin clients (Swagger UI) need none.
         let mut cors = actix_cors::Cors::default()
-            .allowed_methods(["GET", "POST", "PATCH", "OPTIONS"])
+            .allowed_methods(["GET", "POST", "PUT", "PATCH", "OPTIONS"])
             .allowed_headers([
                 "authorization",
                 "content-type",

@@ -28,6 +28,7 @@ answer (with `Idempotent-Replayed: true`), a different body is a 422. Errors are
         (name = "regions", description = "行政区划: district → town/subdistrict → administrative village"),
         (name = "households", description = "建档立卡贫困户: registered poor households"),
         (name = "members", description = "家庭成员: the people in households"),
+        (name = "incomes", description = "贫困线与家庭纯收入: poverty lines and household incomes"),
         (name = "auth", description = "Tokens: people log in with a password, client systems with a secret"),
         (name = "accounts", description = "Users and client systems (admin)"),
         (name = "audit", description = "The tamper-evident audit trail"),
@@ -44,6 +45,7 @@ pub fn document() -> Document {
     doc.merge(routes::regions::Doc::openapi());
     doc.merge(routes::households::Doc::openapi());
     doc.merge(routes::members::Doc::openapi());
+    doc.merge(routes::incomes::Doc::openapi());
     doc.merge(routes::accounts::Doc::openapi());
     doc.merge(routes::audit::Doc::openapi());
     add_bearer_scheme(&mut doc);
@@ -90,6 +92,7 @@ fn attach_common_errors(doc: &mut Document) {
             (&mut item.get, false),
             (&mut item.post, false),
             (&mut item.patch, true),
+            (&mut item.put, false),
         ];
         for (operation, is_patch) in operations {
             if let Some(operation) = operation.as_mut() {

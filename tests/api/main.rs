@@ -4,6 +4,7 @@
 
 mod contract;
 mod households;
+mod incomes;
 mod logs;
 mod members;
 mod operations;

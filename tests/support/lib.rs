@@ -217,6 +217,13 @@ impl TestApp {
             .json(body)
     }
 
+    pub fn put(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(&self.admin_token)
+            .json(body)
+    }
+
     /// A POST with a raw body and content type, as the admin.
     pub fn post_raw(&self, path: &str, content_type: &str, body: &str) -> reqwest::RequestBuilder {
         self.client
@@ -274,6 +281,14 @@ pub struct Caller<'a> {
 }
 
 impl Caller<'_> {
+    pub fn client_put(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.app
+            .client
+            .put(self.app.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+    }
+
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
         self.app
             .client

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod households;
+pub mod incomes;
 pub mod members;
 pub mod regions;
 

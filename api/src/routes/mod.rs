@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod households;
+pub mod incomes;
 pub mod members;
 pub mod regions;
 
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     regions::configure(cfg);
     households::configure(cfg);
     members::configure(cfg);
+    incomes::configure(cfg);
 }
 
 /// The unit-of-work context of a request by `caller`.

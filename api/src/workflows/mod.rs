@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod context;
 pub mod households;
+pub mod incomes;
 pub mod members;
 pub mod regions;
 

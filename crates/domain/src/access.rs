@@ -19,7 +19,8 @@ term_enum! {
 term_enum! {
     /// An action a role may be allowed: `read_registry` 查阅档案, `write_registry` 登记与修改档案,
     /// `manage_regions` 维护区划, `read_personal_data` 查看完整身份证号和电话,
-    /// `read_audit` 查阅审计日志, `manage_accounts` 管理账号.
+    /// `read_audit` 查阅审计日志, `manage_accounts` 管理账号, `manage_reference_data` 维护基础数据
+    /// (poverty lines).
     Action {
         ReadRegistry = "read_registry" / "查阅档案",
         WriteRegistry = "write_registry" / "登记与修改档案",
@@ -27,6 +28,7 @@ term_enum! {
         ReadPersonalData = "read_personal_data" / "查看完整个人信息",
         ReadAudit = "read_audit" / "查阅审计日志",
         ManageAccounts = "manage_accounts" / "管理账号",
+        ManageReferenceData = "manage_reference_data" / "维护基础数据",
     }
 }
 
@@ -41,7 +43,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         ManageRegions => matches!(role, Admin | DistrictOfficer),
         ReadPersonalData => matches!(role, Admin | DistrictOfficer),
         ReadAudit => matches!(role, Admin | Auditor),
-        ManageAccounts => matches!(role, Admin),
+        ManageAccounts | ManageReferenceData => matches!(role, Admin),
     }
 }
 

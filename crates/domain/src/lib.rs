@@ -7,6 +7,7 @@
 mod term;
 pub mod access;
 pub mod household;
+pub mod income;
 pub mod masking;
 pub mod member;
 pub mod phone;

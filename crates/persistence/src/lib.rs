@@ -11,6 +11,7 @@ pub mod connection;
 pub mod error;
 pub mod households;
 pub mod idempotency;
+pub mod incomes;
 pub mod members;
 pub mod personal_data;
 pub mod regions;

@@ -148,6 +148,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    poverty_lines (year) {
+        year -> Integer,
+        poverty_line_fen -> BigInt,
+        monitoring_line_fen -> BigInt,
+        source -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    income_records (id) {
+        id -> Text,
+        household_id -> Text,
+        county_code -> Text,
+        region_code -> Text,
+        year -> Integer,
+        version -> BigInt,
+        wage_fen -> BigInt,
+        production_fen -> BigInt,
+        property_fen -> BigInt,
+        transfer_fen -> BigInt,
+        production_cost_fen -> BigInt,
+        recorded_on -> Date,
+        recorded_by -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(regions, households, members, users, refresh_tokens);

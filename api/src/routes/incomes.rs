@@ -1,0 +1,229 @@
+//! `/api/v1/poverty-lines` and `/api/v1/households/{id}/incomes`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use fupin_persistence::incomes as store;
+use fupin_persistence::personal_data::PersonalDataKeys;
+use fupin_persistence::DbPool;
+use utoipa::OpenApi;
+
+use super::context;
+use crate::auth::{Allowed, ManageReferenceData, ReadRegistry, WriteRegistry};
+use crate::extract::{optional_if_match, JsonBody};
+use crate::models::incomes::{
+    IncomeComputation, IncomePage, IncomeRecord, PovertyLine, PovertyLinePage, RecordIncome,
+    SetPovertyLine,
+};
+use crate::problem::{Problem, ProblemBody};
+use crate::workflows::incomes as workflow;
+use crate::{db, etag};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        list_poverty_lines,
+        get_poverty_line,
+        set_poverty_line,
+        list_incomes,
+        record_income,
+        get_income,
+        income_history
+    ),
+    components(schemas(
+        PovertyLine,
+        PovertyLinePage,
+        SetPovertyLine,
+        RecordIncome,
+        IncomeRecord,
+        IncomeComputation,
+        IncomePage,
+        fupin_domain::income::LineComparison,
+    ))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v1/poverty-lines").route(web::get().to(list_poverty_lines)))
+        .service(
+            web::resource("/api/v1/poverty-lines/{year}")
+                .route(web::get().to(get_poverty_line))
+                .route(web::put().to(set_poverty_line)),
+        )
+        .service(
+            web::resource("/api/v1/households/{id}/incomes").route(web::get().to(list_incomes)),
+        )
+        .service(
+            web::resource("/api/v1/households/{id}/incomes/{year}")
+                .route(web::get().to(get_income))
+                .route(web::put().to(record_income)),
+        )
+        .service(
+            web::resource("/api/v1/households/{id}/incomes/{year}/history")
+                .route(web::get().to(income_history)),
+        );
+}
+
+fn with_etag<T: serde::Serialize>(
+    status: actix_web::http::StatusCode,
+    version: i64,
+    body: &T,
+) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag::of_version(version)))
+        .json(body)
+}
+
+/// Every year's poverty line and monitoring line.
+#[utoipa::path(get, path = "/api/v1/poverty-lines", tag = "incomes",
+    responses((status = 200, description = "All years, oldest first (one page)", body = PovertyLinePage)))]
+pub async fn list_poverty_lines(
+    _caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, Problem> {
+    let rows = db::read(&pool, |conn| Ok(store::all_lines(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(PovertyLinePage {
+        items: rows.into_iter().map(PovertyLine::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// One year's lines.
+#[utoipa::path(get, path = "/api/v1/poverty-lines/{year}", tag = "incomes",
+    params(("year" = i32, Path, description = "Year")),
+    responses((status = 200, description = "The year's lines", body = PovertyLine, headers(("ETag" = String)))))]
+pub async fn get_poverty_line(
+    _caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    req: HttpRequest,
+    year: web::Path<i32>,
+) -> Result<HttpResponse, Problem> {
+    let year = year.into_inner();
+    let row = db::read(&pool, move |conn| Ok(store::line_for(conn, year)?)).await?;
+    let line = PovertyLine::from(
+        row.ok_or_else(|| Problem::not_found("poverty line for this year", "该年度贫困线"))?,
+    );
+    Ok(etag::respond(&req, line.version, &line))
+}
+
+/// Set a year's lines (administrators). Replacing existing lines needs `If-Match`.
+#[utoipa::path(put, path = "/api/v1/poverty-lines/{year}", tag = "incomes", request_body = SetPovertyLine,
+    params(("year" = i32, Path, description = "Year"),
+        ("If-Match" = Option<String>, Header, description = "Required when the year has lines already", pattern = r#"^(W/)?"[0-9]+"$"#)),
+    responses(
+        (status = 201, description = "Created", body = PovertyLine, headers(("ETag" = String))),
+        (status = 200, description = "Replaced", body = PovertyLine, headers(("ETag" = String))),
+        (status = 428, description = "The year has lines: send If-Match", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn set_poverty_line(
+    caller: Allowed<ManageReferenceData>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    req: HttpRequest,
+    year: web::Path<i32>,
+    body: JsonBody<SetPovertyLine>,
+) -> Result<HttpResponse, Problem> {
+    let expected = optional_if_match(&req)?;
+    let ctx = context(caller.caller, &keys);
+    let year = year.into_inner();
+    let (line, created) = db::write(&pool, move |conn| {
+        workflow::set_line(conn, &ctx, year, expected, body.value)
+    })
+    .await?;
+    let status = if created {
+        actix_web::http::StatusCode::CREATED
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    Ok(with_etag(status, line.version, &line))
+}
+
+/// The current income record of every year, with its computation.
+#[utoipa::path(get, path = "/api/v1/households/{id}/incomes", tag = "incomes",
+    params(("id" = String, Path, description = "Household id")),
+    responses((status = 200, description = "Oldest year first (one page)", body = IncomePage)))]
+pub async fn list_incomes(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let id = id.into_inner();
+    let items = db::read(&pool, move |conn| workflow::current(conn, &ctx, &id)).await?;
+    Ok(HttpResponse::Ok().json(IncomePage {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// Record a year's income, or correct it (`If-Match` with the current record's ETag). The
+/// answer shows net income, the household size used, per-capita income and the year's lines.
+#[utoipa::path(put, path = "/api/v1/households/{id}/incomes/{year}", tag = "incomes", request_body = RecordIncome,
+    params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year"),
+        ("If-Match" = Option<String>, Header, description = "Required to correct an existing record", pattern = r#"^(W/)?"[0-9]+"$"#)),
+    responses(
+        (status = 201, description = "The year's first record", body = IncomeRecord, headers(("ETag" = String))),
+        (status = 200, description = "A correction: the new version", body = IncomeRecord, headers(("ETag" = String))),
+        (status = 409, description = "The year has no poverty line yet", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 428, description = "The year has a record: send If-Match", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn record_income(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+    body: JsonBody<RecordIncome>,
+) -> Result<HttpResponse, Problem> {
+    let expected = optional_if_match(&req)?;
+    let ctx = context(caller.caller, &keys);
+    let (id, year) = path.into_inner();
+    let (record, first) = db::write(&pool, move |conn| {
+        workflow::record(conn, &ctx, &id, year, expected, body.value)
+    })
+    .await?;
+    let status = if first {
+        actix_web::http::StatusCode::CREATED
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    Ok(with_etag(status, record.version, &record))
+}
+
+/// A year's current income record, with its computation.
+#[utoipa::path(get, path = "/api/v1/households/{id}/incomes/{year}", tag = "incomes",
+    params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year")),
+    responses((status = 200, description = "The current record", body = IncomeRecord, headers(("ETag" = String)))))]
+pub async fn get_income(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    req: HttpRequest,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let (id, year) = path.into_inner();
+    let mut versions =
+        db::read(&pool, move |conn| workflow::history(conn, &ctx, &id, year)).await?;
+    let current = versions.remove(0);
+    Ok(etag::respond(&req, current.version, &current))
+}
+
+/// Every version of a year's income record, newest first.
+#[utoipa::path(get, path = "/api/v1/households/{id}/incomes/{year}/history", tag = "incomes",
+    params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year")),
+    responses((status = 200, description = "All versions (one page)", body = IncomePage)))]
+pub async fn income_history(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let (id, year) = path.into_inner();
+    let items = db::read(&pool, move |conn| workflow::history(conn, &ctx, &id, year)).await?;
+    Ok(HttpResponse::Ok().json(IncomePage {
+        items,
+        next_cursor: None,
+    }))
+}

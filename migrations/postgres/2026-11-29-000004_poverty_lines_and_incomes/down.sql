@@ -1,0 +1,2 @@
+DROP TABLE income_records;
+DROP TABLE poverty_lines;
