@@ -28,7 +28,7 @@ answer (with `Idempotent-Replayed: true`), a different body is a 422. Errors are
         (name = "regions", description = "行政区划: district → town/subdistrict → administrative village"),
         (name = "households", description = "建档立卡贫困户: registered poor households"),
         (name = "members", description = "家庭成员: the people in households"),
-        (name = "incomes", description = "贫困线与家庭纯收入: poverty lines and household incomes"),
+        (name = "incomes", description = "贫困线、家庭纯收入、两不愁三保障与退出评估: poverty lines, incomes, assessments, exit evaluation"),
         (name = "auth", description = "Tokens: people log in with a password, client systems with a secret"),
         (name = "accounts", description = "Users and client systems (admin)"),
         (name = "audit", description = "The tamper-evident audit trail"),
@@ -46,6 +46,7 @@ pub fn document() -> Document {
     doc.merge(routes::households::Doc::openapi());
     doc.merge(routes::members::Doc::openapi());
     doc.merge(routes::incomes::Doc::openapi());
+    doc.merge(routes::assessments::Doc::openapi());
     doc.merge(routes::accounts::Doc::openapi());
     doc.merge(routes::audit::Doc::openapi());
     add_bearer_scheme(&mut doc);

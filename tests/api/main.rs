@@ -2,6 +2,7 @@
 //! on SQLite and, with `FUPIN_TEST_BACKEND=postgres TEST_DATABASE_URL=...`, on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod assessments;
 mod contract;
 mod households;
 mod incomes;

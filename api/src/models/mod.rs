@@ -1,6 +1,7 @@
 //! Request and response bodies, and their conversion to and from domain values and rows.
 
 pub mod accounts;
+pub mod assessments;
 pub mod households;
 pub mod incomes;
 pub mod members;

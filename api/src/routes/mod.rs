@@ -1,6 +1,7 @@
 //! Thin handlers, one file per resource: parse, call a workflow, answer.
 
 pub mod accounts;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod health;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     households::configure(cfg);
     members::configure(cfg);
     incomes::configure(cfg);
+    assessments::configure(cfg);
 }
 
 /// The unit-of-work context of a request by `caller`.

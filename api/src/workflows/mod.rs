@@ -2,6 +2,7 @@
 //! decide, and writes the result. Handlers call these; batch jobs can too.
 
 pub mod accounts;
+pub mod assessments;
 pub mod context;
 pub mod households;
 pub mod incomes;

@@ -6,6 +6,7 @@
 #[macro_use]
 mod term;
 pub mod access;
+pub mod assessment;
 pub mod household;
 pub mod income;
 pub mod masking;

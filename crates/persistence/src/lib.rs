@@ -6,6 +6,7 @@
 //! [`RegionScope`]: fupin_domain::scope::RegionScope
 
 pub mod accounts;
+pub mod assessments;
 pub mod audit;
 pub mod connection;
 pub mod error;

@@ -180,6 +180,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        household_id -> Text,
+        county_code -> Text,
+        region_code -> Text,
+        assessed_on -> Date,
+        food_ok -> Bool,
+        food_note -> Nullable<Text>,
+        clothing_ok -> Bool,
+        clothing_note -> Nullable<Text>,
+        housing_grade -> Text,
+        housing_note -> Nullable<Text>,
+        water_ok -> Bool,
+        water_note -> Nullable<Text>,
+        education_override -> Nullable<Text>,
+        medical_override -> Nullable<Text>,
+        assessed_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(regions, households, members, users, refresh_tokens);

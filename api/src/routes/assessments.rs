@@ -1,0 +1,117 @@
+//! `/api/v1/households/{id}/assessments` and `/api/v1/households/{id}/exit-evaluation`.
+
+use actix_web::{web, HttpResponse};
+use fupin_persistence::personal_data::PersonalDataKeys;
+use fupin_persistence::DbPool;
+use utoipa::OpenApi;
+
+use super::context;
+use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
+use crate::db;
+use crate::extract::JsonBody;
+use crate::models::assessments::{
+    Assessment, AssessmentPage, Blocker, CreateAssessment, Criterion, EvaluationParams,
+    ExitEvaluation, HousingInput, ItemInput, ItemResult, MemberRef, Overrides,
+};
+use crate::problem::Problem;
+use crate::workflows::assessments as workflow;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(record_assessment, list_assessments, exit_evaluation),
+    components(schemas(
+        Assessment,
+        AssessmentPage,
+        CreateAssessment,
+        ItemInput,
+        HousingInput,
+        Overrides,
+        ItemResult,
+        MemberRef,
+        ExitEvaluation,
+        Criterion,
+        Blocker,
+        fupin_domain::assessment::HouseGrade,
+        fupin_domain::assessment::AssessmentItem,
+    ))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/households/{id}/assessments")
+            .route(web::get().to(list_assessments))
+            .route(web::post().to(record_assessment)),
+    )
+    .service(
+        web::resource("/api/v1/households/{id}/exit-evaluation")
+            .route(web::get().to(exit_evaluation)),
+    );
+}
+
+/// Record a 两不愁三保障 assessment. Compulsory education and basic medical care are derived
+/// from the members; overriding a derived failure needs a reason and is audited.
+#[utoipa::path(post, path = "/api/v1/households/{id}/assessments", tag = "incomes", request_body = CreateAssessment,
+    params(("id" = String, Path, description = "Household id")),
+    responses((status = 201, description = "Recorded, with every item's result", body = Assessment)))]
+pub async fn record_assessment(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+    body: JsonBody<CreateAssessment>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let id = id.into_inner();
+    let assessment = db::write(&pool, move |conn| {
+        workflow::record(conn, &ctx, &id, body.value)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/api/v1/households/{}/assessments", assessment.household_id),
+        ))
+        .json(assessment))
+}
+
+/// A household's assessments, latest first, each item evaluated.
+#[utoipa::path(get, path = "/api/v1/households/{id}/assessments", tag = "incomes",
+    params(("id" = String, Path, description = "Household id")),
+    responses((status = 200, description = "Latest first (one page)", body = AssessmentPage)))]
+pub async fn list_assessments(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let id = id.into_inner();
+    let items = db::read(&pool, move |conn| workflow::list(conn, &ctx, &id)).await?;
+    Ok(HttpResponse::Ok().json(AssessmentPage {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// Explain, criterion by criterion, whether the household may exit: per-capita income above the
+/// year's line (the record and line used), each item of 两不愁三保障 from the latest assessment,
+/// and blockers (unsafe house, school-age dropout, serious illness without cover).
+#[utoipa::path(get, path = "/api/v1/households/{id}/exit-evaluation", tag = "incomes",
+    params(("id" = String, Path, description = "Household id"), EvaluationParams),
+    responses((status = 200, description = "The evaluation", body = ExitEvaluation)))]
+pub async fn exit_evaluation(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+    params: web::Query<EvaluationParams>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let (id, year) = (id.into_inner(), params.year);
+    let evaluation = db::read(&pool, move |conn| {
+        workflow::evaluate_exit(conn, &ctx, &id, year)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(evaluation))
+}
