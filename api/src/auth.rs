@@ -219,6 +219,8 @@ pub struct Caller {
     pub role: Role,
     pub region: RegionCode,
     pub request_id: Option<String>,
+    /// The request's clock reading, taken once when the caller is known.
+    pub now: DateTime<Utc>,
 }
 
 impl Caller {
@@ -279,12 +281,17 @@ async fn authenticate(req: &HttpRequest) -> Result<Caller, Problem> {
         return Err(unauthorized("The account is disabled"));
     }
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let now = req
+        .app_data::<web::Data<dyn crate::Clock>>()
+        .map(|clock| clock.now())
+        .unwrap_or_else(Utc::now);
     Ok(Caller {
         subject: claims.sub,
         name: claims.name,
         role: claims.role,
         region,
         request_id,
+        now,
     })
 }
 
@@ -310,6 +317,8 @@ permission! {
     ReadAudit => ReadAudit,
     ManageAccounts => ManageAccounts,
     ManageReferenceData => ManageReferenceData,
+    VerifyExit => VerifyExit,
+    ApproveExit => ApproveExit,
 }
 
 /// A caller whose role the permission matrix allows `P`: the one place permissions are checked.

@@ -42,6 +42,9 @@ pub struct ServerSettings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "FUPIN_WORKERS")]
     pub workers: Option<usize>,
+    /// Days the public notice (公示) of an exit runs before the district may approve it.
+    #[arg(long, env = "FUPIN_NOTICE_DAYS", default_value_t = fupin_domain::lifecycle::DEFAULT_NOTICE_DAYS)]
+    pub notice_days: u64,
 }
 
 /// Keys and token settings. Secrets are read from the environment; `--help` never shows them.

@@ -25,12 +25,34 @@ use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
 use utoipa_swagger_ui::SwaggerUi;
 
+/// Where requests read the time: the system clock in service, a settable one in tests.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> chrono::DateTime<chrono::Utc>;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
+}
+
+/// Settings of the exit procedure.
+#[derive(Debug, Clone, Copy)]
+pub struct ProcedureSettings {
+    /// Days the public notice (公示) runs before approval.
+    pub notice_days: u64,
+}
+
 /// What the handlers share besides the pool: keys, token settings and in-process state.
 pub struct Services {
     pub tokens: auth::TokenService,
     pub keys: PersonalDataKeys,
     pub refresh_lifetime: Duration,
     pub cors_origins: Vec<String>,
+    pub clock: std::sync::Arc<dyn Clock>,
+    pub procedure: ProcedureSettings,
 }
 
 /// How long refresh tokens live, as handlers see it.
@@ -54,6 +76,8 @@ pub fn server(
         Duration::from_secs(15 * 60),
     ));
     let refresh = web::Data::new(RefreshLifetime(services.refresh_lifetime));
+    let clock: web::Data<dyn Clock> = web::Data::from(services.clock);
+    let procedure = web::Data::new(services.procedure);
     let origins = services.cors_origins;
     let mut server = HttpServer::new(move || {
         // CORS is off unless origins are configured: same-origin clients (Swagger UI) need none.
@@ -86,6 +110,8 @@ pub fn server(
             .app_data(subjects.clone())
             .app_data(throttle.clone())
             .app_data(refresh.clone())
+            .app_data(clock.clone())
+            .app_data(procedure.clone())
             .app_data(web::PayloadConfig::new(extract::MAX_BODY_BYTES))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .wrap(from_fn(middleware::finish_problems))

@@ -278,6 +278,7 @@ fn with_system_context<T>(
             region: RegionCode::parse(&format!("{}000000", region.county()))
                 .map_err(|e| e.to_string())?,
             request_id: None,
+            now,
         },
         keys: actix_web::web::Data::new(keys.clone()),
         now: now.naive_utc(),
@@ -387,6 +388,10 @@ fn serve(
         keys,
         refresh_lifetime: Duration::from_secs(security.refresh_token_secs.max(60)),
         cors_origins: security.cors_origins(),
+        clock: std::sync::Arc::new(fupin_api::SystemClock),
+        procedure: fupin_api::ProcedureSettings {
+            notice_days: server.notice_days,
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -210,6 +210,8 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// Seconds until a rate-limited client may try again.
     pub retry_after: Option<u64>,
+    /// More members of the problem body, e.g. the allowed next steps of a refused transition.
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -219,11 +221,17 @@ impl Problem {
             detail: None,
             errors: Vec::new(),
             retry_after: None,
+            extensions: serde_json::Map::new(),
         }
     }
 
     pub fn with_detail(mut self, en: impl Into<String>, zh: impl Into<String>) -> Self {
         self.detail = Some(Text::new(en, zh));
+        self
+    }
+
+    pub fn with_extension(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.extensions.insert(name.to_owned(), value);
         self
     }
 
@@ -278,6 +286,7 @@ impl Problem {
                     message: e.message.pick(chinese).to_owned(),
                 })
                 .collect(),
+            extensions: self.extensions.clone(),
         }
     }
 }
@@ -336,6 +345,10 @@ pub struct ProblemBody {
     /// One entry per invalid field (validation problems only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldErrorBody>,
+    /// Problem-specific members, e.g. `allowed_next_steps` of a refused transition.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

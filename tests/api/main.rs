@@ -6,6 +6,7 @@ mod assessments;
 mod contract;
 mod households;
 mod incomes;
+mod lifecycle;
 mod logs;
 mod members;
 mod operations;

@@ -121,6 +121,26 @@ pub fn test_password_hash() -> String {
         .clone()
 }
 
+/// A clock tests move forward, to see what happens when days have passed.
+pub struct TestClock(std::sync::Mutex<chrono::DateTime<Utc>>);
+
+impl TestClock {
+    pub fn advance_days(&self, days: i64) {
+        let mut now = self.0.lock().unwrap();
+        *now += chrono::Duration::days(days);
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.0.lock().unwrap().date_naive()
+    }
+}
+
+impl fupin_api::Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+}
+
 /// The app running on its own port with its own database. Requests made with `get`, `post`
 /// and `patch` carry an admin token for the district 610117; `as_role` makes other callers.
 pub struct TestApp {
@@ -129,6 +149,7 @@ pub struct TestApp {
     pub pool: DbPool,
     pub tokens: TokenService,
     pub admin_token: String,
+    pub clock: std::sync::Arc<TestClock>,
     _database: TestDatabase,
 }
 
@@ -146,11 +167,14 @@ impl TestApp {
     pub fn spawn_with(pool: DbPool, database: TestDatabase, cors_origins: Vec<String>) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
+        let clock = std::sync::Arc::new(TestClock(std::sync::Mutex::new(Utc::now())));
         let services = fupin_api::Services {
             tokens: token_service(),
             keys: keys(),
             refresh_lifetime: Duration::from_secs(3600),
             cors_origins,
+            clock: clock.clone(),
+            procedure: fupin_api::ProcedureSettings { notice_days: 7 },
         };
         let server = fupin_api::server(listener, pool.clone(), Some(2), services).unwrap();
         tokio::spawn(server);
@@ -163,6 +187,7 @@ impl TestApp {
             pool,
             tokens: token_service(),
             admin_token: String::new(),
+            clock,
             _database: database,
         };
         if let Ok(mut conn) = app.pool.get() {

@@ -45,6 +45,13 @@ pub struct Household {
     pub other_causes: Vec<PovertyCause>,
     pub identified_year: i32,
     pub status: HouseholdStatus,
+    /// Where the household is in the exit procedure.
+    pub exit_stage: fupin_domain::lifecycle::ExitStage,
+    pub exit_year: Option<i32>,
+    /// The day the public notice of its exit started, while it runs.
+    pub notice_started_on: Option<NaiveDate>,
+    /// Set while the household is monitored (防止返贫监测).
+    pub monitoring: Option<Monitoring>,
     /// Current members (those who have not left).
     pub member_count: i32,
     /// Moves on with every change to the household or its members; the `ETag`.
@@ -75,7 +82,19 @@ impl Household {
             .flatten()
             .map(stored)
             .collect::<Result<_, _>>()?;
+        let monitoring = match (row.monitoring_kind.as_deref(), row.monitoring_since) {
+            (Some(kind), Some(since)) => Some(Monitoring {
+                kind: stored(kind)?,
+                risk: row.monitoring_risk.clone().unwrap_or_default(),
+                since,
+            }),
+            _ => None,
+        };
         Ok(Household {
+            exit_stage: stored(&row.exit_stage)?,
+            exit_year: row.exit_year,
+            notice_started_on: row.notice_started_on,
+            monitoring,
             attribute: stored(&row.attribute)?,
             main_cause: stored(&row.main_cause)?,
             status: stored(&row.status)?,
@@ -93,6 +112,14 @@ impl Household {
             updated_at: utc(row.updated_at),
         })
     }
+}
+
+/// A household's monitoring flag (防止返贫监测).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Monitoring {
+    pub kind: fupin_domain::lifecycle::MonitoringKind,
+    pub risk: String,
+    pub since: NaiveDate,
 }
 
 /// A household with all its members, current and former.
@@ -378,7 +405,10 @@ pub struct HouseholdListParams {
     /// Only households in this region and everything under it (12-digit code).
     #[param(pattern = "^[0-9]{12}$")]
     pub region: Option<String>,
+    /// Without it, every status but `removed`.
     pub status: Option<HouseholdStatus>,
+    pub monitoring_kind: Option<fupin_domain::lifecycle::MonitoringKind>,
+    pub exit_year: Option<i32>,
     pub attribute: Option<Attribute>,
     pub main_cause: Option<PovertyCause>,
     #[param(minimum = 2014, maximum = 2100)]

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod households;
 pub mod incomes;
+pub mod lifecycle;
 pub mod members;
 pub mod regions;
 

@@ -91,6 +91,8 @@ pub async fn list_households(
     }
     let filter = HouseholdFilter {
         status: params.status.map(|s| s.as_str().to_owned()),
+        monitoring_kind: params.monitoring_kind.map(|k| k.as_str().to_owned()),
+        exit_year: params.exit_year,
         attribute: params.attribute.map(|a| a.as_str().to_owned()),
         main_cause: params.main_cause.map(|c| c.as_str().to_owned()),
         identified_year: params.identified_year,

@@ -7,11 +7,12 @@ pub mod auth;
 pub mod health;
 pub mod households;
 pub mod incomes;
+pub mod lifecycle;
 pub mod members;
 pub mod regions;
 
 use actix_web::web;
-use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
+use chrono::SubsecRound;
 use fupin_domain::region::RegionCode;
 use fupin_domain::scope::RegionScope;
 
@@ -32,11 +33,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     members::configure(cfg);
     incomes::configure(cfg);
     assessments::configure(cfg);
+    lifecycle::configure(cfg);
 }
 
-/// The unit-of-work context of a request by `caller`.
+/// The unit-of-work context of a request by `caller`, at the caller's clock reading
+/// (microseconds, the finest PostgreSQL stores, so a write's answer equals a later read).
 pub fn context(caller: Caller, keys: &web::Data<PersonalDataKeys>) -> Context {
-    let (now, today) = clock();
+    let at = caller.now.trunc_subsecs(6);
+    let (now, today) = (at.naive_utc(), at.date_naive());
     Context {
         caller,
         keys: keys.clone(),
@@ -52,13 +56,6 @@ pub fn disclosure(caller: &Caller, reveal: Option<bool>) -> Result<Disclosure, P
         Some(true) => Err(forbidden_action(caller.role, Action::ReadPersonalData)),
         _ => Ok(Disclosure::Masked),
     }
-}
-
-/// The request's clock reading, taken once: rows carry `now`, domain rules get `today`.
-/// Microseconds, the finest PostgreSQL stores, so a write's answer equals a later read.
-pub fn clock() -> (NaiveDateTime, NaiveDate) {
-    let now = Utc::now().trunc_subsecs(6);
-    (now.naive_utc(), now.date_naive())
 }
 
 /// Narrows the scope to a `region` query filter; `None` means nothing can match.

@@ -162,6 +162,12 @@ pub fn register(
         created_at: ctx.now,
         updated_at: ctx.now,
         phone_cipher: fields.phone_cipher,
+        exit_stage: fupin_domain::lifecycle::ExitStage::None.as_str().to_owned(),
+        exit_year: None,
+        notice_started_on: None,
+        monitoring_kind: None,
+        monitoring_risk: None,
+        monitoring_since: None,
     };
     households::insert(conn, &household).map_err(|e| match e {
         StoreError::Unique(_) => number_taken(&household.household_number),

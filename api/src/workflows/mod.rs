@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod context;
 pub mod households;
 pub mod incomes;
+pub mod lifecycle;
 pub mod members;
 pub mod regions;
 

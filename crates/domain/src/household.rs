@@ -32,12 +32,14 @@ term_enum! {
 }
 
 term_enum! {
-    /// Poverty status 贫困状态: `not_exited` 未脱贫, `exited` 已脱贫, `returned` 返贫.
+    /// Poverty status 贫困状态: `not_exited` 未脱贫, `exited` 已脱贫, `returned` 返贫,
+    /// `removed` 已剔除/自然减少 (kept on record, out of active lists).
     /// Set by the registry's transitions, never edited directly.
     HouseholdStatus {
         NotExited = "not_exited" / "未脱贫",
         Exited = "exited" / "已脱贫",
         Returned = "returned" / "返贫",
+        Removed = "removed" / "已剔除/自然减少",
     }
 }
 

@@ -9,6 +9,7 @@ pub mod access;
 pub mod assessment;
 pub mod household;
 pub mod income;
+pub mod lifecycle;
 pub mod masking;
 pub mod member;
 pub mod phone;

@@ -34,12 +34,21 @@ pub struct HouseholdRow {
     pub updated_at: NaiveDateTime,
     /// The phone number, sealed (see `personal_data`).
     pub phone_cipher: Option<String>,
+    pub exit_stage: String,
+    pub exit_year: Option<i32>,
+    pub notice_started_on: Option<chrono::NaiveDate>,
+    pub monitoring_kind: Option<String>,
+    pub monitoring_risk: Option<String>,
+    pub monitoring_since: Option<chrono::NaiveDate>,
 }
 
 /// Filters of a household list; all optional and combined with AND.
 #[derive(Debug, Clone, Default)]
 pub struct HouseholdFilter {
+    /// `None` lists every status but `removed`.
     pub status: Option<String>,
+    pub monitoring_kind: Option<String>,
+    pub exit_year: Option<i32>,
     pub attribute: Option<String>,
     pub main_cause: Option<String>,
     pub identified_year: Option<i32>,
@@ -129,8 +138,15 @@ pub fn list(
         .select(HouseholdRow::as_select())
         .order((households::region_code.asc(), households::id.asc()))
         .limit(limit);
-    if let Some(status) = &filter.status {
-        query = query.filter(households::status.eq(status.clone()));
+    match &filter.status {
+        Some(status) => query = query.filter(households::status.eq(status.clone())),
+        None => query = query.filter(households::status.ne("removed")),
+    }
+    if let Some(kind) = &filter.monitoring_kind {
+        query = query.filter(households::monitoring_kind.eq(kind.clone()));
+    }
+    if let Some(year) = filter.exit_year {
+        query = query.filter(households::exit_year.eq(year));
     }
     if let Some(attribute) = &filter.attribute {
         query = query.filter(households::attribute.eq(attribute.clone()));
@@ -233,4 +249,72 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+/// A household's place in its life, written by a lifecycle step.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = households, treat_none_as_null = true)]
+pub struct LifecycleChange {
+    pub status: String,
+    pub exit_stage: String,
+    pub exit_year: Option<i32>,
+    pub notice_started_on: Option<chrono::NaiveDate>,
+}
+
+/// Its monitoring flag (all `None` clears it).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = households, treat_none_as_null = true)]
+pub struct MonitoringChange {
+    pub monitoring_kind: Option<String>,
+    pub monitoring_risk: Option<String>,
+    pub monitoring_since: Option<chrono::NaiveDate>,
+}
+
+/// Writes a lifecycle change if the household's version is still `expected_version`.
+pub fn apply_lifecycle(
+    conn: &mut DbConn,
+    id: &str,
+    expected_version: i64,
+    change: &LifecycleChange,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let updated = diesel::update(households::table.filter(households::id.eq(id)))
+        .filter(households::version.eq(expected_version))
+        .set((
+            change,
+            households::version.eq(expected_version + 1),
+            households::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if updated == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale {
+            current: expected_version + 1,
+        })
+    }
+}
+
+pub fn apply_monitoring(
+    conn: &mut DbConn,
+    id: &str,
+    expected_version: i64,
+    change: &MonitoringChange,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let updated = diesel::update(households::table.filter(households::id.eq(id)))
+        .filter(households::version.eq(expected_version))
+        .set((
+            change,
+            households::version.eq(expected_version + 1),
+            households::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if updated == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale {
+            current: expected_version + 1,
+        })
+    }
 }

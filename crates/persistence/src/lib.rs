@@ -19,6 +19,7 @@ pub mod regions;
 pub mod reseal;
 pub mod schema;
 pub mod seed;
+pub mod status_events;
 
 pub use connection::{connect, run_migrations, Backend, DbConn, DbPool, PooledConn};
 pub use error::{StoreError, UniqueRule};

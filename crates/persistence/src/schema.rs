@@ -33,6 +33,12 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         phone_cipher -> Nullable<Text>,
+        exit_stage -> Text,
+        exit_year -> Nullable<Integer>,
+        notice_started_on -> Nullable<Date>,
+        monitoring_kind -> Nullable<Text>,
+        monitoring_risk -> Nullable<Text>,
+        monitoring_since -> Nullable<Date>,
     }
 }
 
@@ -198,6 +204,29 @@ diesel::table! {
         education_override -> Nullable<Text>,
         medical_override -> Nullable<Text>,
         assessed_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_events (id) {
+        id -> Text,
+        household_id -> Text,
+        county_code -> Text,
+        region_code -> Text,
+        event -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        from_stage -> Text,
+        to_stage -> Text,
+        occurred_on -> Date,
+        reason -> Nullable<Text>,
+        reference -> Nullable<Text>,
+        evidence_json -> Nullable<Text>,
+        actor_id -> Text,
+        actor_name -> Text,
+        role -> Text,
+        request_id -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }

@@ -384,6 +384,12 @@ fn household_with_head(
         version: 1,
         created_at: now,
         updated_at: now,
+        exit_stage: "none".to_owned(),
+        exit_year: None,
+        notice_started_on: None,
+        monitoring_kind: None,
+        monitoring_risk: None,
+        monitoring_since: None,
     };
     (household, head)
 }

@@ -1,0 +1,203 @@
+//! The life of a registered household: the exit procedure (village review → town verification →
+//! public notice → district approval), return to poverty, removal. Every step is an event; the
+//! state says which events may come next.
+
+use chrono::{Days, NaiveDate};
+
+use crate::household::HouseholdStatus;
+
+term_enum! {
+    /// Where a household is in the exit procedure 退出程序: `none` 未启动, `proposed` 村级评议通过,
+    /// `verified` 乡镇核实, `noticed` 公示中.
+    ExitStage {
+        None = "none" / "未启动",
+        Proposed = "proposed" / "村级民主评议通过",
+        Verified = "verified" / "乡镇核实通过",
+        Noticed = "noticed" / "公示中",
+    }
+}
+
+term_enum! {
+    /// A step in a household's life: `propose_exit` 村级评议提出退出, `verify_exit` 乡镇核实,
+    /// `start_notice` 公示, `approve_exit` 区级批准退出, `reject_exit` 退回, `return_to_poverty`
+    /// 返贫, `remove` 剔除/自然减少.
+    LifecycleEvent {
+        ProposeExit = "propose_exit" / "村级评议提出退出",
+        VerifyExit = "verify_exit" / "乡镇核实",
+        StartNotice = "start_notice" / "公示",
+        ApproveExit = "approve_exit" / "区级批准退出",
+        RejectExit = "reject_exit" / "退回",
+        ReturnToPoverty = "return_to_poverty" / "返贫",
+        Remove = "remove" / "剔除/自然减少",
+    }
+}
+
+/// A household's status and its place in the exit procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LifecycleState {
+    pub status: HouseholdStatus,
+    pub stage: ExitStage,
+}
+
+/// An event the state does not allow, with the ones it does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{event}` is not allowed while the household is {status} at exit stage {stage}")]
+pub struct TransitionRefused {
+    pub event: LifecycleEvent,
+    pub status: HouseholdStatus,
+    pub stage: ExitStage,
+    pub allowed: Vec<LifecycleEvent>,
+}
+
+/// The events allowed in a state.
+pub fn allowed_events(state: LifecycleState) -> Vec<LifecycleEvent> {
+    use ExitStage as S;
+    use HouseholdStatus as H;
+    use LifecycleEvent as E;
+    match (state.status, state.stage) {
+        (H::Removed, _) => vec![],
+        (H::NotExited | H::Returned, S::None) => vec![E::ProposeExit, E::Remove],
+        (_, S::Proposed) => vec![E::VerifyExit, E::RejectExit],
+        (_, S::Verified) => vec![E::StartNotice, E::RejectExit],
+        (_, S::Noticed) => vec![E::ApproveExit, E::RejectExit],
+        (H::Exited, S::None) => vec![E::ReturnToPoverty, E::Remove],
+    }
+}
+
+/// The state after `event`, or why it cannot happen.
+pub fn next_state(
+    state: LifecycleState,
+    event: LifecycleEvent,
+) -> Result<LifecycleState, TransitionRefused> {
+    let allowed = allowed_events(state);
+    if !allowed.contains(&event) {
+        return Err(TransitionRefused {
+            event,
+            status: state.status,
+            stage: state.stage,
+            allowed,
+        });
+    }
+    let stage = |stage| LifecycleState {
+        status: state.status,
+        stage,
+    };
+    Ok(match event {
+        LifecycleEvent::ProposeExit => stage(ExitStage::Proposed),
+        LifecycleEvent::VerifyExit => stage(ExitStage::Verified),
+        LifecycleEvent::StartNotice => stage(ExitStage::Noticed),
+        LifecycleEvent::RejectExit => stage(ExitStage::None),
+        LifecycleEvent::ApproveExit => LifecycleState {
+            status: HouseholdStatus::Exited,
+            stage: ExitStage::None,
+        },
+        LifecycleEvent::ReturnToPoverty => LifecycleState {
+            status: HouseholdStatus::Returned,
+            stage: ExitStage::None,
+        },
+        LifecycleEvent::Remove => LifecycleState {
+            status: HouseholdStatus::Removed,
+            stage: ExitStage::None,
+        },
+    })
+}
+
+/// The default length of the public notice (公示), in days.
+pub const DEFAULT_NOTICE_DAYS: u64 = 7;
+
+/// The first day approval may come: the notice runs its full number of days.
+pub fn notice_ends_on(started_on: NaiveDate, days: u64) -> NaiveDate {
+    started_on
+        .checked_add_days(Days::new(days))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+term_enum! {
+    /// Kind of monitored household 监测户: `unstable_exited` 脱贫不稳定户,
+    /// `edge` 边缘易致贫户, `sudden_hardship` 突发严重困难户.
+    MonitoringKind {
+        UnstableExited = "unstable_exited" / "脱贫不稳定户",
+        Edge = "edge" / "边缘易致贫户",
+        SuddenHardship = "sudden_hardship" / "突发严重困难户",
+    }
+}
+
+term_enum! {
+    /// Why a household leaves the registry: `wrong_identification` 识别不准剔除,
+    /// `natural_decrease` 自然减少 (the whole household died or moved away).
+    RemovalKind {
+        WrongIdentification = "wrong_identification" / "识别不准剔除",
+        NaturalDecrease = "natural_decrease" / "自然减少",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use HouseholdStatus as H;
+    use LifecycleEvent as E;
+
+    fn state(status: H, stage: ExitStage) -> LifecycleState {
+        LifecycleState { status, stage }
+    }
+
+    #[test]
+    fn the_exit_procedure_runs_in_order() {
+        let mut s = state(H::NotExited, ExitStage::None);
+        for event in [
+            E::ProposeExit,
+            E::VerifyExit,
+            E::StartNotice,
+            E::ApproveExit,
+        ] {
+            s = next_state(s, event).unwrap();
+        }
+        assert_eq!(s, state(H::Exited, ExitStage::None));
+        let returned = next_state(s, E::ReturnToPoverty).unwrap();
+        assert_eq!(returned, state(H::Returned, ExitStage::None));
+        assert_eq!(
+            next_state(returned, E::ProposeExit).unwrap().stage,
+            ExitStage::Proposed,
+            "re-enters the procedure"
+        );
+    }
+
+    #[test]
+    fn steps_cannot_be_skipped_and_refusals_name_the_allowed_ones() {
+        let s = state(H::NotExited, ExitStage::None);
+        let refused = next_state(s, E::ApproveExit).unwrap_err();
+        assert_eq!(refused.allowed, vec![E::ProposeExit, E::Remove]);
+        let proposed = next_state(s, E::ProposeExit).unwrap();
+        assert!(next_state(proposed, E::StartNotice).is_err());
+        assert!(
+            next_state(proposed, E::Remove).is_err(),
+            "not in the middle of the procedure"
+        );
+        assert!(next_state(state(H::NotExited, ExitStage::None), E::ReturnToPoverty).is_err());
+    }
+
+    #[test]
+    fn any_step_can_reject_back_to_the_start() {
+        for stage in [ExitStage::Proposed, ExitStage::Verified, ExitStage::Noticed] {
+            assert_eq!(
+                next_state(state(H::NotExited, stage), E::RejectExit).unwrap(),
+                state(H::NotExited, ExitStage::None)
+            );
+        }
+    }
+
+    #[test]
+    fn removed_households_take_no_more_steps() {
+        let removed = next_state(state(H::Exited, ExitStage::None), E::Remove).unwrap();
+        assert!(allowed_events(removed).is_empty());
+    }
+
+    #[test]
+    fn the_notice_runs_its_days() {
+        let start = NaiveDate::from_ymd_opt(2019, 11, 1).unwrap();
+        assert_eq!(
+            notice_ends_on(start, 7),
+            NaiveDate::from_ymd_opt(2019, 11, 8).unwrap()
+        );
+    }
+}
