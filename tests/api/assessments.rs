@@ -218,3 +218,95 @@ async fn bad_assessments_and_years_are_refused() {
         .assert_problem(422, "validation_failed");
     assert_eq!(app.count("assessments"), 0);
 }
+
+#[tokio::test]
+async fn the_evaluation_fails_on_each_single_criterion() {
+    let app = TestApp::spawn().await;
+    let path = household(&app).await;
+    income(&app, &path, 900_000).await;
+    let cases: [(&str, Value); 4] = [
+        (
+            "food",
+            json!({"assessed_on": "2019-10-01", "food": {"satisfied": false}, "clothing": {"satisfied": true}, "housing": {"grade": "a"}, "drinking_water": {"satisfied": true}}),
+        ),
+        (
+            "clothing",
+            json!({"assessed_on": "2019-10-02", "food": {"satisfied": true}, "clothing": {"satisfied": false}, "housing": {"grade": "a"}, "drinking_water": {"satisfied": true}}),
+        ),
+        (
+            "drinking_water",
+            assessment("a", false).tap_date("2019-10-03"),
+        ),
+        (
+            "housing_safety",
+            assessment("c", true).tap_date("2019-10-04"),
+        ),
+    ];
+    for (name, body) in cases {
+        send(app.post(&format!("{path}/assessments"), &body)).await;
+        let evaluation = send(app.get(&format!("{path}/exit-evaluation?year=2019"))).await;
+        assert_eq!(evaluation.body["eligible"], false, "{name}");
+        let failing: Vec<&str> = evaluation.body["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["satisfied"] == false)
+            .map(|c| c["criterion"].as_str().unwrap())
+            .collect();
+        assert_eq!(failing, vec![name]);
+    }
+    // Derived items, one at a time: a school-age dropout, then an uninsured member.
+    send(app.post(
+        &format!("{path}/assessments"),
+        &assessment("a", true).tap_date("2019-10-05"),
+    ))
+    .await;
+    assert_eq!(
+        send(app.get(&format!("{path}/exit-evaluation?year=2019")))
+            .await
+            .body["eligible"],
+        true
+    );
+    let mut child = member_body("王小明", "2009-03-01", Sex::Male, "son");
+    child["schooling"] = json!("dropped_out");
+    let child = send(app.post(&format!("{path}/members"), &child)).await;
+    let dropout = send(app.get(&format!("{path}/exit-evaluation?year=2019"))).await;
+    let failing: Vec<&str> = dropout.body["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["satisfied"] == false)
+        .map(|c| c["criterion"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, vec!["compulsory_education"]);
+    assert_eq!(dropout.body["blockers"][0]["kind"], "school_age_dropout");
+    let member = format!("{path}/members/{}", child.body["id"].as_str().unwrap());
+    send(
+        app.patch(
+            &member,
+            &json!({"schooling": "primary", "basic_medical_insurance": false}),
+        )
+        .header("If-Match", "\"1\""),
+    )
+    .await;
+    let uninsured = send(app.get(&format!("{path}/exit-evaluation?year=2019"))).await;
+    let failing: Vec<&str> = uninsured.body["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["satisfied"] == false)
+        .map(|c| c["criterion"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, vec!["basic_medical"]);
+}
+
+trait TapDate {
+    fn tap_date(self, date: &str) -> Value;
+}
+
+impl TapDate for Value {
+    fn tap_date(mut self, date: &str) -> Value {
+        self["assessed_on"] = json!(date);
+        self
+    }
+}

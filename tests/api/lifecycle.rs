@@ -353,3 +353,96 @@ async fn exited_households_can_return_and_anyone_can_be_removed_or_monitored() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_monitored_household_is_flagged_but_takes_no_exit() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let mut body = fupin_tests::fixtures::household_body("M-1", VILLAGE, "赵六");
+    body["kind"] = json!("monitored");
+    let created = send(app.post("/api/v1/households", &body)).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["kind"], "monitored");
+    let path = format!(
+        "/api/v1/households/{}",
+        created.body["id"].as_str().unwrap()
+    );
+    let flagged = send(app.post(
+        &format!("{path}/monitoring"),
+        &json!({"kind": "edge", "risk": "家庭成员患大病", "identified_on": today(&app)}),
+    ))
+    .await;
+    assert_eq!(flagged.body["monitoring"]["kind"], "edge");
+    let refused = send(app.post(
+        &format!("{path}/exit/proposal"),
+        &json!({"village_review_on": today(&app), "minutes_reference": "m"}),
+    ))
+    .await;
+    refused.assert_problem(409, "state_conflict");
+    assert_eq!(allowed(&refused), vec!["remove"]);
+    let monitored = send(app.get("/api/v1/households?kind=monitored&monitoring_kind=edge")).await;
+    assert_eq!(monitored.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        send(app.get("/api/v1/households?kind=registered"))
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn every_step_leaves_an_audit_entry() {
+    let app = TestApp::spawn().await;
+    let path = eligible_household(&app).await;
+    for (step, body) in [
+        (
+            "exit/proposal",
+            json!({"village_review_on": today(&app), "minutes_reference": "m"}),
+        ),
+        (
+            "exit/rejection",
+            json!({"rejected_on": today(&app), "reason": "复核"}),
+        ),
+        (
+            "exit/proposal",
+            json!({"village_review_on": today(&app), "minutes_reference": "m"}),
+        ),
+        ("exit/verification", json!({"verified_on": today(&app)})),
+        ("exit/notice", json!({"notice_started_on": today(&app)})),
+        (
+            "monitoring",
+            json!({"kind": "edge", "risk": "风险", "identified_on": today(&app)}),
+        ),
+    ] {
+        assert_eq!(
+            send(app.post(&format!("{path}/{step}"), &body))
+                .await
+                .status,
+            200,
+            "{step}"
+        );
+    }
+    let id = path.rsplit('/').next().unwrap();
+    let audit = send(app.get(&format!(
+        "/api/v1/audit?entity_type=household&entity_id={id}&limit=200"
+    )))
+    .await;
+    let actions: Vec<&str> = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "propose_exit",
+        "reject_exit",
+        "verify_exit",
+        "start_notice",
+        "flag_monitoring",
+    ] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+}

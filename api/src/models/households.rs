@@ -31,6 +31,7 @@ use crate::workflows::context::Disclosure;
 }))]
 pub struct Household {
     pub id: String,
+    pub kind: fupin_domain::household::HouseholdKind,
     /// The household's registry number (户编号), unique in the registry.
     pub household_number: String,
     /// The administrative village (12-digit code).
@@ -91,6 +92,7 @@ impl Household {
             _ => None,
         };
         Ok(Household {
+            kind: stored(&row.kind)?,
             exit_stage: stored(&row.exit_stage)?,
             exit_year: row.exit_year,
             notice_started_on: row.notice_started_on,
@@ -172,10 +174,19 @@ pub struct CreateHousehold {
     /// The head of household (relation `head`).
     #[validate(nested)]
     pub head: NewMemberBody,
+    /// `registered` (the default) or `monitored`: a 监测户 never registered as poor, which
+    /// takes no exit procedure; flag its risk with `POST /households/{id}/monitoring`.
+    #[serde(default = "registered")]
+    pub kind: fupin_domain::household::HouseholdKind,
+}
+
+fn registered() -> fupin_domain::household::HouseholdKind {
+    fupin_domain::household::HouseholdKind::Registered
 }
 
 /// A household and its head after the domain checked them.
 pub struct NewHousehold {
+    pub kind: fupin_domain::household::HouseholdKind,
     pub region_code: RegionCode,
     pub fields: CheckedHousehold,
     pub head: CheckedMember,
@@ -310,6 +321,7 @@ impl CreateHousehold {
         };
         let new = match (region_code, head) {
             (Some(region_code), Some(head)) => Some(NewHousehold {
+                kind: self.kind,
                 region_code,
                 fields,
                 head,
@@ -409,6 +421,7 @@ pub struct HouseholdListParams {
     pub status: Option<HouseholdStatus>,
     pub monitoring_kind: Option<fupin_domain::lifecycle::MonitoringKind>,
     pub exit_year: Option<i32>,
+    pub kind: Option<fupin_domain::household::HouseholdKind>,
     pub attribute: Option<Attribute>,
     pub main_cause: Option<PovertyCause>,
     #[param(minimum = 2014, maximum = 2100)]

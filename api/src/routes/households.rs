@@ -41,6 +41,7 @@ use fupin_persistence::personal_data::PersonalDataKeys;
         fupin_domain::household::Attribute,
         fupin_domain::household::PovertyCause,
         fupin_domain::household::HouseholdStatus,
+        fupin_domain::household::HouseholdKind,
     ))
 )]
 pub struct Doc;
@@ -93,6 +94,7 @@ pub async fn list_households(
         status: params.status.map(|s| s.as_str().to_owned()),
         monitoring_kind: params.monitoring_kind.map(|k| k.as_str().to_owned()),
         exit_year: params.exit_year,
+        kind: params.kind.map(|k| k.as_str().to_owned()),
         attribute: params.attribute.map(|a| a.as_str().to_owned()),
         main_cause: params.main_cause.map(|c| c.as_str().to_owned()),
         identified_year: params.identified_year,

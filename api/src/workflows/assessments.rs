@@ -286,9 +286,10 @@ pub fn evaluate_exit(
             members_concerned: vec![],
         }),
     }
+    // Member blockers are judged on the same day as the assessment they sit beside.
     let members = member_facts(conn, household_id)?;
-    let today = ctx.today;
-    let dropouts = out_of_school_children(&members, today);
+    let on = latest.as_ref().map_or(ctx.today, |a| a.assessed_on);
+    let dropouts = out_of_school_children(&members, on);
     if !dropouts.is_empty() {
         blockers.push(Blocker {
             kind: "school_age_dropout".into(),
@@ -296,7 +297,7 @@ pub fn evaluate_exit(
             members_concerned: refs(&dropouts),
         });
     }
-    let uncovered = seriously_ill_without_cover(&members, today);
+    let uncovered = seriously_ill_without_cover(&members, on);
     if !uncovered.is_empty() {
         blockers.push(Blocker {
             kind: "serious_illness_without_cover".into(),

@@ -168,6 +168,7 @@ pub fn register(
         monitoring_kind: None,
         monitoring_risk: None,
         monitoring_since: None,
+        kind: new.kind.as_str().to_owned(),
     };
     households::insert(conn, &household).map_err(|e| match e {
         StoreError::Unique(_) => number_taken(&household.household_number),

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use fupin_domain::household::HouseholdStatus;
 use fupin_domain::lifecycle::{
-    next_state, notice_ends_on, ExitStage, LifecycleEvent, LifecycleState,
+    next_state_for, notice_ends_on, ExitStage, LifecycleEvent, LifecycleState,
 };
 use fupin_persistence::households::{self, HouseholdRow, LifecycleChange, MonitoringChange};
 use fupin_persistence::status_events::{self, StatusEventRow};
@@ -94,7 +94,7 @@ pub fn step(
         status: stored(&row.status)?,
         stage: stored(&row.exit_stage)?,
     };
-    let next = next_state(state, event).map_err(|refused| {
+    let next = next_state_for(stored(&row.kind)?, state, event).map_err(|refused| {
         let allowed: Vec<&str> = refused.allowed.iter().map(|e| e.as_str()).collect();
         Problem::new(Kind::StateConflict)
             .with_detail(

@@ -43,6 +43,15 @@ term_enum! {
     }
 }
 
+term_enum! {
+    /// Kind of household record: `registered` 建档立卡贫困户, `monitored` 监测户 (never
+    /// registered as poor; takes no exit procedure).
+    HouseholdKind {
+        Registered = "registered" / "建档立卡贫困户",
+        Monitored = "monitored" / "监测户",
+    }
+}
+
 /// The first year of the national 建档立卡 registration drive.
 pub const FIRST_IDENTIFICATION_YEAR: i32 = 2014;
 /// A household has one main cause and at most this many others.

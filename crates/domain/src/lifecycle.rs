@@ -39,6 +39,40 @@ pub struct LifecycleState {
     pub stage: ExitStage,
 }
 
+/// The events allowed for a household of this kind: a monitored household, never registered
+/// as poor, has no exit to take and can only be removed.
+pub fn allowed_events_for(
+    kind: crate::household::HouseholdKind,
+    state: LifecycleState,
+) -> Vec<LifecycleEvent> {
+    let events = allowed_events(state);
+    match kind {
+        crate::household::HouseholdKind::Registered => events,
+        crate::household::HouseholdKind::Monitored => events
+            .into_iter()
+            .filter(|e| *e == LifecycleEvent::Remove)
+            .collect(),
+    }
+}
+
+/// Like [`next_state`], for a household of this kind.
+pub fn next_state_for(
+    kind: crate::household::HouseholdKind,
+    state: LifecycleState,
+    event: LifecycleEvent,
+) -> Result<LifecycleState, TransitionRefused> {
+    let allowed = allowed_events_for(kind, state);
+    if !allowed.contains(&event) {
+        return Err(TransitionRefused {
+            event,
+            status: state.status,
+            stage: state.stage,
+            allowed,
+        });
+    }
+    next_state(state, event)
+}
+
 /// An event the state does not allow, with the ones it does.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{event}` is not allowed while the household is {status} at exit stage {stage}")]
@@ -190,6 +224,19 @@ mod tests {
     fn removed_households_take_no_more_steps() {
         let removed = next_state(state(H::Exited, ExitStage::None), E::Remove).unwrap();
         assert!(allowed_events(removed).is_empty());
+    }
+
+    #[test]
+    fn monitored_households_take_no_exit() {
+        use crate::household::HouseholdKind;
+        let s = state(H::NotExited, ExitStage::None);
+        assert_eq!(
+            allowed_events_for(HouseholdKind::Monitored, s),
+            vec![E::Remove]
+        );
+        let refused = next_state_for(HouseholdKind::Monitored, s, E::ProposeExit).unwrap_err();
+        assert_eq!(refused.allowed, vec![E::Remove]);
+        assert!(next_state_for(HouseholdKind::Registered, s, E::ProposeExit).is_ok());
     }
 
     #[test]

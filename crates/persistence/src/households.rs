@@ -40,6 +40,8 @@ pub struct HouseholdRow {
     pub monitoring_kind: Option<String>,
     pub monitoring_risk: Option<String>,
     pub monitoring_since: Option<chrono::NaiveDate>,
+    /// `registered` (建档立卡) or `monitored` (a 监测户 never registered as poor).
+    pub kind: String,
 }
 
 /// Filters of a household list; all optional and combined with AND.
@@ -49,6 +51,7 @@ pub struct HouseholdFilter {
     pub status: Option<String>,
     pub monitoring_kind: Option<String>,
     pub exit_year: Option<i32>,
+    pub kind: Option<String>,
     pub attribute: Option<String>,
     pub main_cause: Option<String>,
     pub identified_year: Option<i32>,
@@ -147,6 +150,9 @@ pub fn list(
     }
     if let Some(year) = filter.exit_year {
         query = query.filter(households::exit_year.eq(year));
+    }
+    if let Some(kind) = &filter.kind {
+        query = query.filter(households::kind.eq(kind.clone()));
     }
     if let Some(attribute) = &filter.attribute {
         query = query.filter(households::attribute.eq(attribute.clone()));

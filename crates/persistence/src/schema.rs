@@ -39,6 +39,7 @@ diesel::table! {
         monitoring_kind -> Nullable<Text>,
         monitoring_risk -> Nullable<Text>,
         monitoring_since -> Nullable<Date>,
+        kind -> Text,
     }
 }
 

@@ -390,6 +390,7 @@ fn household_with_head(
         monitoring_kind: None,
         monitoring_risk: None,
         monitoring_since: None,
+        kind: "registered".to_owned(),
     };
     (household, head)
 }
