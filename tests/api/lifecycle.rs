@@ -352,6 +352,25 @@ async fn exited_households_can_return_and_anyone_can_be_removed_or_monitored() {
             "remove"
         ]
     );
+    let id = path.rsplit('/').next().unwrap();
+    let audit = send(app.get(&format!(
+        "/api/v1/audit?entity_type=household&entity_id={id}&limit=200"
+    )))
+    .await;
+    let actions: Vec<&str> = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "approve_exit",
+        "clear_monitoring",
+        "return_to_poverty",
+        "remove",
+    ] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
 }
 
 #[tokio::test]
