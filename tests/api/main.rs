@@ -13,3 +13,4 @@ mod operations;
 mod regions;
 mod repositories;
 mod security;
+mod subsidies;

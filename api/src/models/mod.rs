@@ -7,6 +7,7 @@ pub mod incomes;
 pub mod lifecycle;
 pub mod members;
 pub mod regions;
+pub mod subsidies;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use fupin_persistence::StoreError;

@@ -10,6 +10,7 @@ pub mod incomes;
 pub mod lifecycle;
 pub mod members;
 pub mod regions;
+pub mod subsidies;
 
 use actix_web::web;
 use chrono::SubsecRound;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     incomes::configure(cfg);
     assessments::configure(cfg);
     lifecycle::configure(cfg);
+    subsidies::configure(cfg);
 }
 
 /// The unit-of-work context of a request by `caller`, at the caller's clock reading

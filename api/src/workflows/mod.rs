@@ -9,6 +9,7 @@ pub mod incomes;
 pub mod lifecycle;
 pub mod members;
 pub mod regions;
+pub mod subsidies;
 
 use fupin_persistence::members::current_holder_of;
 use fupin_persistence::DbConn;

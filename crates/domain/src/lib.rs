@@ -12,6 +12,7 @@ pub mod income;
 pub mod lifecycle;
 pub mod masking;
 pub mod member;
+pub mod money;
 pub mod phone;
 pub mod region;
 pub mod resident_id;

@@ -20,6 +20,7 @@ pub mod reseal;
 pub mod schema;
 pub mod seed;
 pub mod status_events;
+pub mod subsidies;
 
 pub use connection::{connect, run_migrations, Backend, DbConn, DbPool, PooledConn};
 pub use error::{StoreError, UniqueRule};

@@ -232,6 +232,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subsidy_entries (id) {
+        id -> Text,
+        household_id -> Text,
+        county_code -> Text,
+        region_code -> Text,
+        member_id -> Nullable<Text>,
+        category -> Text,
+        insurance_layer -> Nullable<Text>,
+        source -> Text,
+        program -> Nullable<Text>,
+        amount_fen -> BigInt,
+        paid_on -> Date,
+        reference -> Text,
+        reverses_id -> Nullable<Text>,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(regions, households, members, users, refresh_tokens);

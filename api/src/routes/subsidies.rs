@@ -1,0 +1,169 @@
+//! `/api/v1/households/{id}/subsidies` and `/api/v1/subsidies`: the subsidy ledger.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use fupin_persistence::personal_data::PersonalDataKeys;
+use fupin_persistence::subsidies::{self as store, SubsidyFilter};
+use fupin_persistence::{DbPool, ListKey};
+use utoipa::OpenApi;
+
+use super::{context, narrow_to};
+use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
+use crate::db;
+use crate::extract::JsonBody;
+use crate::idempotency::{write_once, Outcome};
+use crate::models::subsidies::{
+    RecordSubsidy, ReverseSubsidy, SubsidyEntry, SubsidyPage, SubsidyParams, SubsidyTotals,
+};
+use crate::pagination::PageParams;
+use crate::problem::{Problem, ProblemBody};
+use crate::workflows::subsidies as workflow;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(record_subsidy, reverse_subsidy, list_subsidies, subsidy_totals),
+    components(schemas(
+        RecordSubsidy,
+        ReverseSubsidy,
+        SubsidyEntry,
+        SubsidyPage,
+        SubsidyTotals,
+        fupin_domain::money::SubsidyCategory,
+        fupin_domain::money::InsuranceLayer,
+    ))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/households/{id}/subsidies").route(web::post().to(record_subsidy)),
+    )
+    .service(web::resource("/api/v1/subsidies").route(web::get().to(list_subsidies)))
+    .service(web::resource("/api/v1/subsidies/totals").route(web::get().to(subsidy_totals)))
+    .service(
+        web::resource("/api/v1/subsidies/{id}/reversal").route(web::post().to(reverse_subsidy)),
+    );
+}
+
+fn filter_of(params: &SubsidyParams) -> SubsidyFilter {
+    SubsidyFilter {
+        household_id: params.household.clone(),
+        category: params.category.map(|c| c.as_str().to_owned()),
+        source: params.source.clone(),
+        year: params.year,
+    }
+}
+
+/// Record a payment to a household. The same reference from the same source twice is a 409
+/// naming the entry that has it.
+#[utoipa::path(post, path = "/api/v1/households/{id}/subsidies", tag = "money", request_body = RecordSubsidy,
+    params(("id" = String, Path, description = "Household id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
+    responses(
+        (status = 201, description = "Recorded", body = SubsidyEntry),
+        (status = 409, description = "The source's reference is recorded already", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn record_subsidy(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: JsonBody<RecordSubsidy>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let owner = ctx.caller.subject.clone();
+    let id = id.into_inner();
+    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
+        let entry = workflow::record(conn, &ctx, &id, body.value)?;
+        Outcome::created(
+            &entry,
+            1,
+            format!("/api/v1/subsidies?household={}", entry.household_id),
+        )
+    })
+    .await
+}
+
+/// Reverse an entry: a new entry of the opposite amount points at it. Once per entry.
+#[utoipa::path(post, path = "/api/v1/subsidies/{id}/reversal", tag = "money", request_body = ReverseSubsidy,
+    params(("id" = String, Path, description = "Entry to reverse")),
+    responses(
+        (status = 201, description = "The reversing entry", body = SubsidyEntry),
+        (status = 409, description = "Reversed already, or itself a reversal", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn reverse_subsidy(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: JsonBody<ReverseSubsidy>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let owner = ctx.caller.subject.clone();
+    let id = id.into_inner();
+    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
+        let entry = workflow::reverse(conn, &ctx, &id, body.value)?;
+        Outcome::created(
+            &entry,
+            1,
+            format!("/api/v1/subsidies?household={}", entry.household_id),
+        )
+    })
+    .await
+}
+
+/// The ledger, filtered, by village and then recording order.
+#[utoipa::path(get, path = "/api/v1/subsidies", tag = "money", params(SubsidyParams),
+    responses((status = 200, description = "One page of entries", body = SubsidyPage)))]
+pub async fn list_subsidies(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    params: web::Query<SubsidyParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(SubsidyPage {
+            items: vec![],
+            next_cursor: None,
+        }));
+    };
+    let filter = filter_of(&params);
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+    }
+    .resolve(&format!("{:?}|{filter:?}", params.region))?;
+    let (fetch, after) = (page.fetch(), page.after_key()?);
+    let rows = db::read(&pool, move |conn| {
+        let after = after.as_deref().and_then(ListKey::decode);
+        Ok(store::list(conn, &scope, &filter, after, fetch)?)
+    })
+    .await?;
+    let (rows, next_cursor) = page.finish(rows, |r| ListKey::encode(&r.region_code, &r.id));
+    let items = rows
+        .into_iter()
+        .map(SubsidyEntry::try_from)
+        .collect::<Result<_, _>>()?;
+    Ok(HttpResponse::Ok().json(SubsidyPage { items, next_cursor }))
+}
+
+/// Net totals per year and category, for a household (`household=`) or a region (`region=`).
+#[utoipa::path(get, path = "/api/v1/subsidies/totals", tag = "money", params(SubsidyParams),
+    responses((status = 200, description = "Totals", body = SubsidyTotals)))]
+pub async fn subsidy_totals(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    params: web::Query<SubsidyParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(SubsidyTotals {
+            by_year: Default::default(),
+            total_fen: 0,
+        }));
+    };
+    let filter = filter_of(&params);
+    let totals = db::read(&pool, move |conn| workflow::totals(conn, &scope, &filter)).await?;
+    Ok(HttpResponse::Ok().json(totals))
+}
