@@ -43,6 +43,8 @@ impl Clock for SystemClock {
 pub struct ProcedureSettings {
     /// Days the public notice (公示) runs before approval.
     pub notice_days: u64,
+    /// Microloan limits.
+    pub loan_policy: fupin_domain::loan::LoanPolicy,
 }
 
 /// What the handlers share besides the pool: keys, token settings and in-process state.

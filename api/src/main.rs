@@ -391,6 +391,11 @@ fn serve(
         clock: std::sync::Arc::new(fupin_api::SystemClock),
         procedure: fupin_api::ProcedureSettings {
             notice_days: server.notice_days,
+            loan_policy: fupin_domain::loan::LoanPolicy {
+                max_principal_fen: server.loan_max_principal_fen,
+                max_term_months: server.loan_max_term_months,
+                ..Default::default()
+            },
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

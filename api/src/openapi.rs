@@ -30,7 +30,7 @@ answer (with `Idempotent-Replayed: true`), a different body is a 422. Errors are
         (name = "members", description = "家庭成员: the people in households"),
         (name = "incomes", description = "贫困线、家庭纯收入、两不愁三保障与退出评估: poverty lines, incomes, assessments, exit evaluation"),
         (name = "lifecycle", description = "退出程序、返贫、剔除与监测: the exit procedure, return to poverty, removal, monitoring"),
-        (name = "money", description = "补助/救助: the append-only subsidy ledger"),
+        (name = "money", description = "补助/救助 and 扶贫小额信贷: the subsidy ledger and microloans"),
         (name = "auth", description = "Tokens: people log in with a password, client systems with a secret"),
         (name = "accounts", description = "Users and client systems (admin)"),
         (name = "audit", description = "The tamper-evident audit trail"),
@@ -51,6 +51,7 @@ pub fn document() -> Document {
     doc.merge(routes::assessments::Doc::openapi());
     doc.merge(routes::lifecycle::Doc::openapi());
     doc.merge(routes::subsidies::Doc::openapi());
+    doc.merge(routes::loans::Doc::openapi());
     doc.merge(routes::accounts::Doc::openapi());
     doc.merge(routes::audit::Doc::openapi());
     add_bearer_scheme(&mut doc);

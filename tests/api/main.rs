@@ -7,6 +7,7 @@ mod contract;
 mod households;
 mod incomes;
 mod lifecycle;
+mod loans;
 mod logs;
 mod members;
 mod operations;

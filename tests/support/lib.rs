@@ -174,7 +174,10 @@ impl TestApp {
             refresh_lifetime: Duration::from_secs(3600),
             cors_origins,
             clock: clock.clone(),
-            procedure: fupin_api::ProcedureSettings { notice_days: 7 },
+            procedure: fupin_api::ProcedureSettings {
+                notice_days: 7,
+                loan_policy: Default::default(),
+            },
         };
         let server = fupin_api::server(listener, pool.clone(), Some(2), services).unwrap();
         tokio::spawn(server);

@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod households;
 pub mod incomes;
 pub mod lifecycle;
+pub mod loans;
 pub mod members;
 pub mod regions;
 pub mod subsidies;

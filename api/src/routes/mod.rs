@@ -8,6 +8,7 @@ pub mod health;
 pub mod households;
 pub mod incomes;
 pub mod lifecycle;
+pub mod loans;
 pub mod members;
 pub mod regions;
 pub mod subsidies;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     assessments::configure(cfg);
     lifecycle::configure(cfg);
     subsidies::configure(cfg);
+    loans::configure(cfg);
 }
 
 /// The unit-of-work context of a request by `caller`, at the caller's clock reading

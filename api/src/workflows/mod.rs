@@ -7,6 +7,7 @@ pub mod context;
 pub mod households;
 pub mod incomes;
 pub mod lifecycle;
+pub mod loans;
 pub mod members;
 pub mod regions;
 pub mod subsidies;

@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod household;
 pub mod income;
 pub mod lifecycle;
+pub mod loan;
 pub mod masking;
 pub mod member;
 pub mod money;

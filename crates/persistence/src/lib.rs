@@ -13,6 +13,7 @@ pub mod error;
 pub mod households;
 pub mod idempotency;
 pub mod incomes;
+pub mod loans;
 pub mod members;
 pub mod personal_data;
 pub mod regions;

@@ -253,6 +253,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    loans (id) {
+        id -> Text,
+        household_id -> Text,
+        county_code -> Text,
+        region_code -> Text,
+        member_id -> Text,
+        bank -> Text,
+        principal_fen -> BigInt,
+        term_months -> Integer,
+        annual_rate_bp -> BigInt,
+        subsidy_share_bp -> BigInt,
+        purpose -> Text,
+        method -> Text,
+        status -> Text,
+        applied_on -> Date,
+        decided_on -> Nullable<Date>,
+        disbursed_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    loan_instalments (loan_id, period) {
+        loan_id -> Text,
+        period -> Integer,
+        due_on -> Date,
+        principal_fen -> BigInt,
+        interest_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    loan_repayments (id) {
+        id -> Text,
+        loan_id -> Text,
+        paid_on -> Date,
+        amount_fen -> BigInt,
+        reference -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(regions, households, members, users, refresh_tokens);

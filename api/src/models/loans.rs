@@ -1,0 +1,111 @@
+//! Bodies of microloans.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use fupin_domain::loan::RepaymentMethod;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::pagination::page_of;
+
+/// A loan application by a household member aged 18 to 65.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"member_id": "0193a4c2-7a51-7c3e-9b0e-2f1d6c1e8a12", "bank": "高陵区农商银行",
+    "principal_fen": 4000000, "term_months": 36, "annual_rate_bp": 435, "purpose": "豆腐作坊：三轮车和磨浆机",
+    "method": "interest_then_principal", "applied_on": "2019-03-01"}))]
+pub struct ApplyForLoan {
+    pub member_id: String,
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub bank: String,
+    /// At most 50,000 yuan per household across its open loans (configurable).
+    #[schema(minimum = 1)]
+    pub principal_fen: i64,
+    /// At most 36 (configurable).
+    #[schema(minimum = 1)]
+    pub term_months: u32,
+    /// Annual rate in basis points (435 = 4.35%, the base rate).
+    #[schema(minimum = 1, maximum = 5000)]
+    pub annual_rate_bp: i64,
+    /// Share of interest the treasury pays, basis points (default 10,000 = all of it).
+    #[schema(minimum = 0, maximum = 10000)]
+    pub subsidy_share_bp: Option<i64>,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub purpose: String,
+    pub method: RepaymentMethod,
+    pub applied_on: NaiveDate,
+}
+
+/// A dated decision or disbursement.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoanStep {
+    pub on: NaiveDate,
+}
+
+/// A repayment, applied interest first, then principal, to the earliest unsettled period.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Repay {
+    pub paid_on: NaiveDate,
+    #[schema(minimum = 1)]
+    pub amount_fen: i64,
+    /// The bank's reference; the same one twice on a loan is refused.
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub reference: String,
+}
+
+/// One period of the schedule, with what has been paid against it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Period {
+    pub period: i32,
+    pub due_on: NaiveDate,
+    pub principal_fen: i64,
+    pub interest_fen: i64,
+    pub principal_paid_fen: i64,
+    pub interest_paid_fen: i64,
+    /// The treasury's share of the period's interest (interest subsidy, 贴息).
+    pub treasury_interest_fen: i64,
+}
+
+/// A loan: `applied`, `approved`, `rejected`, `disbursed` or `repaid`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Loan {
+    pub id: String,
+    pub household_id: String,
+    pub member_id: String,
+    pub bank: String,
+    pub principal_fen: i64,
+    pub term_months: i32,
+    pub annual_rate_bp: i64,
+    pub subsidy_share_bp: i64,
+    pub purpose: String,
+    pub method: RepaymentMethod,
+    pub status: String,
+    pub applied_on: NaiveDate,
+    pub decided_on: Option<NaiveDate>,
+    pub disbursed_on: Option<NaiveDate>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The day `outstanding`, `arrears` and `overdue` are computed for.
+    pub as_of: NaiveDate,
+    pub outstanding_principal_fen: i64,
+    pub arrears_fen: i64,
+    pub next_due_on: Option<NaiveDate>,
+    pub overdue: bool,
+    pub schedule: Vec<Period>,
+}
+
+page_of!(LoanPage, Loan);
+
+/// `?as_of=` for a loan's standing (default today).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AsOfParams {
+    pub as_of: Option<NaiveDate>,
+}

@@ -1,0 +1,194 @@
+//! `/api/v1/households/{id}/loans` and `/api/v1/loans/{id}`: poverty-alleviation microloans.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use fupin_persistence::personal_data::PersonalDataKeys;
+use fupin_persistence::DbPool;
+use utoipa::OpenApi;
+
+use super::context;
+use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
+use crate::db;
+use crate::extract::JsonBody;
+use crate::idempotency::{write_once, Outcome};
+use crate::models::loans::{ApplyForLoan, AsOfParams, Loan, LoanPage, LoanStep, Period, Repay};
+use crate::problem::{Problem, ProblemBody};
+use crate::workflows::loans as workflow;
+use crate::ProcedureSettings;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        apply_for_loan,
+        household_loans,
+        get_loan,
+        approve_loan,
+        reject_loan,
+        disburse_loan,
+        repay_loan
+    ),
+    components(schemas(
+        ApplyForLoan,
+        Loan,
+        LoanPage,
+        LoanStep,
+        Repay,
+        Period,
+        fupin_domain::loan::RepaymentMethod
+    ))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/households/{id}/loans")
+            .route(web::get().to(household_loans))
+            .route(web::post().to(apply_for_loan)),
+    )
+    .service(web::resource("/api/v1/loans/{id}").route(web::get().to(get_loan)))
+    .service(web::resource("/api/v1/loans/{id}/approval").route(web::post().to(approve_loan)))
+    .service(web::resource("/api/v1/loans/{id}/rejection").route(web::post().to(reject_loan)))
+    .service(web::resource("/api/v1/loans/{id}/disbursement").route(web::post().to(disburse_loan)))
+    .service(web::resource("/api/v1/loans/{id}/repayments").route(web::post().to(repay_loan)));
+}
+
+/// Apply for a loan. Breaking a policy limit (principal per household, term, borrower age) is a
+/// 422 naming the rule.
+#[utoipa::path(post, path = "/api/v1/households/{id}/loans", tag = "money", request_body = ApplyForLoan,
+    params(("id" = String, Path, description = "Household id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
+    responses((status = 201, description = "Applied", body = Loan)))]
+pub async fn apply_for_loan(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    procedure: web::Data<ProcedureSettings>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: JsonBody<ApplyForLoan>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let owner = ctx.caller.subject.clone();
+    let (id, policy) = (id.into_inner(), procedure.loan_policy);
+    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
+        let loan = workflow::apply(conn, &ctx, &id, &policy, body.value)?;
+        Outcome::created(&loan, loan.version, format!("/api/v1/loans/{}", loan.id))
+    })
+    .await
+}
+
+/// A household's loans with their standing today.
+#[utoipa::path(get, path = "/api/v1/households/{id}/loans", tag = "money",
+    params(("id" = String, Path, description = "Household id")),
+    responses((status = 200, description = "The loans (one page)", body = LoanPage)))]
+pub async fn household_loans(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let id = id.into_inner();
+    let items = db::read(&pool, move |conn| workflow::for_household(conn, &ctx, &id)).await?;
+    Ok(HttpResponse::Ok().json(LoanPage {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// A loan with its schedule, outstanding principal, arrears, next due date and whether it is
+/// overdue, as of `as_of` (default today).
+#[utoipa::path(get, path = "/api/v1/loans/{id}", tag = "money",
+    params(("id" = String, Path, description = "Loan id"), AsOfParams),
+    responses((status = 200, description = "The loan", body = Loan)))]
+pub async fn get_loan(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+    params: web::Query<AsOfParams>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let (id, as_of) = (id.into_inner(), params.as_of.unwrap_or(ctx.today));
+    let loan = db::read(&pool, move |conn| workflow::find(conn, &ctx, &id, as_of)).await?;
+    Ok(HttpResponse::Ok().json(loan))
+}
+
+async fn run_step(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: String,
+    action: &'static str,
+    body: LoanStep,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let loan = db::write(&pool, move |conn| {
+        workflow::step(conn, &ctx, &id, action, body.on)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(loan))
+}
+
+/// Approve an application.
+#[utoipa::path(post, path = "/api/v1/loans/{id}/approval", tag = "money", request_body = LoanStep,
+    params(("id" = String, Path, description = "Loan id")),
+    responses((status = 200, description = "Approved", body = Loan),
+        (status = 409, description = "Not allowed now; `allowed_next_steps` lists what is", body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn approve_loan(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+    body: JsonBody<LoanStep>,
+) -> Result<HttpResponse, Problem> {
+    run_step(caller, pool, keys, id.into_inner(), "approve", body.value).await
+}
+
+/// Reject an application.
+#[utoipa::path(post, path = "/api/v1/loans/{id}/rejection", tag = "money", request_body = LoanStep,
+    params(("id" = String, Path, description = "Loan id")),
+    responses((status = 200, description = "Rejected", body = Loan)))]
+pub async fn reject_loan(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+    body: JsonBody<LoanStep>,
+) -> Result<HttpResponse, Problem> {
+    run_step(caller, pool, keys, id.into_inner(), "reject", body.value).await
+}
+
+/// Disburse an approved loan: its repayment schedule is generated and stored.
+#[utoipa::path(post, path = "/api/v1/loans/{id}/disbursement", tag = "money", request_body = LoanStep,
+    params(("id" = String, Path, description = "Loan id")),
+    responses((status = 200, description = "Disbursed, with its schedule", body = Loan)))]
+pub async fn disburse_loan(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+    body: JsonBody<LoanStep>,
+) -> Result<HttpResponse, Problem> {
+    run_step(caller, pool, keys, id.into_inner(), "disburse", body.value).await
+}
+
+/// Record a repayment: interest first, then principal, earliest period first. A loan fully
+/// paid becomes `repaid`.
+#[utoipa::path(post, path = "/api/v1/loans/{id}/repayments", tag = "money", request_body = Repay,
+    params(("id" = String, Path, description = "Loan id")),
+    responses((status = 200, description = "The loan after the repayment", body = Loan)))]
+pub async fn repay_loan(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+    body: JsonBody<Repay>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let (id, repayment) = (id.into_inner(), body.value);
+    let loan = db::write(&pool, move |conn| {
+        workflow::repay(conn, &ctx, &id, repayment)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(loan))
+}

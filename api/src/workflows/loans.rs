@@ -1,0 +1,383 @@
+//! Microloans: application against policy, decision, disbursement with its schedule, and
+//! repayments; the loan's standing is computed as of a date when read.
+
+use chrono::NaiveDate;
+use fupin_domain::loan::{
+    self, apply_repayments, check_application, treasury_interest, Instalment, LoanPolicy,
+    RepaymentMethod,
+};
+use fupin_persistence::loans::{self as store, InstalmentRow, LoanRow, RepaymentRow};
+use fupin_persistence::{households, members, DbConn, StoreError};
+
+use super::context::{Context, NOTHING};
+use super::households::not_found_as_household;
+use super::new_id;
+use crate::models::loans::{ApplyForLoan, Loan, Period, Repay};
+use crate::models::{stored, utc};
+use crate::problem::{Kind, Problem, Text};
+
+fn not_found() -> Problem {
+    Problem::not_found("loan", "贷款")
+}
+
+/// The loan with its schedule, repayments applied, and standing on `as_of`.
+pub fn view(conn: &mut DbConn, row: LoanRow, as_of: NaiveDate) -> Result<Loan, Problem> {
+    let method: RepaymentMethod = stored(&row.method)?;
+    let instalments: Vec<Instalment> = store::schedule(conn, &row.id)?
+        .into_iter()
+        .map(|i| Instalment {
+            period: u32::try_from(i.period).unwrap_or(0),
+            due_on: i.due_on,
+            principal_fen: i.principal_fen,
+            interest_fen: i.interest_fen,
+        })
+        .collect();
+    let paid: Vec<i64> = store::repayments(conn, &row.id)?
+        .iter()
+        .filter(|r| r.paid_on <= as_of)
+        .map(|r| r.amount_fen)
+        .collect();
+    let (standings, _) = apply_repayments(&instalments, &paid);
+    let position = loan::standing(&standings, as_of);
+    let disbursed = row.disbursed_on.is_some();
+    Ok(Loan {
+        as_of,
+        outstanding_principal_fen: if disbursed {
+            position.outstanding_principal_fen
+        } else {
+            0
+        },
+        arrears_fen: position.arrears_fen,
+        next_due_on: position.next_due_on,
+        overdue: position.overdue,
+        schedule: standings
+            .iter()
+            .map(|s| Period {
+                period: i32::try_from(s.instalment.period).unwrap_or(0),
+                due_on: s.instalment.due_on,
+                principal_fen: s.instalment.principal_fen,
+                interest_fen: s.instalment.interest_fen,
+                principal_paid_fen: s.principal_paid_fen,
+                interest_paid_fen: s.interest_paid_fen,
+                treasury_interest_fen: treasury_interest(
+                    s.instalment.interest_fen,
+                    row.subsidy_share_bp,
+                ),
+            })
+            .collect(),
+        id: row.id,
+        household_id: row.household_id,
+        member_id: row.member_id,
+        bank: row.bank,
+        principal_fen: row.principal_fen,
+        term_months: row.term_months,
+        annual_rate_bp: row.annual_rate_bp,
+        subsidy_share_bp: row.subsidy_share_bp,
+        purpose: row.purpose,
+        method,
+        status: row.status,
+        applied_on: row.applied_on,
+        decided_on: row.decided_on,
+        disbursed_on: row.disbursed_on,
+        version: row.version,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+    })
+}
+
+/// Principal still owed (or to be lent) by a household's other open loans.
+fn outstanding_elsewhere(
+    conn: &mut DbConn,
+    household_id: &str,
+    today: NaiveDate,
+) -> Result<i64, Problem> {
+    let mut total = 0;
+    for other in store::open_for_household(conn, household_id)? {
+        total += if other.disbursed_on.is_some() {
+            view(conn, other, today)?.outstanding_principal_fen
+        } else {
+            other.principal_fen
+        };
+    }
+    Ok(total)
+}
+
+pub fn apply(
+    conn: &mut DbConn,
+    ctx: &Context,
+    household_id: &str,
+    policy: &LoanPolicy,
+    input: ApplyForLoan,
+) -> Result<Loan, Problem> {
+    if input.applied_on > ctx.today {
+        return Err(Problem::invalid_field(
+            "applied_on",
+            "out_of_range",
+            Text::new("the date cannot be in the future", "日期不能晚于今天"),
+        ));
+    }
+    let household = households::find(conn, &ctx.scope(), household_id)
+        .map_err(|e| not_found_as_household(e.into()))?;
+    let borrower = members::find(conn, &ctx.scope(), household_id, &input.member_id)
+        .ok()
+        .filter(|m| m.left_on.is_none_or(|left| left > input.applied_on))
+        .ok_or_else(|| {
+            Problem::invalid_field(
+                "member_id",
+                "member_not_current",
+                Text::new(
+                    "the borrower is not a current member of this household",
+                    "借款人不是本户现有成员",
+                ),
+            )
+        })?;
+    let subsidy_share_bp = input.subsidy_share_bp.unwrap_or(10_000);
+    let others = outstanding_elsewhere(conn, household_id, ctx.today)?;
+    check_application(
+        policy,
+        input.principal_fen,
+        others,
+        input.term_months,
+        input.annual_rate_bp,
+        subsidy_share_bp,
+        loan::borrower_age(borrower.birth_date, input.applied_on),
+    )
+    .map_err(|(field, rule)| {
+        Problem::invalid_field(
+            field,
+            "loan_policy",
+            Text::new(rule.to_string(), format!("不符合小额信贷政策: {rule}")),
+        )
+    })?;
+    let row = LoanRow {
+        id: new_id(),
+        household_id: household.id.clone(),
+        county_code: household.county_code.clone(),
+        region_code: household.region_code.clone(),
+        member_id: borrower.id,
+        bank: input.bank.trim().to_owned(),
+        principal_fen: input.principal_fen,
+        term_months: i32::try_from(input.term_months).unwrap_or(i32::MAX),
+        annual_rate_bp: input.annual_rate_bp,
+        subsidy_share_bp,
+        purpose: input.purpose.trim().to_owned(),
+        method: input.method.as_str().to_owned(),
+        status: "applied".into(),
+        applied_on: input.applied_on,
+        decided_on: None,
+        disbursed_on: None,
+        version: 1,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    };
+    store::insert(conn, &row)?;
+    let loan = view(conn, row, ctx.today)?;
+    ctx.audit(
+        conn,
+        "apply_for_loan",
+        ("loan", &loan.id),
+        Some(&household.region_code),
+        NOTHING,
+        Some(&loan),
+    )?;
+    Ok(loan)
+}
+
+/// `approve`, `reject` or `disburse` (which generates and stores the schedule).
+pub fn step(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    action: &str,
+    on: NaiveDate,
+) -> Result<Loan, Problem> {
+    let row = store::find(conn, &ctx.scope(), id).map_err(|e| match Problem::from(e) {
+        p if p.kind == Kind::NotFound => not_found(),
+        p => p,
+    })?;
+    let next = match (action, row.status.as_str()) {
+        ("approve", "applied") => "approved",
+        ("reject", "applied") => "rejected",
+        ("disburse", "approved") => "disbursed",
+        _ => {
+            let allowed: Vec<&str> = match row.status.as_str() {
+                "applied" => vec!["approve", "reject"],
+                "approved" => vec!["disburse"],
+                _ => vec![],
+            };
+            return Err(Problem::new(Kind::StateConflict)
+                .with_detail(
+                    format!("A loan that is {} cannot {action}", row.status),
+                    "当前贷款状态不允许此操作",
+                )
+                .with_extension("allowed_next_steps", serde_json::json!(allowed)));
+        }
+    };
+    if on > ctx.today || on < row.applied_on {
+        return Err(Problem::invalid_field(
+            "on",
+            "out_of_range",
+            Text::new(
+                "the date is between the application and today",
+                "日期应在申请日与今天之间",
+            ),
+        ));
+    }
+    let before = view(conn, row.clone(), ctx.today)?;
+    let (decided_on, disbursed_on) = match next {
+        "disbursed" => (row.decided_on, Some(on)),
+        _ => (Some(on), None),
+    };
+    store::set_status(
+        conn,
+        id,
+        row.version,
+        next,
+        decided_on,
+        disbursed_on,
+        ctx.now,
+    )?;
+    if next == "disbursed" {
+        let method: RepaymentMethod = stored(&row.method)?;
+        let term = u32::try_from(row.term_months).unwrap_or(0);
+        let rows: Vec<InstalmentRow> =
+            loan::schedule(row.principal_fen, term, row.annual_rate_bp, method, on)
+                .into_iter()
+                .map(|i| InstalmentRow {
+                    loan_id: row.id.clone(),
+                    period: i32::try_from(i.period).unwrap_or(0),
+                    due_on: i.due_on,
+                    principal_fen: i.principal_fen,
+                    interest_fen: i.interest_fen,
+                })
+                .collect();
+        store::insert_schedule(conn, &rows)?;
+    }
+    let updated = store::find(conn, &ctx.scope(), id)?;
+    let after = view(conn, updated, ctx.today)?;
+    ctx.audit(
+        conn,
+        &format!("{action}_loan"),
+        ("loan", id),
+        Some(&row.region_code),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
+}
+
+pub fn repay(conn: &mut DbConn, ctx: &Context, id: &str, input: Repay) -> Result<Loan, Problem> {
+    let row = store::find(conn, &ctx.scope(), id).map_err(|e| match Problem::from(e) {
+        p if p.kind == Kind::NotFound => not_found(),
+        p => p,
+    })?;
+    if row.status != "disbursed" {
+        return Err(Problem::new(Kind::StateConflict).with_detail(
+            format!("A loan that is {} takes no repayment", row.status),
+            "该贷款当前不能还款",
+        ));
+    }
+    if input.amount_fen <= 0 || input.amount_fen > fupin_domain::money::MAX_PAYMENT_FEN {
+        return Err(Problem::invalid_field(
+            "amount_fen",
+            "out_of_range",
+            Text::new("the amount must be positive", "金额必须为正"),
+        ));
+    }
+    if input.paid_on > ctx.today || row.disbursed_on.is_some_and(|d| input.paid_on < d) {
+        return Err(Problem::invalid_field(
+            "paid_on",
+            "out_of_range",
+            Text::new(
+                "the date is between the disbursement and today",
+                "日期应在放款日与今天之间",
+            ),
+        ));
+    }
+    let before = view(conn, row.clone(), ctx.today)?;
+    if input.amount_fen
+        > before.outstanding_principal_fen
+            + before
+                .schedule
+                .iter()
+                .map(|p| p.interest_fen - p.interest_paid_fen)
+                .sum::<i64>()
+    {
+        return Err(Problem::invalid_field(
+            "amount_fen",
+            "overpayment",
+            Text::new(
+                "the amount is more than the loan still owes",
+                "还款金额超过应还总额",
+            ),
+        ));
+    }
+    store::insert_repayment(
+        conn,
+        &RepaymentRow {
+            id: new_id(),
+            loan_id: row.id.clone(),
+            paid_on: input.paid_on,
+            amount_fen: input.amount_fen,
+            reference: input.reference.trim().to_owned(),
+            recorded_by: ctx.caller.name.clone(),
+            created_at: ctx.now,
+        },
+    )
+    .map_err(|e| match e {
+        StoreError::Unique(_) => Problem::new(Kind::StateConflict).with_detail(
+            "This repayment reference is recorded already",
+            "该还款凭证已登记",
+        ),
+        other => other.into(),
+    })?;
+    let mut after = view(conn, row.clone(), ctx.today)?;
+    if after.outstanding_principal_fen == 0
+        && after
+            .schedule
+            .iter()
+            .all(|p| p.interest_paid_fen == p.interest_fen)
+    {
+        store::set_status(
+            conn,
+            id,
+            row.version,
+            "repaid",
+            row.decided_on,
+            row.disbursed_on,
+            ctx.now,
+        )?;
+        let updated = store::find(conn, &ctx.scope(), id)?;
+        after = view(conn, updated, ctx.today)?;
+    }
+    ctx.audit(
+        conn,
+        "repay_loan",
+        ("loan", id),
+        Some(&row.region_code),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
+}
+
+pub fn find(conn: &mut DbConn, ctx: &Context, id: &str, as_of: NaiveDate) -> Result<Loan, Problem> {
+    let row = store::find(conn, &ctx.scope(), id).map_err(|e| match Problem::from(e) {
+        p if p.kind == Kind::NotFound => not_found(),
+        p => p,
+    })?;
+    view(conn, row, as_of)
+}
+
+pub fn for_household(
+    conn: &mut DbConn,
+    ctx: &Context,
+    household_id: &str,
+) -> Result<Vec<Loan>, Problem> {
+    households::find(conn, &ctx.scope(), household_id)
+        .map_err(|e| not_found_as_household(e.into()))?;
+    store::list(conn, &ctx.scope(), Some(household_id), None)?
+        .into_iter()
+        .map(|row| view(conn, row, ctx.today))
+        .collect()
+}

@@ -1,0 +1,3 @@
+DROP TABLE loan_repayments;
+DROP TABLE loan_instalments;
+DROP TABLE loans;

@@ -1,0 +1,183 @@
+//! Microloans.
+
+use fupin_domain::access::Role;
+use fupin_domain::member::Sex;
+use fupin_tests::fixtures::{gaoling, member_body, register, VILLAGE};
+use fupin_tests::{send, TestApp};
+use serde_json::{json, Value};
+
+async fn borrower(app: &TestApp) -> (String, String) {
+    gaoling(app).await;
+    let household = register(app, "L-1", VILLAGE, "王建国").await;
+    let id = household["id"].as_str().unwrap().to_owned();
+    let head = household["members"][0]["id"].as_str().unwrap().to_owned();
+    (id, head)
+}
+
+fn application(member: &str, principal: i64, term: u32) -> Value {
+    json!({"member_id": member, "bank": "高陵农商银行", "principal_fen": principal, "term_months": term,
+           "annual_rate_bp": 435, "purpose": "豆腐作坊", "method": "interest_then_principal", "applied_on": "2019-03-01"})
+}
+
+#[tokio::test]
+async fn a_loan_is_applied_for_approved_disbursed_and_repaid() {
+    let app = TestApp::spawn().await;
+    let (household, head) = borrower(&app).await;
+    let applied = send(app.post(
+        &format!("/api/v1/households/{household}/loans"),
+        &application(&head, 4_000_000, 36),
+    ))
+    .await;
+    assert_eq!(applied.status, 201, "{}", applied.body);
+    assert_eq!(applied.body["status"], "applied");
+    assert_eq!(applied.body["subsidy_share_bp"], 10_000);
+    let loan = format!("/api/v1/loans/{}", applied.body["id"].as_str().unwrap());
+
+    let early = send(app.post(
+        &format!("{loan}/disbursement"),
+        &json!({"on": "2019-03-05"}),
+    ))
+    .await;
+    early.assert_problem(409, "state_conflict");
+    assert_eq!(
+        early.body["allowed_next_steps"],
+        json!(["approve", "reject"])
+    );
+    assert_eq!(
+        send(app.post(&format!("{loan}/approval"), &json!({"on": "2019-03-03"})))
+            .await
+            .body["status"],
+        "approved"
+    );
+    let disbursed = send(app.post(
+        &format!("{loan}/disbursement"),
+        &json!({"on": "2019-03-05"}),
+    ))
+    .await;
+    assert_eq!(disbursed.status, 200, "{}", disbursed.body);
+    let schedule = disbursed.body["schedule"].as_array().unwrap();
+    assert_eq!(schedule.len(), 12);
+    assert_eq!(
+        schedule
+            .iter()
+            .map(|p| p["principal_fen"].as_i64().unwrap())
+            .sum::<i64>(),
+        4_000_000
+    );
+    assert_eq!(schedule[0]["due_on"], "2019-06-05");
+    assert_eq!(schedule[0]["interest_fen"], 43_500);
+    assert_eq!(
+        schedule[0]["treasury_interest_fen"], 43_500,
+        "the treasury pays all the interest"
+    );
+
+    let before_due = send(app.get(&format!("{loan}?as_of=2019-06-05"))).await;
+    assert_eq!(before_due.body["overdue"], false);
+    assert_eq!(before_due.body["next_due_on"], "2019-06-05");
+    assert_eq!(before_due.body["outstanding_principal_fen"], 4_000_000);
+    let after_due = send(app.get(&format!("{loan}?as_of=2019-06-06"))).await;
+    assert_eq!(after_due.body["overdue"], true);
+    assert_eq!(after_due.body["arrears_fen"], 43_500);
+
+    let paid = send(app.post(
+        &format!("{loan}/repayments"),
+        &json!({"paid_on": "2019-06-05", "amount_fen": 43_500, "reference": "R-1"}),
+    ))
+    .await;
+    assert_eq!(paid.status, 200, "{}", paid.body);
+    assert_eq!(paid.body["schedule"][0]["interest_paid_fen"], 43_500);
+    assert_eq!(
+        send(app.get(&format!("{loan}?as_of=2019-06-06")))
+            .await
+            .body["overdue"],
+        false
+    );
+    send(app.post(
+        &format!("{loan}/repayments"),
+        &json!({"paid_on": "2019-06-06", "amount_fen": 100, "reference": "R-1"}),
+    ))
+    .await
+    .assert_problem(409, "state_conflict");
+
+    let rest: i64 = schedule
+        .iter()
+        .map(|p| p["principal_fen"].as_i64().unwrap() + p["interest_fen"].as_i64().unwrap())
+        .sum::<i64>()
+        - 43_500;
+    let over = send(app.post(
+        &format!("{loan}/repayments"),
+        &json!({"paid_on": "2019-07-01", "amount_fen": rest + 1, "reference": "R-X"}),
+    ))
+    .await;
+    assert_eq!(over.error_codes(), vec!["overpayment"]);
+    let settled = send(app.post(
+        &format!("{loan}/repayments"),
+        &json!({"paid_on": "2019-07-01", "amount_fen": rest, "reference": "R-2"}),
+    ))
+    .await;
+    assert_eq!(settled.body["status"], "repaid", "{}", settled.body);
+    assert_eq!(settled.body["outstanding_principal_fen"], 0);
+    let audit = send(app.get("/api/v1/audit?entity_type=loan&limit=200")).await;
+    let actions: Vec<&str> = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "repay_loan",
+            "repay_loan",
+            "disburse_loan",
+            "approve_loan",
+            "apply_for_loan"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn policy_limits_are_422_naming_the_rule() {
+    let app = TestApp::spawn().await;
+    let (household, head) = borrower(&app).await;
+    let path = format!("/api/v1/households/{household}/loans");
+    let too_much = send(app.post(&path, &application(&head, 5_000_001, 36))).await;
+    too_much.assert_problem(422, "validation_failed");
+    assert_eq!(too_much.error_fields(), vec!["principal_fen"]);
+    assert_eq!(too_much.error_codes(), vec!["loan_policy"]);
+    assert_eq!(
+        send(app.post(&path, &application(&head, 1_000_000, 48)))
+            .await
+            .error_fields(),
+        vec!["term_months"]
+    );
+    assert_eq!(
+        send(app.post(&path, &application(&head, 3_000_000, 36)))
+            .await
+            .status,
+        201
+    );
+    let second = send(app.post(&path, &application(&head, 2_500_000, 12))).await;
+    assert_eq!(
+        second.error_fields(),
+        vec!["principal_fen"],
+        "50,000 yuan across the household's open loans"
+    );
+    let elder = send(app.post(
+        &format!("/api/v1/households/{household}/members"),
+        &member_body("王老", "1940-01-01", Sex::Male, "father"),
+    ))
+    .await;
+    assert_eq!(elder.status, 201, "{}", elder.body);
+    let old = send(app.post(
+        &path,
+        &application(elder.body["id"].as_str().unwrap(), 100_000, 12),
+    ))
+    .await;
+    assert_eq!(old.error_fields(), vec!["member_id"]);
+    assert_eq!(app.count("loans"), 1);
+    let auditor = app.as_role(Role::Auditor, "610117000000");
+    send(auditor.post(&path, &application(&head, 100_000, 12)))
+        .await
+        .assert_problem(403, "forbidden");
+}
