@@ -181,3 +181,47 @@ async fn policy_limits_are_422_naming_the_rule() {
         .await
         .assert_problem(403, "forbidden");
 }
+
+#[tokio::test]
+async fn the_treasury_owes_interest_unless_the_loan_is_overdue() {
+    let app = TestApp::spawn().await;
+    let (household, head) = borrower(&app).await;
+    let applied = send(app.post(
+        &format!("/api/v1/households/{household}/loans"),
+        &application(&head, 4_000_000, 36),
+    ))
+    .await;
+    let loan = format!("/api/v1/loans/{}", applied.body["id"].as_str().unwrap());
+    send(app.post(&format!("{loan}/approval"), &json!({"on": "2019-03-03"}))).await;
+    send(app.post(
+        &format!("{loan}/disbursement"),
+        &json!({"on": "2019-03-05"}),
+    ))
+    .await;
+    send(app.post(
+        &format!("{loan}/repayments"),
+        &json!({"paid_on": "2019-06-05", "amount_fen": 43_500, "reference": "R-1"}),
+    ))
+    .await;
+    let june = send(app.get("/api/v1/loans/interest-subsidies?month=2019-06")).await;
+    assert_eq!(june.status, 200, "{}", june.body);
+    assert_eq!(june.body["total_treasury_interest_fen"], 43_500);
+    assert_eq!(june.body["lines"][0]["stopped"], Value::Null);
+    // The September interest was never paid: overdue at the month's end, so no subsidy.
+    let september =
+        send(app.get("/api/v1/loans/interest-subsidies?month=2019-09&region=610117001201")).await;
+    assert_eq!(september.body["lines"][0]["stopped"], "overdue");
+    assert_eq!(september.body["total_treasury_interest_fen"], 0);
+    assert_eq!(
+        send(app.get("/api/v1/loans/interest-subsidies?month=2019-07"))
+            .await
+            .body["lines"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    send(app.get("/api/v1/loans/interest-subsidies?month=June"))
+        .await
+        .assert_problem(400, "bad_request");
+}

@@ -109,3 +109,38 @@ page_of!(LoanPage, Loan);
 pub struct AsOfParams {
     pub as_of: Option<NaiveDate>,
 }
+
+/// `?region=&month=` of the interest-subsidy ledger.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct InterestSubsidyParams {
+    /// This region and everything under it (12-digit code); default: your whole scope.
+    #[param(pattern = "^[0-9]{12}$")]
+    pub region: Option<String>,
+    /// The month whose due interest the treasury owes, `YYYY-MM`.
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}$")]
+    pub month: String,
+}
+
+/// What the treasury owes for one loan in a month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InterestSubsidyLine {
+    pub loan_id: String,
+    pub household_id: String,
+    pub region_code: String,
+    /// Interest due in the month.
+    pub interest_fen: i64,
+    /// The treasury's share; 0 when the subsidy is stopped.
+    pub treasury_interest_fen: i64,
+    /// Why the subsidy is stopped for this loan, if it is (`overdue`).
+    pub stopped: Option<String>,
+}
+
+/// The interest-subsidy ledger of a month: one line per loan with interest due, and the total.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InterestSubsidies {
+    pub month: String,
+    pub lines: Vec<InterestSubsidyLine>,
+    pub total_treasury_interest_fen: i64,
+}

@@ -44,6 +44,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(household_loans))
             .route(web::post().to(apply_for_loan)),
     )
+    .service(
+        web::resource("/api/v1/loans/interest-subsidies").route(web::get().to(interest_subsidies)),
+    )
     .service(web::resource("/api/v1/loans/{id}").route(web::get().to(get_loan)))
     .service(web::resource("/api/v1/loans/{id}/approval").route(web::post().to(approve_loan)))
     .service(web::resource("/api/v1/loans/{id}/rejection").route(web::post().to(reject_loan)))
@@ -191,4 +194,38 @@ pub async fn repay_loan(
     })
     .await?;
     Ok(HttpResponse::Ok().json(loan))
+}
+
+/// The treasury's interest subsidy (财政贴息) for a month: per loan with interest due in it,
+/// stopped for loans overdue at the month's end, and the total.
+#[utoipa::path(get, path = "/api/v1/loans/interest-subsidies", tag = "money", params(crate::models::loans::InterestSubsidyParams),
+    responses((status = 200, description = "The month's ledger", body = crate::models::loans::InterestSubsidies)))]
+pub async fn interest_subsidies(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    params: web::Query<crate::models::loans::InterestSubsidyParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    let first = chrono::NaiveDate::parse_from_str(&format!("{}-01", params.month), "%Y-%m-%d")
+        .map_err(|_| Problem::bad_request("month is YYYY-MM", "month 应为 YYYY-MM"))?;
+    let last = first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .ok_or_else(|| Problem::bad_request("month is out of range", "month 超出范围"))?;
+    let scope = super::narrow_to(&caller.scope(), params.region.as_deref())?;
+    let month = params.month.clone();
+    let ledger = match scope {
+        None => crate::models::loans::InterestSubsidies {
+            month,
+            lines: vec![],
+            total_treasury_interest_fen: 0,
+        },
+        Some(scope) => {
+            db::read(&pool, move |conn| {
+                workflow::interest_subsidies(conn, &scope, &month, first, last)
+            })
+            .await?
+        }
+    };
+    Ok(HttpResponse::Ok().json(ledger))
 }

@@ -381,3 +381,53 @@ pub fn for_household(
         .map(|row| view(conn, row, ctx.today))
         .collect()
 }
+
+/// What the treasury owes for interest due in `[first, last]`, per loan in scope. The subsidy
+/// stops for a loan that is overdue at the end of the month.
+pub fn interest_subsidies(
+    conn: &mut DbConn,
+    scope: &fupin_domain::scope::RegionScope,
+    month: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<crate::models::loans::InterestSubsidies, Problem> {
+    use crate::models::loans::{InterestSubsidies, InterestSubsidyLine};
+    let mut lines = Vec::new();
+    for status in ["disbursed", "repaid"] {
+        for row in store::list(conn, scope, None, Some(status))? {
+            let (share, household_id, region_code) = (
+                row.subsidy_share_bp,
+                row.household_id.clone(),
+                row.region_code.clone(),
+            );
+            let loan = view(conn, row, last)?;
+            let interest_fen: i64 = loan
+                .schedule
+                .iter()
+                .filter(|p| p.due_on >= first && p.due_on <= last)
+                .map(|p| p.interest_fen)
+                .sum();
+            if interest_fen == 0 {
+                continue;
+            }
+            let stopped = loan.overdue.then(|| "overdue".to_owned());
+            lines.push(InterestSubsidyLine {
+                loan_id: loan.id,
+                household_id,
+                region_code,
+                interest_fen,
+                treasury_interest_fen: if stopped.is_some() {
+                    0
+                } else {
+                    treasury_interest(interest_fen, share)
+                },
+                stopped,
+            });
+        }
+    }
+    Ok(InterestSubsidies {
+        month: month.to_owned(),
+        total_treasury_interest_fen: lines.iter().map(|l| l.treasury_interest_fen).sum(),
+        lines,
+    })
+}
