@@ -7,6 +7,8 @@
 mod term;
 pub mod access;
 pub mod assessment;
+pub mod credit_code;
+pub mod dividend;
 pub mod household;
 pub mod income;
 pub mod lifecycle;
