@@ -52,6 +52,7 @@ pub fn document() -> Document {
     doc.merge(routes::lifecycle::Doc::openapi());
     doc.merge(routes::subsidies::Doc::openapi());
     doc.merge(routes::loans::Doc::openapi());
+    doc.merge(routes::entities::Doc::openapi());
     doc.merge(routes::accounts::Doc::openapi());
     doc.merge(routes::audit::Doc::openapi());
     add_bearer_scheme(&mut doc);

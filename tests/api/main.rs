@@ -4,6 +4,7 @@
 
 mod assessments;
 mod contract;
+mod entities;
 mod households;
 mod incomes;
 mod lifecycle;

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod entities;
 pub mod health;
 pub mod households;
 pub mod incomes;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     lifecycle::configure(cfg);
     subsidies::configure(cfg);
     loans::configure(cfg);
+    entities::configure(cfg);
 }
 
 /// The unit-of-work context of a request by `caller`, at the caller's clock reading

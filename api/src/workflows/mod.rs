@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod assessments;
 pub mod context;
+pub mod entities;
 pub mod households;
 pub mod incomes;
 pub mod lifecycle;

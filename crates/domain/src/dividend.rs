@@ -3,6 +3,26 @@
 //! to the largest remainders, ties broken by the smaller household id (so the same inputs
 //! always give the same split).
 
+term_enum! {
+    /// Business entity 新型经营主体: `enterprise` 企业, `cooperative` 合作社, `family_farm` 家庭农场,
+    /// `other` 其他.
+    EntityKind {
+        Enterprise = "enterprise" / "企业",
+        Cooperative = "cooperative" / "合作社",
+        FamilyFarm = "family_farm" / "家庭农场",
+        Other = "other" / "其他",
+    }
+}
+
+term_enum! {
+    /// How a household is linked to an entity 利益联结: `shares` 入股分红, `land` 土地流转, `job` 务工就业.
+    LinkKind {
+        Shares = "shares" / "入股分红",
+        Land = "land" / "土地流转",
+        Job = "job" / "务工就业",
+    }
+}
+
 /// Why a pool cannot be shared.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AllocationError {

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod audit;
 pub mod connection;
+pub mod entities;
 pub mod error;
 pub mod households;
 pub mod idempotency;

@@ -299,6 +299,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    business_entities (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        credit_code -> Text,
+        county_code -> Text,
+        region_code -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    entity_links (id) {
+        id -> Text,
+        entity_id -> Text,
+        household_id -> Text,
+        region_code -> Text,
+        kind -> Text,
+        stake -> Nullable<BigInt>,
+        land_hundredth_mu -> Nullable<BigInt>,
+        rent_per_mu_fen -> Nullable<BigInt>,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dividend_rounds (id) {
+        id -> Text,
+        entity_id -> Text,
+        period -> Text,
+        pool_fen -> BigInt,
+        record_date -> Date,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dividend_entries (id) {
+        id -> Text,
+        round_id -> Text,
+        household_id -> Text,
+        region_code -> Text,
+        amount_fen -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(regions, households, members, users, refresh_tokens);

@@ -1,0 +1,157 @@
+//! Business entities, their links with households, and dividend rounds with their entries.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use fupin_domain::scope::RegionScope;
+
+use crate::connection::DbConn;
+use crate::error::StoreError;
+use crate::schema::{business_entities, dividend_entries, dividend_rounds, entity_links};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = business_entities)]
+pub struct EntityRow {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub credit_code: String,
+    pub county_code: String,
+    pub region_code: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = entity_links)]
+pub struct LinkRow {
+    pub id: String,
+    pub entity_id: String,
+    pub household_id: String,
+    pub region_code: String,
+    pub kind: String,
+    pub stake: Option<i64>,
+    pub land_hundredth_mu: Option<i64>,
+    pub rent_per_mu_fen: Option<i64>,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dividend_rounds)]
+pub struct RoundRow {
+    pub id: String,
+    pub entity_id: String,
+    pub period: String,
+    pub pool_fen: i64,
+    pub record_date: NaiveDate,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dividend_entries)]
+pub struct DividendRow {
+    pub id: String,
+    pub round_id: String,
+    pub household_id: String,
+    pub region_code: String,
+    pub amount_fen: i64,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_entity(conn: &mut DbConn, row: &EntityRow) -> Result<(), StoreError> {
+    diesel::insert_into(business_entities::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_entity(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    id: &str,
+) -> Result<EntityRow, StoreError> {
+    let mut query = business_entities::table
+        .filter(business_entities::id.eq(id.to_owned()))
+        .select(EntityRow::as_select())
+        .into_boxed();
+    if let Some((low, high)) = scope.code_range() {
+        query = query.filter(business_entities::region_code.between(low, high));
+    }
+    Ok(query.first(conn)?)
+}
+
+pub fn entity_by_code(conn: &mut DbConn, code: &str) -> Result<Option<EntityRow>, StoreError> {
+    Ok(business_entities::table
+        .filter(business_entities::credit_code.eq(code))
+        .select(EntityRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list_entities(conn: &mut DbConn, scope: &RegionScope) -> Result<Vec<EntityRow>, StoreError> {
+    let mut query = business_entities::table
+        .order((
+            business_entities::region_code.asc(),
+            business_entities::id.asc(),
+        ))
+        .limit(1000)
+        .select(EntityRow::as_select())
+        .into_boxed();
+    if let Some((low, high)) = scope.code_range() {
+        query = query.filter(business_entities::region_code.between(low, high));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn insert_link(conn: &mut DbConn, row: &LinkRow) -> Result<(), StoreError> {
+    diesel::insert_into(entity_links::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn links(conn: &mut DbConn, entity_id: &str) -> Result<Vec<LinkRow>, StoreError> {
+    Ok(entity_links::table
+        .filter(entity_links::entity_id.eq(entity_id))
+        .order(entity_links::id.asc())
+        .select(LinkRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_round(
+    conn: &mut DbConn,
+    round: &RoundRow,
+    entries: &[DividendRow],
+) -> Result<(), StoreError> {
+    diesel::insert_into(dividend_rounds::table)
+        .values(round)
+        .execute(conn)?;
+    for entry in entries {
+        diesel::insert_into(dividend_entries::table)
+            .values(entry)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn rounds(
+    conn: &mut DbConn,
+    entity_id: &str,
+) -> Result<Vec<(RoundRow, Vec<DividendRow>)>, StoreError> {
+    let rounds: Vec<RoundRow> = dividend_rounds::table
+        .filter(dividend_rounds::entity_id.eq(entity_id))
+        .order(dividend_rounds::created_at.asc())
+        .select(RoundRow::as_select())
+        .load(conn)?;
+    let mut out = Vec::new();
+    for round in rounds {
+        let entries = dividend_entries::table
+            .filter(dividend_entries::round_id.eq(&round.id))
+            .order(dividend_entries::household_id.asc())
+            .select(DividendRow::as_select())
+            .load(conn)?;
+        out.push((round, entries));
+    }
+    Ok(out)
+}

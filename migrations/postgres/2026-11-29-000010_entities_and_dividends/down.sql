@@ -1,0 +1,4 @@
+DROP TABLE dividend_entries;
+DROP TABLE dividend_rounds;
+DROP TABLE entity_links;
+DROP TABLE business_entities;

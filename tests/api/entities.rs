@@ -1,0 +1,128 @@
+//! Business entities, links and dividends.
+
+use fupin_domain::credit_code::check_character;
+use fupin_tests::fixtures::{gaoling, register, VILLAGE, VILLAGE_2};
+use fupin_tests::{send, TestApp};
+use serde_json::json;
+
+fn credit_code(serial: &str) -> String {
+    let body = format!("93610117MA6T{serial}");
+    format!("{body}{}", check_character(&body).unwrap())
+}
+
+#[tokio::test]
+async fn a_dividend_pool_is_shared_by_stake_to_the_fen() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let mut ids = Vec::new();
+    for (number, village) in [("D-1", VILLAGE), ("D-2", VILLAGE), ("D-3", VILLAGE_2)] {
+        ids.push(
+            register(&app, number, village, "王建国").await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let entity = send(app.post(
+        "/api/v1/entities",
+        &json!({"name": "东樊蔬菜合作社", "kind": "cooperative",
+        "credit_code": credit_code("00001"), "region_code": VILLAGE}),
+    ))
+    .await;
+    assert_eq!(entity.status, 201, "{}", entity.body);
+    let path = format!("/api/v1/entities/{}", entity.body["id"].as_str().unwrap());
+    for (id, stake) in ids.iter().zip([1, 2, 4]) {
+        let link = send(app.post(&format!("{path}/links"), &json!({"household_id": id, "kind": "shares", "stake": stake, "starts_on": "2019-01-01"}))).await;
+        assert_eq!(link.status, 201, "{}", link.body);
+    }
+    let land = send(app.post(
+        &format!("{path}/links"),
+        &json!({"household_id": ids[0], "kind": "land", "land_hundredth_mu": 150,
+        "rent_per_mu_fen": 130_000, "starts_on": "2019-01-01"}),
+    ))
+    .await;
+    assert_eq!(
+        land.body["yearly_rent_fen"], 195_000,
+        "1.5 mu at 1,300 yuan"
+    );
+
+    let round = send(app.post(
+        &format!("{path}/dividends"),
+        &json!({"period": "2019", "pool_fen": 1000, "record_date": "2019-12-31"}),
+    ))
+    .await;
+    assert_eq!(round.status, 201, "{}", round.body);
+    let parts = round.body["parts"].as_array().unwrap();
+    assert_eq!(
+        parts
+            .iter()
+            .map(|p| p["amount_fen"].as_i64().unwrap())
+            .sum::<i64>(),
+        1000
+    );
+    let by_household = |id: &str| {
+        parts.iter().find(|p| p["household_id"] == id).unwrap()["amount_fen"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(
+        (
+            by_household(&ids[0]),
+            by_household(&ids[1]),
+            by_household(&ids[2])
+        ),
+        (143, 286, 571)
+    );
+    send(app.post(
+        &format!("{path}/dividends"),
+        &json!({"period": "2019", "pool_fen": 5, "record_date": "2019-12-31"}),
+    ))
+    .await
+    .assert_problem(409, "state_conflict");
+    let none = send(app.post(
+        &format!("{path}/dividends"),
+        &json!({"period": "2018", "pool_fen": 5, "record_date": "2018-06-30"}),
+    ))
+    .await;
+    none.assert_problem(409, "state_conflict");
+    assert_eq!(
+        send(app.get(&format!("{path}/dividends"))).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn credit_codes_are_checked_and_unique() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let code = credit_code("00002");
+    let mut wrong = code.clone();
+    wrong.pop();
+    wrong.push(if code.ends_with('0') { '1' } else { '0' });
+    let bad = send(app.post(
+        "/api/v1/entities",
+        &json!({"name": "x", "kind": "enterprise", "credit_code": wrong, "region_code": VILLAGE}),
+    ))
+    .await;
+    bad.assert_problem(422, "validation_failed");
+    assert_eq!(bad.error_codes(), vec!["invalid_credit_code"]);
+    assert_eq!(
+        send(app.post(
+            "/api/v1/entities",
+            &json!({"name": "x", "kind": "enterprise", "credit_code": code, "region_code": VILLAGE})
+        ))
+        .await
+        .status,
+        201
+    );
+    send(app.post(
+        "/api/v1/entities",
+        &json!({"name": "y", "kind": "enterprise", "credit_code": code, "region_code": VILLAGE}),
+    ))
+    .await
+    .assert_problem(409, "state_conflict");
+    assert_eq!(app.count("business_entities"), 1);
+}
