@@ -126,3 +126,82 @@ async fn credit_codes_are_checked_and_unique() {
     .assert_problem(409, "state_conflict");
     assert_eq!(app.count("business_entities"), 1);
 }
+
+#[tokio::test]
+async fn the_household_ledger_gathers_every_movement_in_date_order() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let household = register(&app, "G-1", VILLAGE, "王建国").await;
+    let id = household["id"].as_str().unwrap().to_owned();
+    let head = household["members"][0]["id"].as_str().unwrap().to_owned();
+    for (reference, amount, paid_on) in [
+        ("S-1", 100_000, "2019-02-01"),
+        ("S-2", 50_000, "2019-08-01"),
+    ] {
+        send(app.post(
+            &format!("/api/v1/households/{id}/subsidies"),
+            &json!({"category": "education_aid", "source": "教育局",
+            "amount_fen": amount, "paid_on": paid_on, "reference": reference}),
+        ))
+        .await;
+    }
+    let loan = send(app.post(&format!("/api/v1/households/{id}/loans"), &json!({"member_id": head, "bank": "农商行",
+        "principal_fen": 1_000_000, "term_months": 12, "annual_rate_bp": 435, "purpose": "养殖", "method": "interest_then_principal",
+        "applied_on": "2019-03-01"}))).await;
+    let loan_path = format!("/api/v1/loans/{}", loan.body["id"].as_str().unwrap());
+    send(app.post(
+        &format!("{loan_path}/approval"),
+        &json!({"on": "2019-03-02"}),
+    ))
+    .await;
+    send(app.post(
+        &format!("{loan_path}/disbursement"),
+        &json!({"on": "2019-03-05"}),
+    ))
+    .await;
+    send(app.post(
+        &format!("{loan_path}/repayments"),
+        &json!({"paid_on": "2019-06-05", "amount_fen": 10_875, "reference": "R-1"}),
+    ))
+    .await;
+    let entity = send(app.post(
+        "/api/v1/entities",
+        &json!({"name": "合作社", "kind": "cooperative",
+        "credit_code": credit_code("00003"), "region_code": VILLAGE}),
+    ))
+    .await;
+    let path = format!("/api/v1/entities/{}", entity.body["id"].as_str().unwrap());
+    send(app.post(
+        &format!("{path}/links"),
+        &json!({"household_id": id, "kind": "shares", "stake": 1, "starts_on": "2019-01-01"}),
+    ))
+    .await;
+    send(app.post(
+        &format!("{path}/dividends"),
+        &json!({"period": "2019", "pool_fen": 30_000, "record_date": "2019-12-31"}),
+    ))
+    .await;
+
+    let ledger = send(app.get(&format!("/api/v1/households/{id}/ledger"))).await;
+    assert_eq!(ledger.status, 200, "{}", ledger.body);
+    let kinds: Vec<&str> = ledger.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "subsidy",
+            "loan_disbursement",
+            "loan_repayment",
+            "subsidy",
+            "dividend"
+        ]
+    );
+    assert_eq!(ledger.body["lines"][3]["running_total_fen"], 150_000);
+    assert_eq!(ledger.body["lines"][2]["amount_fen"], -10_875);
+    assert_eq!(ledger.body["years"]["2019"]["transfer_fen"], 150_000);
+    assert_eq!(ledger.body["years"]["2019"]["property_fen"], 30_000);
+}

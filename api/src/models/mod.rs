@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod entities;
 pub mod households;
 pub mod incomes;
+pub mod ledger;
 pub mod lifecycle;
 pub mod loans;
 pub mod members;

@@ -20,8 +20,17 @@ use crate::workflows::subsidies as workflow;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(record_subsidy, reverse_subsidy, list_subsidies, subsidy_totals),
+    paths(
+        record_subsidy,
+        reverse_subsidy,
+        list_subsidies,
+        subsidy_totals,
+        household_ledger
+    ),
     components(schemas(
+        crate::models::ledger::HouseholdLedger,
+        crate::models::ledger::LedgerLine,
+        crate::models::ledger::YearTotals,
         RecordSubsidy,
         ReverseSubsidy,
         SubsidyEntry,
@@ -37,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/v1/households/{id}/subsidies").route(web::post().to(record_subsidy)),
     )
+    .service(web::resource("/api/v1/households/{id}/ledger").route(web::get().to(household_ledger)))
     .service(web::resource("/api/v1/subsidies").route(web::get().to(list_subsidies)))
     .service(web::resource("/api/v1/subsidies/totals").route(web::get().to(subsidy_totals)))
     .service(
@@ -166,4 +176,25 @@ pub async fn subsidy_totals(
     let filter = filter_of(&params);
     let totals = db::read(&pool, move |conn| workflow::totals(conn, &scope, &filter)).await?;
     Ok(HttpResponse::Ok().json(totals))
+}
+
+/// The household's money: every subsidy, loan movement and dividend in date order, with running
+/// totals per kind and each year's totals by income kind (suggested transfer and property
+/// income for the income record).
+#[utoipa::path(get, path = "/api/v1/households/{id}/ledger", tag = "money",
+    params(("id" = String, Path, description = "Household id")),
+    responses((status = 200, description = "The ledger", body = crate::models::ledger::HouseholdLedger)))]
+pub async fn household_ledger(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let id = id.into_inner();
+    let ledger = db::read(&pool, move |conn| {
+        crate::workflows::ledger::household_ledger(conn, &ctx, &id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ledger))
 }

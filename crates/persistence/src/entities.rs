@@ -155,3 +155,20 @@ pub fn rounds(
     }
     Ok(out)
 }
+
+/// A household's dividend parts with the round's record date and period, oldest first.
+pub fn household_dividends(
+    conn: &mut DbConn,
+    household_id: &str,
+) -> Result<Vec<(NaiveDate, String, i64)>, StoreError> {
+    Ok(dividend_entries::table
+        .inner_join(dividend_rounds::table.on(dividend_rounds::id.eq(dividend_entries::round_id)))
+        .filter(dividend_entries::household_id.eq(household_id))
+        .order(dividend_rounds::record_date.asc())
+        .select((
+            dividend_rounds::record_date,
+            dividend_rounds::period,
+            dividend_entries::amount_fen,
+        ))
+        .load(conn)?)
+}

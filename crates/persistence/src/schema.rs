@@ -352,4 +352,12 @@ diesel::table! {
 
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(regions, households, members, users, refresh_tokens);
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    households,
+    members,
+    users,
+    refresh_tokens,
+    dividend_entries,
+    dividend_rounds
+);
