@@ -225,3 +225,93 @@ async fn the_treasury_owes_interest_unless_the_loan_is_overdue() {
         .await
         .assert_problem(400, "bad_request");
 }
+
+#[tokio::test]
+async fn extensions_move_the_maturity_and_write_offs_end_the_loan() {
+    let app = TestApp::spawn().await;
+    let (household, head) = borrower(&app).await;
+    let applied = send(app.post(
+        &format!("/api/v1/households/{household}/loans"),
+        &application(&head, 1_200_000, 6),
+    ))
+    .await;
+    let loan = format!("/api/v1/loans/{}", applied.body["id"].as_str().unwrap());
+    send(app.post(&format!("{loan}/approval"), &json!({"on": "2019-03-02"}))).await;
+    let disbursed = send(app.post(
+        &format!("{loan}/disbursement"),
+        &json!({"on": "2019-03-05"}),
+    ))
+    .await;
+    let interest: i64 = disbursed.body["schedule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["interest_fen"].as_i64().unwrap())
+        .sum();
+    send(app.post(
+        &format!("{loan}/repayments"),
+        &json!({"paid_on": "2019-09-05", "amount_fen": interest, "reference": "I"}),
+    ))
+    .await;
+    let at_maturity = send(app.get(&format!("{loan}?as_of=2019-09-06"))).await;
+    assert_eq!(
+        at_maturity.body["overdue"], true,
+        "principal was due on 2019-09-05"
+    );
+
+    let bad = send(app.post(
+        &format!("{loan}/extension"),
+        &json!({"on": "2019-09-01", "new_maturity_on": "2019-08-01", "reason": "灾后延期"}),
+    ))
+    .await;
+    assert_eq!(bad.error_fields(), vec!["new_maturity_on"]);
+    let extended = send(app.post(
+        &format!("{loan}/extension"),
+        &json!({"on": "2019-09-01", "new_maturity_on": "2020-03-05", "reason": "灾后延期"}),
+    ))
+    .await;
+    assert_eq!(extended.status, 200, "{}", extended.body);
+    assert_eq!(extended.body["status"], "extended");
+    assert_eq!(
+        extended.body["schedule"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()["due_on"],
+        "2020-03-05"
+    );
+    assert_eq!(
+        send(app.get(&format!("{loan}?as_of=2019-09-06")))
+            .await
+            .body["overdue"],
+        false
+    );
+    let audit = send(app.get("/api/v1/audit?action=extend_loan")).await;
+    assert_eq!(audit.body["items"][0]["after"]["reason"], "灾后延期");
+
+    let written_off = send(app.post(
+        &format!("{loan}/write-off"),
+        &json!({"on": "2019-10-01", "reason": "户主去世，无力偿还"}),
+    ))
+    .await;
+    assert_eq!(written_off.body["status"], "written_off");
+    send(app.post(
+        &format!("{loan}/repayments"),
+        &json!({"paid_on": "2019-10-02", "amount_fen": 100, "reference": "X"}),
+    ))
+    .await
+    .assert_problem(409, "state_conflict");
+    let refused = send(app.post(
+        &format!("{loan}/extension"),
+        &json!({"on": "2019-10-02", "new_maturity_on": "2021-01-01", "reason": "again"}),
+    ))
+    .await;
+    refused.assert_problem(409, "state_conflict");
+    assert_eq!(
+        send(app.get("/api/v1/loans/interest-subsidies?month=2019-06"))
+            .await
+            .body["total_treasury_interest_fen"],
+        0,
+        "no subsidy for a written-off loan"
+    );
+}

@@ -45,6 +45,27 @@ pub struct LoanStep {
     pub on: NaiveDate,
 }
 
+/// An extension (展期) of the maturity, with the reason.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendLoan {
+    pub on: NaiveDate,
+    pub new_maturity_on: NaiveDate,
+    #[validate(length(min = 2, max = 500))]
+    #[schema(min_length = 2, max_length = 500)]
+    pub reason: String,
+}
+
+/// A write-off (核销), with the reason.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteOffLoan {
+    pub on: NaiveDate,
+    #[validate(length(min = 2, max = 500))]
+    #[schema(min_length = 2, max_length = 500)]
+    pub reason: String,
+}
+
 /// A repayment, applied interest first, then principal, to the earliest unsettled period.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -71,7 +92,7 @@ pub struct Period {
     pub treasury_interest_fen: i64,
 }
 
-/// A loan: `applied`, `approved`, `rejected`, `disbursed` or `repaid`.
+/// A loan: `applied`, `approved`, `rejected`, `disbursed`, `extended`, `repaid` or `written_off`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Loan {
     pub id: String,

@@ -51,7 +51,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/api/v1/loans/{id}/approval").route(web::post().to(approve_loan)))
     .service(web::resource("/api/v1/loans/{id}/rejection").route(web::post().to(reject_loan)))
     .service(web::resource("/api/v1/loans/{id}/disbursement").route(web::post().to(disburse_loan)))
-    .service(web::resource("/api/v1/loans/{id}/repayments").route(web::post().to(repay_loan)));
+    .service(web::resource("/api/v1/loans/{id}/repayments").route(web::post().to(repay_loan)))
+    .service(web::resource("/api/v1/loans/{id}/extension").route(web::post().to(extend_loan)))
+    .service(web::resource("/api/v1/loans/{id}/write-off").route(web::post().to(write_off_loan)));
 }
 
 /// Apply for a loan. Breaking a policy limit (principal per household, term, borrower age) is a
@@ -228,4 +230,44 @@ pub async fn interest_subsidies(
         }
     };
     Ok(HttpResponse::Ok().json(ledger))
+}
+
+/// Extend the maturity (展期): the last period falls due on the new date. Audited with the reason.
+#[utoipa::path(post, path = "/api/v1/loans/{id}/extension", tag = "money", request_body = crate::models::loans::ExtendLoan,
+    params(("id" = String, Path, description = "Loan id")),
+    responses((status = 200, description = "Extended", body = Loan)))]
+pub async fn extend_loan(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+    body: JsonBody<crate::models::loans::ExtendLoan>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let (id, b) = (id.into_inner(), body.value);
+    let loan = db::write(&pool, move |conn| {
+        workflow::extend(conn, &ctx, &id, b.on, b.new_maturity_on, &b.reason)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(loan))
+}
+
+/// Write a loan off (核销): no more repayments, no more interest subsidy.
+#[utoipa::path(post, path = "/api/v1/loans/{id}/write-off", tag = "money", request_body = crate::models::loans::WriteOffLoan,
+    params(("id" = String, Path, description = "Loan id")),
+    responses((status = 200, description = "Written off", body = Loan)))]
+pub async fn write_off_loan(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    id: web::Path<String>,
+    body: JsonBody<crate::models::loans::WriteOffLoan>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let (id, b) = (id.into_inner(), body.value);
+    let loan = db::write(&pool, move |conn| {
+        workflow::step_with_reason(conn, &ctx, &id, "write_off", b.on, Some(&b.reason))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(loan))
 }

@@ -191,6 +191,18 @@ pub fn step(
     action: &str,
     on: NaiveDate,
 ) -> Result<Loan, Problem> {
+    step_with_reason(conn, ctx, id, action, on, None)
+}
+
+/// A step whose reason (extension, write-off) goes into its audit entry beside the loan.
+pub fn step_with_reason(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    action: &str,
+    on: NaiveDate,
+    reason: Option<&str>,
+) -> Result<Loan, Problem> {
     let row = store::find(conn, &ctx.scope(), id).map_err(|e| match Problem::from(e) {
         p if p.kind == Kind::NotFound => not_found(),
         p => p,
@@ -199,10 +211,13 @@ pub fn step(
         ("approve", "applied") => "approved",
         ("reject", "applied") => "rejected",
         ("disburse", "approved") => "disbursed",
+        ("extend", "disbursed" | "extended") => "extended",
+        ("write_off", "disbursed" | "extended") => "written_off",
         _ => {
             let allowed: Vec<&str> = match row.status.as_str() {
                 "applied" => vec!["approve", "reject"],
                 "approved" => vec!["disburse"],
+                "disbursed" | "extended" => vec!["repay", "extend", "write_off"],
                 _ => vec![],
             };
             return Err(Problem::new(Kind::StateConflict)
@@ -226,6 +241,7 @@ pub fn step(
     let before = view(conn, row.clone(), ctx.today)?;
     let (decided_on, disbursed_on) = match next {
         "disbursed" => (row.decided_on, Some(on)),
+        "extended" | "written_off" => (row.decided_on, row.disbursed_on),
         _ => (Some(on), None),
     };
     store::set_status(
@@ -255,12 +271,62 @@ pub fn step(
     }
     let updated = store::find(conn, &ctx.scope(), id)?;
     let after = view(conn, updated, ctx.today)?;
+    let action = format!("{action}_loan");
+    let entity = ("loan", id);
+    match reason {
+        Some(reason) => {
+            let recorded = serde_json::json!({"loan": &after, "reason": reason});
+            ctx.audit(
+                conn,
+                &action,
+                entity,
+                Some(&row.region_code),
+                Some(&before),
+                Some(&recorded),
+            )?
+        }
+        None => ctx.audit(
+            conn,
+            &action,
+            entity,
+            Some(&row.region_code),
+            Some(&before),
+            Some(&after),
+        )?,
+    }
+    Ok(after)
+}
+
+/// Extends the maturity: the last period falls due on `new_maturity_on` (later than now).
+pub fn extend(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    on: NaiveDate,
+    new_maturity_on: NaiveDate,
+    reason: &str,
+) -> Result<Loan, Problem> {
+    let current = find(conn, ctx, id, ctx.today)?;
+    let maturity = current.schedule.last().map(|p| p.due_on);
+    if maturity.is_none_or(|m| new_maturity_on <= m) {
+        return Err(Problem::invalid_field(
+            "new_maturity_on",
+            "out_of_range",
+            Text::new(
+                "the new maturity must come after the current one",
+                "新的到期日须晚于原到期日",
+            ),
+        ));
+    }
+    let loan = step_with_reason(conn, ctx, id, "extend", on, Some(reason))?;
+    store::move_maturity(conn, id, new_maturity_on)?;
+    let after = find(conn, ctx, id, ctx.today)?;
     ctx.audit(
         conn,
-        &format!("{action}_loan"),
+        "move_maturity",
         ("loan", id),
-        Some(&row.region_code),
-        Some(&before),
+        None,
+        Some(&loan),
         Some(&after),
     )?;
     Ok(after)
@@ -271,7 +337,7 @@ pub fn repay(conn: &mut DbConn, ctx: &Context, id: &str, input: Repay) -> Result
         p if p.kind == Kind::NotFound => not_found(),
         p => p,
     })?;
-    if row.status != "disbursed" {
+    if row.status != "disbursed" && row.status != "extended" {
         return Err(Problem::new(Kind::StateConflict).with_detail(
             format!("A loan that is {} takes no repayment", row.status),
             "该贷款当前不能还款",
@@ -393,7 +459,8 @@ pub fn interest_subsidies(
 ) -> Result<crate::models::loans::InterestSubsidies, Problem> {
     use crate::models::loans::{InterestSubsidies, InterestSubsidyLine};
     let mut lines = Vec::new();
-    for status in ["disbursed", "repaid"] {
+    // Written-off loans get no subsidy; extended ones keep it while not overdue.
+    for status in ["disbursed", "extended", "repaid"] {
         for row in store::list(conn, scope, None, Some(status))? {
             let (share, household_id, region_code) = (
                 row.subsidy_share_bp,

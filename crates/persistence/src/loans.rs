@@ -171,3 +171,22 @@ pub fn repayments(conn: &mut DbConn, loan_id: &str) -> Result<Vec<RepaymentRow>,
         .select(RepaymentRow::as_select())
         .load(conn)?)
 }
+
+/// Moves the due date of a schedule's last period (an extension of the maturity).
+pub fn move_maturity(
+    conn: &mut DbConn,
+    loan_id: &str,
+    new_due_on: NaiveDate,
+) -> Result<(), StoreError> {
+    let last: Option<i32> = loan_instalments::table
+        .filter(loan_instalments::loan_id.eq(loan_id))
+        .select(diesel::dsl::max(loan_instalments::period))
+        .first(conn)?;
+    if let Some(period) = last {
+        diesel::update(loan_instalments::table.filter(loan_instalments::loan_id.eq(loan_id)))
+            .filter(loan_instalments::period.eq(period))
+            .set(loan_instalments::due_on.eq(new_due_on))
+            .execute(conn)?;
+    }
+    Ok(())
+}
