@@ -205,3 +205,65 @@ async fn the_household_ledger_gathers_every_movement_in_date_order() {
     assert_eq!(ledger.body["years"]["2019"]["transfer_fen"], 150_000);
     assert_eq!(ledger.body["years"]["2019"]["property_fen"], 30_000);
 }
+
+#[tokio::test]
+async fn land_rent_owed_and_paid_is_shown_on_the_link_and_in_the_ledger() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let id = register(&app, "R-1", VILLAGE, "王建国").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entity = send(app.post(
+        "/api/v1/entities",
+        &json!({"name": "农业公司", "kind": "enterprise",
+        "credit_code": credit_code("00004"), "region_code": VILLAGE}),
+    ))
+    .await;
+    let path = format!("/api/v1/entities/{}", entity.body["id"].as_str().unwrap());
+    let land = send(app.post(
+        &format!("{path}/links"),
+        &json!({"household_id": id, "kind": "land", "land_hundredth_mu": 150,
+        "rent_per_mu_fen": 130_000, "starts_on": "2019-01-01"}),
+    ))
+    .await;
+    let shares = send(app.post(
+        &format!("{path}/links"),
+        &json!({"household_id": id, "kind": "shares", "stake": 1, "starts_on": "2019-01-01"}),
+    ))
+    .await;
+    let rent_path = format!(
+        "{path}/links/{}/rent-payments",
+        land.body["id"].as_str().unwrap()
+    );
+    let paid = send(app.post(
+        &rent_path,
+        &json!({"year": 2019, "amount_fen": 195_000, "paid_on": "2019-12-20", "reference": "ZJ-1"}),
+    ))
+    .await;
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    assert_eq!(
+        paid.body["rent_paid"],
+        json!([{"year": 2019, "amount_fen": 195_000}])
+    );
+    assert_eq!(paid.body["yearly_rent_fen"], 195_000);
+    send(app.post(
+        &rent_path,
+        &json!({"year": 2019, "amount_fen": 1, "paid_on": "2019-12-21", "reference": "ZJ-1"}),
+    ))
+    .await
+    .assert_problem(409, "state_conflict");
+    let on_shares = format!(
+        "{path}/links/{}/rent-payments",
+        shares.body["id"].as_str().unwrap()
+    );
+    send(app.post(
+        &on_shares,
+        &json!({"year": 2019, "amount_fen": 1, "paid_on": "2019-12-21", "reference": "ZJ-2"}),
+    ))
+    .await
+    .assert_problem(409, "state_conflict");
+    let ledger = send(app.get(&format!("/api/v1/households/{id}/ledger"))).await;
+    assert_eq!(ledger.body["lines"][0]["kind"], "land_rent");
+    assert_eq!(ledger.body["years"]["2019"]["property_fen"], 195_000);
+}

@@ -67,8 +67,33 @@ pub struct Link {
     pub rent_per_mu_fen: Option<i64>,
     /// For `land`: the yearly rent owed (area × rent per mu), in fen.
     pub yearly_rent_fen: Option<i64>,
+    /// For `land`: the rent paid, per year.
+    pub rent_paid: Vec<RentPaid>,
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
+}
+
+/// Rent paid on a land link in one year.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RentPaid {
+    pub year: i32,
+    pub amount_fen: i64,
+}
+
+/// A payment of land rent to the household of a land link.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"year": 2019, "amount_fen": 195000, "paid_on": "2019-12-20", "reference": "ZJ-2019-07"}))]
+pub struct PayRent {
+    /// The rent year paid for.
+    pub year: i32,
+    #[schema(minimum = 1, maximum = 10_000_000_000i64)]
+    pub amount_fen: i64,
+    pub paid_on: NaiveDate,
+    /// Recorded once per link.
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub reference: String,
 }
 
 page_of!(LinkPage, Link);

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LedgerLine {
     pub date: NaiveDate,
-    /// `subsidy`, `loan_disbursement`, `loan_repayment` or `dividend`.
+    /// `subsidy`, `loan_disbursement`, `loan_repayment`, `dividend` or `land_rent`.
     pub kind: String,
     /// Positive to the household, negative from it (repayments, subsidy reversals).
     pub amount_fen: i64,
@@ -24,7 +24,7 @@ pub struct LedgerLine {
 pub struct YearTotals {
     /// Subsidies received (转移性收入).
     pub transfer_fen: i64,
-    /// Dividends received (财产性收入).
+    /// Dividends and land rent received (财产性收入).
     pub property_fen: i64,
 }
 

@@ -55,6 +55,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(add_link)),
     )
     .service(
+        web::resource("/api/v1/entities/{id}/links/{link_id}/rent-payments")
+            .route(web::post().to(pay_rent)),
+    )
+    .service(
         web::resource("/api/v1/entities/{id}/dividends")
             .route(web::get().to(list_dividends))
             .route(web::post().to(pay_dividend)),
@@ -170,4 +174,27 @@ pub async fn list_dividends(
         items,
         next_cursor: None,
     }))
+}
+
+/// Record land rent paid to the household of a land link; the link shows rent paid per year
+/// beside the yearly rent owed.
+#[utoipa::path(post, path = "/api/v1/entities/{id}/links/{link_id}/rent-payments", tag = "money",
+    request_body = crate::models::entities::PayRent,
+    params(("id" = String, Path, description = "Entity id"), ("link_id" = String, Path, description = "Land link id")),
+    responses((status = 201, description = "Recorded; the link with rent paid", body = Link),
+        (status = 409, description = "Not a land link, or the reference is recorded", body = ProblemBody, content_type = "application/problem+json")))]
+pub async fn pay_rent(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    path: web::Path<(String, String)>,
+    body: JsonBody<crate::models::entities::PayRent>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let (id, link_id) = path.into_inner();
+    let shown = db::write(&pool, move |conn| {
+        workflow::pay_rent(conn, &ctx, &id, &link_id, body.value)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(shown))
 }

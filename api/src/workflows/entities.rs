@@ -39,6 +39,7 @@ pub fn link(row: LinkRow) -> Result<Link, StoreError> {
         land_hundredth_mu: row.land_hundredth_mu,
         rent_per_mu_fen: row.rent_per_mu_fen,
         yearly_rent_fen,
+        rent_paid: Vec::new(),
         starts_on: row.starts_on,
         ends_on: row.ends_on,
     })
@@ -169,12 +170,91 @@ pub fn add_link(
     Ok(created)
 }
 
+fn with_rent(conn: &mut DbConn, row: LinkRow) -> Result<Link, Problem> {
+    let id = row.id.clone();
+    let mut shown = link(row)?;
+    shown.rent_paid = store::rent_paid(conn, &id)?
+        .into_iter()
+        .map(|(year, amount_fen)| crate::models::entities::RentPaid { year, amount_fen })
+        .collect();
+    Ok(shown)
+}
+
 pub fn links(conn: &mut DbConn, ctx: &Context, entity_id: &str) -> Result<Vec<Link>, Problem> {
     find(conn, ctx, entity_id)?;
-    Ok(store::links(conn, entity_id)?
+    store::links(conn, entity_id)?
         .into_iter()
-        .map(link)
-        .collect::<Result<_, _>>()?)
+        .map(|row| with_rent(conn, row))
+        .collect()
+}
+
+/// Records rent paid on a land link.
+pub fn pay_rent(
+    conn: &mut DbConn,
+    ctx: &Context,
+    entity_id: &str,
+    link_id: &str,
+    input: crate::models::entities::PayRent,
+) -> Result<Link, Problem> {
+    use chrono::Datelike;
+    find(conn, ctx, entity_id)?;
+    let row = store::find_link(conn, entity_id, link_id).map_err(|e| match Problem::from(e) {
+        p if p.kind == Kind::NotFound => Problem::not_found("link of this entity", "利益联结"),
+        p => p,
+    })?;
+    if row.kind != LinkKind::Land.as_str() {
+        return Err(Problem::new(Kind::StateConflict)
+            .with_detail("Rent is paid on land links only", "仅土地流转需支付租金"));
+    }
+    if !(1..=fupin_domain::money::MAX_PAYMENT_FEN).contains(&input.amount_fen) {
+        return Err(Problem::invalid_field(
+            "amount_fen",
+            "out_of_range",
+            Text::new("the amount must be positive", "金额必须为正"),
+        ));
+    }
+    if input.paid_on > ctx.today {
+        return Err(Problem::invalid_field(
+            "paid_on",
+            "out_of_range",
+            Text::new("the date cannot be in the future", "日期不能晚于今天"),
+        ));
+    }
+    if !(2000..=ctx.today.year() + 1).contains(&input.year) {
+        return Err(Problem::invalid_field(
+            "year",
+            "out_of_range",
+            Text::new("the rent year is out of range", "租金年度超出范围"),
+        ));
+    }
+    let payment = store::RentPaymentRow {
+        id: new_id(),
+        link_id: row.id.clone(),
+        household_id: row.household_id.clone(),
+        region_code: row.region_code.clone(),
+        year: input.year,
+        amount_fen: input.amount_fen,
+        paid_on: input.paid_on,
+        reference: input.reference.trim().to_owned(),
+        recorded_by: ctx.caller.name.clone(),
+        created_at: ctx.now,
+    };
+    store::insert_rent_payment(conn, &payment).map_err(|e| match e {
+        StoreError::Unique(_) => Problem::new(Kind::StateConflict)
+            .with_detail("This rent payment is recorded already", "该租金凭证已登记"),
+        other => other.into(),
+    })?;
+    let region = row.region_code.clone();
+    let shown = with_rent(conn, row)?;
+    ctx.audit(
+        conn,
+        "pay_land_rent",
+        ("business_entity", entity_id),
+        Some(&region),
+        NOTHING,
+        Some(&shown),
+    )?;
+    Ok(shown)
 }
 
 fn round(row: RoundRow, entries: Vec<DividendRow>) -> DividendRound {

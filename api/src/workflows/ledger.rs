@@ -61,6 +61,15 @@ pub fn household_ledger(
             running_total_fen: 0,
         });
     }
+    for (paid_on, year, amount) in entities::household_rent(conn, household_id)? {
+        lines.push(LedgerLine {
+            date: paid_on,
+            kind: "land_rent".into(),
+            amount_fen: amount,
+            description: format!("rent for {year}"),
+            running_total_fen: 0,
+        });
+    }
     lines.sort_by(|a, b| a.date.cmp(&b.date).then_with(|| a.kind.cmp(&b.kind)));
     let mut running: HashMap<String, i64> = HashMap::new();
     let mut years: BTreeMap<i32, YearTotals> = BTreeMap::new();
@@ -71,7 +80,7 @@ pub fn household_ledger(
         let year = years.entry(line.date.year()).or_default();
         match line.kind.as_str() {
             "subsidy" => year.transfer_fen += line.amount_fen,
-            "dividend" => year.property_fen += line.amount_fen,
+            "dividend" | "land_rent" => year.property_fen += line.amount_fen,
             _ => {}
         }
     }

@@ -172,3 +172,64 @@ pub fn household_dividends(
         ))
         .load(conn)?)
 }
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::land_rent_payments)]
+pub struct RentPaymentRow {
+    pub id: String,
+    pub link_id: String,
+    pub household_id: String,
+    pub region_code: String,
+    pub year: i32,
+    pub amount_fen: i64,
+    pub paid_on: NaiveDate,
+    pub reference: String,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_rent_payment(conn: &mut DbConn, row: &RentPaymentRow) -> Result<(), StoreError> {
+    diesel::insert_into(crate::schema::land_rent_payments::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Rent paid on a link, per year: (year, total fen).
+pub fn rent_paid(conn: &mut DbConn, link_id: &str) -> Result<Vec<(i32, i64)>, StoreError> {
+    use crate::schema::land_rent_payments as rent;
+    let rows: Vec<(i32, i64)> = rent::table
+        .filter(rent::link_id.eq(link_id))
+        .order(rent::year.asc())
+        .select((rent::year, rent::amount_fen))
+        .load(conn)?;
+    let mut totals: Vec<(i32, i64)> = Vec::new();
+    for (year, amount) in rows {
+        match totals.last_mut() {
+            Some((last, total)) if *last == year => *total += amount,
+            _ => totals.push((year, amount)),
+        }
+    }
+    Ok(totals)
+}
+
+/// A household's rent payments (paid date, year, amount), oldest first.
+pub fn household_rent(
+    conn: &mut DbConn,
+    household_id: &str,
+) -> Result<Vec<(NaiveDate, i32, i64)>, StoreError> {
+    use crate::schema::land_rent_payments as rent;
+    Ok(rent::table
+        .filter(rent::household_id.eq(household_id))
+        .order(rent::paid_on.asc())
+        .select((rent::paid_on, rent::year, rent::amount_fen))
+        .load(conn)?)
+}
+
+pub fn find_link(conn: &mut DbConn, entity_id: &str, link_id: &str) -> Result<LinkRow, StoreError> {
+    Ok(entity_links::table
+        .filter(entity_links::id.eq(link_id))
+        .filter(entity_links::entity_id.eq(entity_id))
+        .select(LinkRow::as_select())
+        .first(conn)?)
+}

@@ -350,6 +350,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    land_rent_payments (id) {
+        id -> Text,
+        link_id -> Text,
+        household_id -> Text,
+        region_code -> Text,
+        year -> Integer,
+        amount_fen -> BigInt,
+        paid_on -> Date,
+        reference -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(

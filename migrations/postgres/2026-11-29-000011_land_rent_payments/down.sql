@@ -1,0 +1,1 @@
+DROP TABLE land_rent_payments;
