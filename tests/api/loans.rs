@@ -315,3 +315,65 @@ async fn extensions_move_the_maturity_and_write_offs_end_the_loan() {
         "no subsidy for a written-off loan"
     );
 }
+
+#[tokio::test]
+async fn loans_are_listed_by_region_and_status() {
+    let app = TestApp::spawn().await;
+    let (household, head) = borrower(&app).await;
+    let other = register(
+        &app,
+        "L-2",
+        fupin_tests::fixtures::OTHER_TOWN_VILLAGE,
+        "李四",
+    )
+    .await;
+    let other_head = other["members"][0]["id"].as_str().unwrap().to_owned();
+    send(app.post(
+        &format!("/api/v1/households/{household}/loans"),
+        &application(&head, 100_000, 12),
+    ))
+    .await;
+    let second = send(app.post(
+        &format!("/api/v1/households/{}/loans", other["id"].as_str().unwrap()),
+        &application(&other_head, 200_000, 12),
+    ))
+    .await;
+    send(app.post(
+        &format!(
+            "/api/v1/loans/{}/approval",
+            second.body["id"].as_str().unwrap()
+        ),
+        &json!({"on": "2019-03-02"}),
+    ))
+    .await;
+    assert_eq!(
+        send(app.get("/api/v1/loans")).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        send(app.get("/api/v1/loans?status=approved")).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let town = send(app.get("/api/v1/loans?region=610117001000")).await;
+    assert_eq!(town.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(town.body["items"][0]["region_code"], VILLAGE);
+    let page = send(app.get("/api/v1/loans?limit=1")).await;
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    let rest = send(app.get(&format!("/api/v1/loans?limit=1&cursor={cursor}"))).await;
+    assert_eq!(rest.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(rest.body["next_cursor"], Value::Null);
+    let officer = app.as_role(Role::VillageOfficer, VILLAGE);
+    assert_eq!(
+        send(officer.get("/api/v1/loans")).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -97,6 +97,8 @@ pub struct Period {
 pub struct Loan {
     pub id: String,
     pub household_id: String,
+    /// The household's village.
+    pub region_code: String,
     pub member_id: String,
     pub bank: String,
     pub principal_fen: i64,
@@ -164,4 +166,20 @@ pub struct InterestSubsidies {
     pub month: String,
     pub lines: Vec<InterestSubsidyLine>,
     pub total_treasury_interest_fen: i64,
+}
+
+/// Filters of the loan list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LoanListParams {
+    /// This region and everything under it (12-digit code).
+    #[param(pattern = "^[0-9]{12}$")]
+    pub region: Option<String>,
+    /// `applied`, `approved`, `rejected`, `disbursed`, `extended`, `repaid` or `written_off`.
+    pub status: Option<String>,
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<u32>,
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
 }

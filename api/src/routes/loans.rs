@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(household_loans))
             .route(web::post().to(apply_for_loan)),
     )
+    .service(web::resource("/api/v1/loans").route(web::get().to(list_loans)))
     .service(
         web::resource("/api/v1/loans/interest-subsidies").route(web::get().to(interest_subsidies)),
     )
@@ -270,4 +271,41 @@ pub async fn write_off_loan(
     })
     .await?;
     Ok(HttpResponse::Ok().json(loan))
+}
+
+/// Loans in a region (and everything under it), by village, with their standing today.
+#[utoipa::path(get, path = "/api/v1/loans", tag = "money", params(crate::models::loans::LoanListParams),
+    responses((status = 200, description = "One page of loans", body = LoanPage)))]
+pub async fn list_loans(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    params: web::Query<crate::models::loans::LoanListParams>,
+) -> Result<HttpResponse, Problem> {
+    use fupin_persistence::ListKey;
+    let params = params.into_inner();
+    let Some(scope) = super::narrow_to(&caller.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(LoanPage {
+            items: vec![],
+            next_cursor: None,
+        }));
+    };
+    let page = crate::pagination::PageParams {
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+    }
+    .resolve(&format!("{:?}|{:?}", params.region, params.status))?;
+    let (fetch, after, status) = (page.fetch(), page.after_key()?, params.status.clone());
+    let ctx = context(caller.caller, &keys);
+    let items = db::read(&pool, move |conn| {
+        let after = after.as_deref().and_then(ListKey::decode);
+        let rows = fupin_persistence::loans::page(conn, &scope, status.as_deref(), after, fetch)?;
+        rows.into_iter()
+            .map(|row| workflow::view(conn, row, ctx.today))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
+    let (items, next_cursor) =
+        page.finish(items, |loan| ListKey::encode(&loan.region_code, &loan.id));
+    Ok(HttpResponse::Ok().json(LoanPage { items, next_cursor }))
 }

@@ -67,6 +67,7 @@ pub fn view(conn: &mut DbConn, row: LoanRow, as_of: NaiveDate) -> Result<Loan, P
             .collect(),
         id: row.id,
         household_id: row.household_id,
+        region_code: row.region_code,
         member_id: row.member_id,
         bank: row.bank,
         principal_fen: row.principal_fen,

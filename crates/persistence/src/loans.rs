@@ -190,3 +190,34 @@ pub fn move_maturity(
     }
     Ok(())
 }
+
+/// One page of loans in scope, by village then id, optionally of one status.
+pub fn page(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    status: Option<&str>,
+    after: Option<crate::ListKey<'_>>,
+    limit: i64,
+) -> Result<Vec<LoanRow>, StoreError> {
+    let mut query = loans::table
+        .order((loans::region_code.asc(), loans::id.asc()))
+        .limit(limit)
+        .select(LoanRow::as_select())
+        .into_boxed();
+    if let Some((low, high)) = scope.code_range() {
+        query = query.filter(loans::region_code.between(low, high));
+    }
+    if let Some(status) = status {
+        query = query.filter(loans::status.eq(status.to_owned()));
+    }
+    if let Some(after) = after {
+        query = query
+            .filter(loans::region_code.ge(after.region_code.to_owned()))
+            .filter(
+                loans::region_code
+                    .gt(after.region_code.to_owned())
+                    .or(loans::id.gt(after.id.to_owned())),
+            );
+    }
+    Ok(query.load(conn)?)
+}
