@@ -276,7 +276,7 @@ pub fn step_with_reason(
     let entity = ("loan", id);
     match reason {
         Some(reason) => {
-            let recorded = serde_json::json!({"loan": &after, "reason": reason});
+            let recorded = serde_json::json!({"loan": &after, "reason": reason, "on": on});
             ctx.audit(
                 conn,
                 &action,

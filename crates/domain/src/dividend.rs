@@ -157,3 +157,27 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::allocate;
+
+    proptest! {
+        #[test]
+        fn parts_always_sum_to_the_pool_and_stay_within_a_fen(
+            pool in 1i64..10_000_000_000,
+            values in proptest::collection::vec(1i64..1_000_000, 1..60),
+        ) {
+            let stakes: Vec<(String, i64)> = values.iter().enumerate().map(|(i, v)| (format!("h{i:03}"), *v)).collect();
+            let parts = allocate(pool, &stakes).unwrap();
+            prop_assert_eq!(parts.iter().map(|(_, f)| *f).sum::<i64>(), pool);
+            let total: i128 = values.iter().map(|v| i128::from(*v)).sum();
+            for ((_, fen), stake) in parts.iter().zip(&values) {
+                let floor = i128::from(pool) * i128::from(*stake) / total;
+                prop_assert!(i128::from(*fen) == floor || i128::from(*fen) == floor + 1);
+            }
+        }
+    }
+}

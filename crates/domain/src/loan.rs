@@ -420,3 +420,28 @@ mod tests {
         assert_eq!(treasury_interest(14_501, 5_000), 7_251);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn every_schedule_repays_exactly_the_principal(
+            principal in 1i64..5_000_000,
+            term in 1u32..=36,
+            rate in 1i64..=2_000,
+            equal in any::<bool>(),
+        ) {
+            let method = if equal { RepaymentMethod::EqualInstalments } else { RepaymentMethod::InterestThenPrincipal };
+            let start = NaiveDate::from_ymd_opt(2019, 1, 31).unwrap_or_default();
+            let s = schedule(principal, term, rate, method, start);
+            prop_assert_eq!(s.iter().map(|i| i.principal_fen).sum::<i64>(), principal);
+            prop_assert!(s.iter().all(|i| i.principal_fen >= 0 && i.interest_fen >= 0));
+            prop_assert!(s.windows(2).all(|w| w[0].due_on < w[1].due_on));
+        }
+    }
+}
