@@ -3,10 +3,10 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::members::{self as member_store, MemberFilter};
-use fupin_persistence::{DbPool, ListKey};
+use fupin_persistence::DbPool;
 use utoipa::OpenApi;
 
-use super::{context, disclosure, narrow_to};
+use super::{context, disclosure, narrow_to, village_ordered_page};
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
 use crate::extract::{if_match, optional_if_match, JsonBody};
 use crate::idempotency::{write_once, Outcome};
@@ -84,13 +84,13 @@ pub async fn list_members(
         cursor: params.cursor.clone(),
     }
     .resolve(&format!("{:?}|{filter:?}", params.region))?;
-    let (fetch, after) = (page.fetch(), page.after_key()?);
-    let rows = db::read(&pool, move |conn| {
-        let after = after.as_deref().and_then(ListKey::decode);
-        Ok(member_store::list(conn, &scope, &filter, after, fetch)?)
-    })
+    let (rows, next_cursor) = village_ordered_page(
+        &pool,
+        &page,
+        move |conn, after, fetch| member_store::list(conn, &scope, &filter, after, fetch),
+        |r| (&r.region_code, &r.id),
+    )
     .await?;
-    let (rows, next_cursor) = page.finish(rows, |r| ListKey::encode(&r.region_code, &r.id));
     let items = rows
         .into_iter()
         .map(|row| Member::from_row(row, &keys, Disclosure::Masked))

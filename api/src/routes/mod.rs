@@ -79,3 +79,38 @@ pub fn narrow_to(
         }
     }
 }
+
+/// Loads one page of a list kept in (village, id) order: the cursor's key is decoded for the
+/// query, one extra row tells whether another page follows, and the last row's key seals the
+/// next cursor.
+pub async fn village_ordered_page<R, L>(
+    pool: &fupin_persistence::DbPool,
+    page: &crate::pagination::PageRequest,
+    load: L,
+    key_of: impl Fn(&R) -> (&str, &str),
+) -> Result<(Vec<R>, Option<String>), Problem>
+where
+    R: Send + 'static,
+    L: FnOnce(
+            &mut fupin_persistence::DbConn,
+            Option<fupin_persistence::ListKey<'_>>,
+            i64,
+        ) -> Result<Vec<R>, fupin_persistence::StoreError>
+        + Send
+        + 'static,
+{
+    use fupin_persistence::ListKey;
+    let (fetch, after) = (page.fetch(), page.after_key()?);
+    let rows = crate::db::read(pool, move |conn| {
+        Ok(load(
+            conn,
+            after.as_deref().and_then(ListKey::decode),
+            fetch,
+        )?)
+    })
+    .await?;
+    Ok(page.finish(rows, |row| {
+        let (region_code, id) = key_of(row);
+        ListKey::encode(region_code, id)
+    }))
+}

@@ -3,10 +3,10 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::subsidies::{self as store, SubsidyFilter};
-use fupin_persistence::{DbPool, ListKey};
+use fupin_persistence::DbPool;
 use utoipa::OpenApi;
 
-use super::{context, narrow_to};
+use super::{context, narrow_to, village_ordered_page};
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
 use crate::db;
 use crate::extract::JsonBody;
@@ -144,13 +144,13 @@ pub async fn list_subsidies(
         cursor: params.cursor.clone(),
     }
     .resolve(&format!("{:?}|{filter:?}", params.region))?;
-    let (fetch, after) = (page.fetch(), page.after_key()?);
-    let rows = db::read(&pool, move |conn| {
-        let after = after.as_deref().and_then(ListKey::decode);
-        Ok(store::list(conn, &scope, &filter, after, fetch)?)
-    })
+    let (rows, next_cursor) = village_ordered_page(
+        &pool,
+        &page,
+        move |conn, after, fetch| store::list(conn, &scope, &filter, after, fetch),
+        |r| (&r.region_code, &r.id),
+    )
     .await?;
-    let (rows, next_cursor) = page.finish(rows, |r| ListKey::encode(&r.region_code, &r.id));
     let items = rows
         .into_iter()
         .map(SubsidyEntry::try_from)
