@@ -116,6 +116,8 @@ async fn a_loan_is_applied_for_approved_disbursed_and_repaid() {
     ))
     .await;
     assert_eq!(settled.body["status"], "repaid", "{}", settled.body);
+    assert_eq!(settled.body["history"][3]["status"], "repaid");
+    assert_eq!(settled.body["history"][3]["on"], "2019-07-01");
     assert_eq!(settled.body["outstanding_principal_fen"], 0);
     let audit = send(app.get("/api/v1/audit?entity_type=loan&limit=200")).await;
     let actions: Vec<&str> = audit.body["items"]
@@ -288,6 +290,23 @@ async fn extensions_move_the_maturity_and_write_offs_end_the_loan() {
     );
     let audit = send(app.get("/api/v1/audit?action=extend_loan")).await;
     assert_eq!(audit.body["items"][0]["after"]["reason"], "灾后延期");
+    let extension = &extended.body["history"][3];
+    assert_eq!(extension["status"], "extended");
+    assert_eq!(extension["maturity_on"], "2020-03-05");
+    assert_eq!(extension["reason"], "灾后延期");
+    let stored_maturity = fupin_persistence::loans::schedule(
+        &mut app.pool.get().unwrap(),
+        extended.body["id"].as_str().unwrap(),
+    )
+    .unwrap()
+    .last()
+    .unwrap()
+    .due_on;
+    assert_eq!(
+        stored_maturity.to_string(),
+        "2019-09-05",
+        "the generated schedule is kept; the extension is appended beside it"
+    );
 
     let written_off = send(app.post(
         &format!("{loan}/write-off"),
@@ -295,6 +314,26 @@ async fn extensions_move_the_maturity_and_write_offs_end_the_loan() {
     ))
     .await;
     assert_eq!(written_off.body["status"], "written_off");
+    let steps: Vec<(&str, &str)> = written_off.body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["status"].as_str().unwrap(), e["on"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("applied", "2019-03-01"),
+            ("approved", "2019-03-02"),
+            ("disbursed", "2019-03-05"),
+            ("extended", "2019-09-01"),
+            ("written_off", "2019-10-01")
+        ]
+    );
+    assert_eq!(
+        written_off.body["history"][4]["reason"],
+        "户主去世，无力偿还"
+    );
     send(app.post(
         &format!("{loan}/repayments"),
         &json!({"paid_on": "2019-10-02", "amount_fen": 100, "reference": "X"}),

@@ -120,7 +120,24 @@ pub struct Loan {
     pub arrears_fen: i64,
     pub next_due_on: Option<NaiveDate>,
     pub overdue: bool,
+    /// The schedule as generated on disbursement; after an extension the last period falls
+    /// due on the latest extension's `maturity_on`.
     pub schedule: Vec<Period>,
+    /// Every step of the loan, oldest first; appended, never changed.
+    pub history: Vec<LoanEvent>,
+}
+
+/// One step of a loan's life: who moved it to `status`, on which day, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoanEvent {
+    pub seq: i32,
+    pub status: String,
+    pub on: NaiveDate,
+    pub reason: Option<String>,
+    /// The new maturity, for an extension.
+    pub maturity_on: Option<NaiveDate>,
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
 }
 
 page_of!(LoanPage, Loan);

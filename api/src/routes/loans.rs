@@ -10,7 +10,9 @@ use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
 use crate::db;
 use crate::extract::JsonBody;
 use crate::idempotency::{write_once, Outcome};
-use crate::models::loans::{ApplyForLoan, AsOfParams, Loan, LoanPage, LoanStep, Period, Repay};
+use crate::models::loans::{
+    ApplyForLoan, AsOfParams, Loan, LoanEvent, LoanPage, LoanStep, Period, Repay,
+};
 use crate::problem::{Problem, ProblemBody};
 use crate::workflows::loans as workflow;
 use crate::ProcedureSettings;
@@ -33,6 +35,7 @@ use crate::ProcedureSettings;
         LoanStep,
         Repay,
         Period,
+        LoanEvent,
         fupin_domain::loan::RepaymentMethod
     ))
 )]
@@ -267,7 +270,7 @@ pub async fn write_off_loan(
     let ctx = context(caller.caller, &keys);
     let (id, b) = (id.into_inner(), body.value);
     let loan = db::write(&pool, move |conn| {
-        workflow::step_with_reason(conn, &ctx, &id, "write_off", b.on, Some(&b.reason))
+        workflow::step_with_reason(conn, &ctx, &id, "write_off", b.on, Some(&b.reason), None)
     })
     .await?;
     Ok(HttpResponse::Ok().json(loan))

@@ -6,13 +6,13 @@ use fupin_domain::loan::{
     self, apply_repayments, check_application, treasury_interest, Instalment, LoanPolicy,
     RepaymentMethod,
 };
-use fupin_persistence::loans::{self as store, InstalmentRow, LoanRow, RepaymentRow};
+use fupin_persistence::loans::{self as store, InstalmentRow, LoanEventRow, LoanRow, RepaymentRow};
 use fupin_persistence::{households, members, DbConn, StoreError};
 
 use super::context::{Context, NOTHING};
 use super::households::not_found_as_household;
 use super::new_id;
-use crate::models::loans::{ApplyForLoan, Loan, Period, Repay};
+use crate::models::loans::{ApplyForLoan, Loan, LoanEvent, Period, Repay};
 use crate::models::{stored, utc};
 use crate::problem::{Kind, Problem, Text};
 
@@ -23,7 +23,8 @@ fn not_found() -> Problem {
 /// The loan with its schedule, repayments applied, and standing on `as_of`.
 pub fn view(conn: &mut DbConn, row: LoanRow, as_of: NaiveDate) -> Result<Loan, Problem> {
     let method: RepaymentMethod = stored(&row.method)?;
-    let instalments: Vec<Instalment> = store::schedule(conn, &row.id)?
+    let history = store::events(conn, &row.id)?;
+    let mut instalments: Vec<Instalment> = store::schedule(conn, &row.id)?
         .into_iter()
         .map(|i| Instalment {
             period: u32::try_from(i.period).unwrap_or(0),
@@ -32,6 +33,11 @@ pub fn view(conn: &mut DbConn, row: LoanRow, as_of: NaiveDate) -> Result<Loan, P
             interest_fen: i.interest_fen,
         })
         .collect();
+    // The schedule is stored as generated; the latest extension revises its maturity.
+    let extended_to = history.iter().rev().find_map(|e| e.maturity_on);
+    if let (Some(maturity), Some(last)) = (extended_to, instalments.last_mut()) {
+        last.due_on = maturity;
+    }
     let paid: Vec<i64> = store::repayments(conn, &row.id)?
         .iter()
         .filter(|r| r.paid_on <= as_of)
@@ -83,7 +89,45 @@ pub fn view(conn: &mut DbConn, row: LoanRow, as_of: NaiveDate) -> Result<Loan, P
         version: row.version,
         created_at: utc(row.created_at),
         updated_at: utc(row.updated_at),
+        history: history
+            .into_iter()
+            .map(|e| LoanEvent {
+                seq: e.seq,
+                status: e.status,
+                on: e.occurred_on,
+                reason: e.reason,
+                maturity_on: e.maturity_on,
+                recorded_by: e.recorded_by,
+                recorded_at: utc(e.created_at),
+            })
+            .collect(),
     })
+}
+
+/// Appends the step that moved the loan to `status`.
+fn record_step(
+    conn: &mut DbConn,
+    ctx: &Context,
+    loan_id: &str,
+    status: &str,
+    on: NaiveDate,
+    reason: Option<&str>,
+    maturity_on: Option<NaiveDate>,
+) -> Result<(), Problem> {
+    store::append_event(
+        conn,
+        &LoanEventRow {
+            loan_id: loan_id.to_owned(),
+            seq: 0,
+            status: status.to_owned(),
+            occurred_on: on,
+            reason: reason.map(str::to_owned),
+            maturity_on,
+            recorded_by: ctx.caller.name.clone(),
+            created_at: ctx.now,
+        },
+    )?;
+    Ok(())
 }
 
 /// Principal still owed (or to be lent) by a household's other open loans.
@@ -172,6 +216,7 @@ pub fn apply(
         updated_at: ctx.now,
     };
     store::insert(conn, &row)?;
+    record_step(conn, ctx, &row.id, "applied", row.applied_on, None, None)?;
     let loan = view(conn, row, ctx.today)?;
     ctx.audit(
         conn,
@@ -192,10 +237,11 @@ pub fn step(
     action: &str,
     on: NaiveDate,
 ) -> Result<Loan, Problem> {
-    step_with_reason(conn, ctx, id, action, on, None)
+    step_with_reason(conn, ctx, id, action, on, None, None)
 }
 
-/// A step whose reason (extension, write-off) goes into its audit entry beside the loan.
+/// A step with its reason (extension, write-off) and, for an extension, the new maturity;
+/// both go into the loan's history and its audit entry.
 pub fn step_with_reason(
     conn: &mut DbConn,
     ctx: &Context,
@@ -203,6 +249,7 @@ pub fn step_with_reason(
     action: &str,
     on: NaiveDate,
     reason: Option<&str>,
+    maturity_on: Option<NaiveDate>,
 ) -> Result<Loan, Problem> {
     let row = store::find(conn, &ctx.scope(), id).map_err(|e| match Problem::from(e) {
         p if p.kind == Kind::NotFound => not_found(),
@@ -254,6 +301,7 @@ pub fn step_with_reason(
         disbursed_on,
         ctx.now,
     )?;
+    record_step(conn, ctx, id, next, on, reason, maturity_on)?;
     if next == "disbursed" {
         let method: RepaymentMethod = stored(&row.method)?;
         let term = u32::try_from(row.term_months).unwrap_or(0);
@@ -319,18 +367,15 @@ pub fn extend(
             ),
         ));
     }
-    let loan = step_with_reason(conn, ctx, id, "extend", on, Some(reason))?;
-    store::move_maturity(conn, id, new_maturity_on)?;
-    let after = find(conn, ctx, id, ctx.today)?;
-    ctx.audit(
+    step_with_reason(
         conn,
-        "move_maturity",
-        ("loan", id),
-        None,
-        Some(&loan),
-        Some(&after),
-    )?;
-    Ok(after)
+        ctx,
+        id,
+        "extend",
+        on,
+        Some(reason),
+        Some(new_maturity_on),
+    )
 }
 
 pub fn repay(conn: &mut DbConn, ctx: &Context, id: &str, input: Repay) -> Result<Loan, Problem> {
@@ -414,6 +459,7 @@ pub fn repay(conn: &mut DbConn, ctx: &Context, id: &str, input: Repay) -> Result
             row.disbursed_on,
             ctx.now,
         )?;
+        record_step(conn, ctx, id, "repaid", input.paid_on, None, None)?;
         let updated = store::find(conn, &ctx.scope(), id)?;
         after = view(conn, updated, ctx.today)?;
     }

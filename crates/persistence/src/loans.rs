@@ -6,7 +6,7 @@ use fupin_domain::scope::RegionScope;
 
 use crate::connection::DbConn;
 use crate::error::StoreError;
-use crate::schema::{loan_instalments, loan_repayments, loans};
+use crate::schema::{loan_events, loan_instalments, loan_repayments, loans};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = loans)]
@@ -40,6 +40,20 @@ pub struct InstalmentRow {
     pub due_on: NaiveDate,
     pub principal_fen: i64,
     pub interest_fen: i64,
+}
+
+/// One step of a loan's life; `maturity_on` is set by an extension.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = loan_events)]
+pub struct LoanEventRow {
+    pub loan_id: String,
+    pub seq: i32,
+    pub status: String,
+    pub occurred_on: NaiveDate,
+    pub reason: Option<String>,
+    pub maturity_on: Option<NaiveDate>,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -172,23 +186,30 @@ pub fn repayments(conn: &mut DbConn, loan_id: &str) -> Result<Vec<RepaymentRow>,
         .load(conn)?)
 }
 
-/// Moves the due date of a schedule's last period (an extension of the maturity).
-pub fn move_maturity(
-    conn: &mut DbConn,
-    loan_id: &str,
-    new_due_on: NaiveDate,
-) -> Result<(), StoreError> {
-    let last: Option<i32> = loan_instalments::table
-        .filter(loan_instalments::loan_id.eq(loan_id))
-        .select(diesel::dsl::max(loan_instalments::period))
+/// Appends a step to the loan's history; its number follows the last one. The loan row's
+/// version check in `set_status` (same transaction) keeps two steps from taking one number.
+pub fn append_event(conn: &mut DbConn, event: &LoanEventRow) -> Result<(), StoreError> {
+    let last: Option<i32> = loan_events::table
+        .filter(loan_events::loan_id.eq(&event.loan_id))
+        .select(diesel::dsl::max(loan_events::seq))
         .first(conn)?;
-    if let Some(period) = last {
-        diesel::update(loan_instalments::table.filter(loan_instalments::loan_id.eq(loan_id)))
-            .filter(loan_instalments::period.eq(period))
-            .set(loan_instalments::due_on.eq(new_due_on))
-            .execute(conn)?;
-    }
+    let numbered = LoanEventRow {
+        seq: last.unwrap_or(0) + 1,
+        ..event.clone()
+    };
+    diesel::insert_into(loan_events::table)
+        .values(&numbered)
+        .execute(conn)?;
     Ok(())
+}
+
+/// The loan's history, oldest first.
+pub fn events(conn: &mut DbConn, loan_id: &str) -> Result<Vec<LoanEventRow>, StoreError> {
+    Ok(loan_events::table
+        .filter(loan_events::loan_id.eq(loan_id))
+        .order(loan_events::seq.asc())
+        .select(LoanEventRow::as_select())
+        .load(conn)?)
 }
 
 /// One page of loans in scope, by village then id, optionally of one status.

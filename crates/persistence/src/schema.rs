@@ -288,6 +288,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    loan_events (loan_id, seq) {
+        loan_id -> Text,
+        seq -> Integer,
+        status -> Text,
+        occurred_on -> Date,
+        reason -> Nullable<Text>,
+        maturity_on -> Nullable<Date>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     loan_repayments (id) {
         id -> Text,
         loan_id -> Text,
