@@ -416,3 +416,62 @@ async fn loans_are_listed_by_region_and_status() {
         1
     );
 }
+
+#[tokio::test]
+async fn concurrent_repayments_are_each_applied_once() {
+    let app = TestApp::spawn().await;
+    let (household, head) = borrower(&app).await;
+    let applied = send(app.post(
+        &format!("/api/v1/households/{household}/loans"),
+        &application(&head, 1_000_000, 12),
+    ))
+    .await;
+    let loan = format!("/api/v1/loans/{}", applied.body["id"].as_str().unwrap());
+    send(app.post(&format!("{loan}/approval"), &json!({"on": "2019-03-02"}))).await;
+    let disbursed = send(app.post(
+        &format!("{loan}/disbursement"),
+        &json!({"on": "2019-03-05"}),
+    ))
+    .await;
+    let owed: i64 = disbursed.body["schedule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["principal_fen"].as_i64().unwrap() + p["interest_fen"].as_i64().unwrap())
+        .sum();
+
+    let path = format!("{loan}/repayments");
+    let small = (0..8).map(|n| {
+        send(app.post(
+            &path,
+            &json!({"paid_on": "2019-04-01", "amount_fen": 1_000, "reference": format!("P-{n}")}),
+        ))
+    });
+    let replies = futures_util::future::join_all(small).await;
+    assert!(
+        replies.iter().all(|r| r.status == 200),
+        "every repayment is taken"
+    );
+    assert_eq!(app.count("loan_repayments"), 8);
+
+    // Two repayments of everything that is left: only one can be taken.
+    let rest = owed - 8_000;
+    let both = (0..2).map(|n| {
+        send(app.post(
+            &path,
+            &json!({"paid_on": "2019-04-02", "amount_fen": rest, "reference": format!("ALL-{n}")}),
+        ))
+    });
+    let replies = futures_util::future::join_all(both).await;
+    let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        vec![200, 409],
+        "one settles the loan; the other finds it repaid"
+    );
+    let settled = send(app.get(&loan)).await;
+    assert_eq!(settled.body["status"], "repaid");
+    assert_eq!(settled.body["outstanding_principal_fen"], 0);
+    assert_eq!(app.count("loan_repayments"), 9);
+}

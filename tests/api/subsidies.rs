@@ -161,6 +161,22 @@ async fn bad_payments_are_refused_and_write_nothing() {
             .error_fields(),
         vec!["amount_fen"]
     );
+    let huge = app.post_raw(
+        &path,
+        "application/json",
+        &payment("H-2", 1)
+            .to_string()
+            .replace("\"amount_fen\":1", "\"amount_fen\":99999999999999999999"),
+    );
+    let too_big = send(huge).await;
+    too_big.assert_problem(422, "validation_failed");
+    assert_eq!(too_big.error_fields(), vec!["amount_fen"]);
+    let mut unknown = payment("U-1", 100);
+    unknown["category"] = json!("lottery_win");
+    let refused = send(app.post(&path, &unknown)).await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(refused.error_codes(), vec!["invalid_choice"]);
+    assert_eq!(refused.error_fields(), vec!["category"]);
     let mut future = payment("F-1", 100);
     future["paid_on"] = json!("2999-01-01");
     assert_eq!(

@@ -379,6 +379,7 @@ pub fn extend(
 }
 
 pub fn repay(conn: &mut DbConn, ctx: &Context, id: &str, input: Repay) -> Result<Loan, Problem> {
+    store::lock(conn, id)?;
     let row = store::find(conn, &ctx.scope(), id).map_err(|e| match Problem::from(e) {
         p if p.kind == Kind::NotFound => not_found(),
         p => p,

@@ -86,6 +86,16 @@ pub fn find(conn: &mut DbConn, scope: &RegionScope, id: &str) -> Result<LoanRow,
     Ok(query.first(conn)?)
 }
 
+/// Takes the loan's row lock for the rest of the transaction, so that concurrent repayments
+/// to one loan are applied one after the other, each seeing the ones before it. (PostgreSQL
+/// blocks on the row; SQLite's writers are already serialised by `BEGIN IMMEDIATE`.)
+pub fn lock(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
+    diesel::update(loans::table.filter(loans::id.eq(id)))
+        .set(loans::version.eq(loans::version))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// A household's loans that still owe principal or may yet be disbursed.
 pub fn open_for_household(
     conn: &mut DbConn,
