@@ -34,6 +34,7 @@ answer (with `Idempotent-Replayed: true`), a different body is a 422. Errors are
         (name = "auth", description = "Tokens: people log in with a password, client systems with a secret"),
         (name = "accounts", description = "Users and client systems (admin)"),
         (name = "audit", description = "The tamper-evident audit trail"),
+        (name = "exchange", description = "Change feed, bulk export and import for other systems"),
         (name = "operations", description = "Probes for orchestration"),
     )
 )]
@@ -55,6 +56,7 @@ pub fn document() -> Document {
     doc.merge(routes::entities::Doc::openapi());
     doc.merge(routes::accounts::Doc::openapi());
     doc.merge(routes::audit::Doc::openapi());
+    doc.merge(routes::changes::Doc::openapi());
     add_bearer_scheme(&mut doc);
     attach_common_errors(&mut doc);
     doc

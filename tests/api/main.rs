@@ -5,6 +5,7 @@
 mod assessments;
 mod contract;
 mod entities;
+mod exchange;
 mod households;
 mod incomes;
 mod lifecycle;

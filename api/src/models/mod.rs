@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod assessments;
+pub mod changes;
 pub mod entities;
 pub mod households;
 pub mod incomes;

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod changes;
 pub mod entities;
 pub mod health;
 pub mod households;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     accounts::configure(cfg);
     audit::configure(cfg);
+    changes::configure(cfg);
     regions::configure(cfg);
     households::configure(cfg);
     members::configure(cfg);

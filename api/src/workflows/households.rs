@@ -189,6 +189,17 @@ pub fn register(
         NOTHING,
         Some(&created),
     )?;
+    // The head is a record of its own: systems following the change feed see it created.
+    for member in &created.members {
+        ctx.audit(
+            conn,
+            "create",
+            ("member", &member.id),
+            Some(&region),
+            NOTHING,
+            Some(member),
+        )?;
+    }
     Ok(created)
 }
 

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod assessments;
 pub mod audit;
+pub mod changes;
 pub mod connection;
 pub mod entities;
 pub mod error;
