@@ -138,6 +138,18 @@ macro_rules! page_of {
 }
 pub(crate) use page_of;
 
+/// A change-feed position (an audit sequence number) as an opaque, tamper-evident cursor.
+pub fn seal_feed_position(seq: i64) -> String {
+    seal(&seq.to_string(), "changes")
+}
+
+/// The sequence number in a change-feed cursor; a changed cursor is a 400.
+pub fn open_feed_position(cursor: &str) -> Result<i64, Problem> {
+    open(cursor, "changes")
+        .and_then(|seq| seq.parse().ok())
+        .ok_or_else(invalid_cursor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,16 +197,4 @@ mod tests {
         assert!(params(None, Some(201)).resolve("").is_err());
         assert!(params(None, Some(200)).resolve("").is_ok());
     }
-}
-
-/// A change-feed position (an audit sequence number) as an opaque, tamper-evident cursor.
-pub fn seal_feed_position(seq: i64) -> String {
-    seal(&seq.to_string(), "changes")
-}
-
-/// The sequence number in a change-feed cursor; a changed cursor is a 400.
-pub fn open_feed_position(cursor: &str) -> Result<i64, Problem> {
-    open(cursor, "changes")
-        .and_then(|seq| seq.parse().ok())
-        .ok_or_else(invalid_cursor)
 }
