@@ -35,6 +35,7 @@ answer (with `Idempotent-Replayed: true`), a different body is a 422. Errors are
         (name = "accounts", description = "Users and client systems (admin)"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "exchange", description = "Change feed, bulk export and import for other systems"),
+        (name = "statistics", description = "统计: figures per region that reconcile with each other and with the lists"),
         (name = "operations", description = "Probes for orchestration"),
     )
 )]
@@ -57,6 +58,7 @@ pub fn document() -> Document {
     doc.merge(routes::accounts::Doc::openapi());
     doc.merge(routes::audit::Doc::openapi());
     doc.merge(routes::changes::Doc::openapi());
+    doc.merge(routes::statistics::Doc::openapi());
     add_bearer_scheme(&mut doc);
     attach_common_errors(&mut doc);
     doc

@@ -16,4 +16,5 @@ mod operations;
 mod regions;
 mod repositories;
 mod security;
+mod statistics;
 mod subsidies;

@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod loans;
 pub mod members;
 pub mod regions;
+pub mod statistics;
 pub mod subsidies;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

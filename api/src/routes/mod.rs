@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod loans;
 pub mod members;
 pub mod regions;
+pub mod statistics;
 pub mod subsidies;
 
 use actix_web::web;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     assessments::configure(cfg);
     lifecycle::configure(cfg);
     subsidies::configure(cfg);
+    statistics::configure(cfg);
     loans::configure(cfg);
     entities::configure(cfg);
 }

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod loans;
 pub mod members;
 pub mod regions;
+pub mod statistics;
 pub mod subsidies;
 
 use fupin_persistence::members::current_holder_of;

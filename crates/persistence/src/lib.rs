@@ -22,6 +22,7 @@ pub mod regions;
 pub mod reseal;
 pub mod schema;
 pub mod seed;
+pub mod statistics;
 pub mod status_events;
 pub mod subsidies;
 

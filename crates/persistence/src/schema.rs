@@ -381,6 +381,12 @@ diesel::table! {
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    loans,
+    loan_events,
+    loan_instalments,
+    loan_repayments,
+    subsidy_entries,
+    land_rent_payments,
     regions,
     households,
     members,

@@ -1,0 +1,137 @@
+//! `/api/v1/statistics`: figures of a region and per town or village, reconciled by construction.
+
+use actix_web::{web, HttpResponse};
+use fupin_domain::region::RegionLevel;
+use fupin_domain::scope::RegionScope;
+use fupin_persistence::regions::{self, RegionFilter};
+use fupin_persistence::DbPool;
+use utoipa::OpenApi;
+
+use super::narrow_to;
+use crate::auth::{forbidden_region, Allowed, ReadRegistry};
+use crate::db;
+use crate::models::statistics::{
+    ByRegion, ByRegionParams, ExitFigures, Figures, HouseholdFigures, LoanFigures, PersonFigures,
+    RegionRow, StudentFigures, SubsidyFigures, Summary, SummaryParams,
+};
+use crate::problem::Problem;
+use crate::workflows::statistics::{absorb, per_village, rolled_up_to, Period};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(summary, by_region),
+    components(schemas(
+        Summary,
+        ByRegion,
+        RegionRow,
+        Figures,
+        HouseholdFigures,
+        PersonFigures,
+        StudentFigures,
+        LoanFigures,
+        SubsidyFigures,
+        ExitFigures
+    ))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v1/statistics/summary").route(web::get().to(summary)))
+        .service(web::resource("/api/v1/statistics/by-region").route(web::get().to(by_region)));
+}
+
+/// The scope narrowed to `region`; a region outside the caller's scope is a 403.
+fn scope_for(caller: &crate::auth::Caller, region: Option<&str>) -> Result<RegionScope, Problem> {
+    narrow_to(&caller.scope(), region)?.ok_or_else(forbidden_region)
+}
+
+/// Households and persons by status, attribute, main cause and monitoring kind; students in
+/// compulsory education; loans; subsidies by category; dividends and land rent paid; exits by
+/// year — for a region and everything under it. Equal to the sum of `by-region` rows.
+#[utoipa::path(get, path = "/api/v1/statistics/summary", tag = "statistics", params(SummaryParams),
+    responses((status = 200, description = "The region's figures", body = Summary)))]
+pub async fn summary(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    params: web::Query<SummaryParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    let scope = scope_for(&caller, params.region.as_deref())?;
+    let period = Period::new(params.year, caller.now.date_naive());
+    let region_code = match &scope {
+        RegionScope::Everything => None,
+        RegionScope::Within(code) => Some(code.as_str().to_owned()),
+    };
+    let villages = db::read(&pool, move |conn| per_village(conn, &scope, period)).await?;
+    let mut figures = Figures::default();
+    for village in villages.values() {
+        absorb(&mut figures, village);
+    }
+    Ok(HttpResponse::Ok().json(Summary {
+        region_code,
+        year: period.year,
+        as_of: period.as_of,
+        figures,
+    }))
+}
+
+/// The same figures for every town or village of the region (regions with nothing show
+/// zeros), and their total.
+#[utoipa::path(get, path = "/api/v1/statistics/by-region", tag = "statistics", params(ByRegionParams),
+    responses((status = 200, description = "One row per region", body = ByRegion)))]
+pub async fn by_region(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    params: web::Query<ByRegionParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    let level = match params.level.as_deref().unwrap_or("village") {
+        "town" => RegionLevel::Town,
+        "village" => RegionLevel::Village,
+        other => {
+            return Err(Problem::bad_request(
+                format!("level must be town or village, not {other}"),
+                "level 只能是 town 或 village",
+            ))
+        }
+    };
+    let scope = scope_for(&caller, params.region.as_deref())?;
+    let period = Period::new(params.year, caller.now.date_naive());
+    let (villages, places) = db::read(&pool, move |conn| {
+        let filter = RegionFilter {
+            parent_code: None,
+            level: Some(level.as_str().to_owned()),
+        };
+        let places = regions::list(conn, &scope, &filter, None, 100_000)?;
+        Ok((per_village(conn, &scope, period)?, places))
+    })
+    .await?;
+    let mut rows: Vec<RegionRow> = places
+        .into_iter()
+        .map(|place| RegionRow {
+            region_code: place.code,
+            name: place.name,
+            figures: Figures::default(),
+        })
+        .collect();
+    rows.sort_by(|a, b| a.region_code.cmp(&b.region_code));
+    for (village, figures) in &villages {
+        let Some(code) = rolled_up_to(village, level) else {
+            continue;
+        };
+        if let Ok(at) = rows.binary_search_by(|row| row.region_code.cmp(&code)) {
+            absorb(&mut rows[at].figures, figures);
+        }
+    }
+    let mut total = Figures::default();
+    for row in &rows {
+        absorb(&mut total, &row.figures);
+    }
+    Ok(HttpResponse::Ok().json(ByRegion {
+        level: level.as_str().to_owned(),
+        year: period.year,
+        as_of: period.as_of,
+        rows,
+        total,
+    }))
+}
