@@ -319,6 +319,7 @@ permission! {
     ManageReferenceData => ManageReferenceData,
     VerifyExit => VerifyExit,
     ApproveExit => ApproveExit,
+    RunDataQuality => RunDataQuality,
 }
 
 /// A caller whose role the permission matrix allows `P`: the one place permissions are checked.

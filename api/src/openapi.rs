@@ -36,6 +36,7 @@ answer (with `Idempotent-Replayed: true`), a different body is a 422. Errors are
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "exchange", description = "Change feed, bulk export and import for other systems"),
         (name = "statistics", description = "统计: figures per region that reconcile with each other and with the lists"),
+        (name = "data-quality", description = "数据质量: rules, runs, findings and scores per region"),
         (name = "operations", description = "Probes for orchestration"),
     )
 )]
@@ -59,6 +60,7 @@ pub fn document() -> Document {
     doc.merge(routes::audit::Doc::openapi());
     doc.merge(routes::changes::Doc::openapi());
     doc.merge(routes::statistics::Doc::openapi());
+    doc.merge(routes::quality::Doc::openapi());
     add_bearer_scheme(&mut doc);
     attach_common_errors(&mut doc);
     doc

@@ -13,6 +13,7 @@ mod loans;
 mod logs;
 mod members;
 mod operations;
+mod quality;
 mod regions;
 mod repositories;
 mod security;

@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod lifecycle;
 pub mod loans;
 pub mod members;
+pub mod quality;
 pub mod regions;
 pub mod statistics;
 pub mod subsidies;

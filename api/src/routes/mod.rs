@@ -12,6 +12,7 @@ pub mod incomes;
 pub mod lifecycle;
 pub mod loans;
 pub mod members;
+pub mod quality;
 pub mod regions;
 pub mod statistics;
 pub mod subsidies;
@@ -42,6 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     lifecycle::configure(cfg);
     subsidies::configure(cfg);
     statistics::configure(cfg);
+    quality::configure(cfg);
     loans::configure(cfg);
     entities::configure(cfg);
 }

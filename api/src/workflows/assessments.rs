@@ -114,6 +114,16 @@ fn evaluate_row(row: AssessmentRow, members: &[MemberFacts]) -> Result<Assessmen
     })
 }
 
+/// The assessment facts of stored members (for data-quality runs, which load members in bulk).
+pub fn member_facts_of(rows: &[MemberRow]) -> Result<Vec<MemberFacts>, StoreError> {
+    rows.iter().map(facts).collect()
+}
+
+/// An assessment's items evaluated against the household's members.
+pub fn evaluate(row: AssessmentRow, members: &[MemberFacts]) -> Result<Assessment, StoreError> {
+    evaluate_row(row, members)
+}
+
 fn member_facts(conn: &mut DbConn, household_id: &str) -> Result<Vec<MemberFacts>, Problem> {
     Ok(store::household_members(conn, household_id)?
         .iter()

@@ -11,6 +11,8 @@ pub mod ledger;
 pub mod lifecycle;
 pub mod loans;
 pub mod members;
+pub mod quality;
+pub mod quality_facts;
 pub mod regions;
 pub mod statistics;
 pub mod subsidies;

@@ -20,7 +20,8 @@ term_enum! {
     /// An action a role may be allowed: `read_registry` 查阅档案, `write_registry` 登记与修改档案,
     /// `manage_regions` 维护区划, `read_personal_data` 查看完整身份证号和电话,
     /// `read_audit` 查阅审计日志, `manage_accounts` 管理账号, `manage_reference_data` 维护基础数据
-    /// (poverty lines), `verify_exit` 乡镇核实与公示, `approve_exit` 区级批准退出.
+    /// (poverty lines, indicator thresholds), `verify_exit` 乡镇核实与公示, `approve_exit` 区级批准退出,
+    /// `run_data_quality` 运行数据质量检查.
     Action {
         ReadRegistry = "read_registry" / "查阅档案",
         WriteRegistry = "write_registry" / "登记与修改档案",
@@ -31,6 +32,7 @@ term_enum! {
         ManageReferenceData = "manage_reference_data" / "维护基础数据",
         VerifyExit = "verify_exit" / "乡镇核实与公示",
         ApproveExit = "approve_exit" / "区级批准退出",
+        RunDataQuality = "run_data_quality" / "运行数据质量检查",
     }
 }
 
@@ -48,6 +50,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         ManageAccounts | ManageReferenceData => matches!(role, Admin),
         VerifyExit => matches!(role, Admin | DistrictOfficer | TownOfficer),
         ApproveExit => matches!(role, Admin | DistrictOfficer),
+        RunDataQuality => matches!(role, Admin | DistrictOfficer | DataQuality),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod incomes;
 pub mod loans;
 pub mod members;
 pub mod personal_data;
+pub mod quality;
 pub mod regions;
 pub mod reseal;
 pub mod schema;

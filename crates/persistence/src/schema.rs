@@ -378,9 +378,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    quality_runs (id) {
+        id -> Text,
+        mode -> Text,
+        scope_code -> Nullable<Text>,
+        year -> Integer,
+        started_at -> Timestamp,
+        finished_at -> Timestamp,
+        households_checked -> BigInt,
+        errors -> BigInt,
+        warnings -> BigInt,
+        run_by -> Text,
+    }
+}
+
+diesel::table! {
+    quality_findings (id) {
+        id -> Text,
+        run_id -> Text,
+        household_id -> Text,
+        region_code -> Text,
+        rule -> Text,
+        severity -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        message_en -> Text,
+        message_zh -> Text,
+        found_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quality_checks (household_id) {
+        household_id -> Text,
+        region_code -> Text,
+        run_id -> Text,
+        checked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    quality_findings,
+    quality_checks,
+    status_events,
+    income_records,
+    assessments,
+    entity_links,
     loans,
     loan_events,
     loan_instalments,

@@ -1,0 +1,308 @@
+//! `/api/v1/data-quality`: the rules, runs over the caller's scope, the findings that stand,
+//! and scores per region.
+
+use actix_web::{web, HttpResponse};
+use fupin_domain::indicator::share_bp;
+use fupin_domain::quality::RULES;
+use fupin_domain::region::RegionLevel;
+use fupin_persistence::personal_data::PersonalDataKeys;
+use fupin_persistence::quality::{self as store, FindingFilter, FindingRow};
+use fupin_persistence::regions::{self, RegionFilter};
+use fupin_persistence::DbPool;
+use utoipa::OpenApi;
+
+use super::{context, narrow_to, village_ordered_page};
+use crate::auth::{forbidden_region, Allowed, ReadRegistry, RunDataQuality};
+use crate::db;
+use crate::extract::JsonBody;
+use crate::models::quality::{
+    Finding, FindingListParams, FindingPage, QualityRule, Run, RunMode, RunPage, Score,
+    ScoreParams, Scores, StartRun,
+};
+use crate::models::utc;
+use crate::pagination::PageParams;
+use crate::problem::{Kind, Problem};
+use crate::workflows::quality as workflow;
+use crate::workflows::statistics::rolled_up_to;
+use crate::ProcedureSettings;
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list_rules, start_run, list_runs, get_run, list_findings, scores),
+    components(schemas(
+        StartRun,
+        RunMode,
+        Run,
+        RunPage,
+        QualityRule,
+        Finding,
+        FindingPage,
+        Score,
+        Scores
+    ))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v1/data-quality/rules").route(web::get().to(list_rules)))
+        .service(
+            web::resource("/api/v1/data-quality/runs")
+                .route(web::post().to(start_run))
+                .route(web::get().to(list_runs)),
+        )
+        .service(web::resource("/api/v1/data-quality/runs/{id}").route(web::get().to(get_run)))
+        .service(web::resource("/api/v1/data-quality/findings").route(web::get().to(list_findings)))
+        .service(web::resource("/api/v1/data-quality/scores").route(web::get().to(scores)));
+}
+
+/// The rules every run applies, with their severity and names.
+#[utoipa::path(get, path = "/api/v1/data-quality/rules", tag = "data-quality",
+    responses((status = 200, description = "Every rule", body = [QualityRule])))]
+pub async fn list_rules(_caller: Allowed<ReadRegistry>) -> HttpResponse {
+    let rules: Vec<QualityRule> = RULES
+        .iter()
+        .map(|r| QualityRule {
+            id: r.id.to_owned(),
+            severity: r.severity.as_str().to_owned(),
+            name_zh: r.name_zh.to_owned(),
+            name_en: r.name_en.to_owned(),
+            description: r.description.to_owned(),
+        })
+        .collect();
+    HttpResponse::Ok().json(rules)
+}
+
+/// Run every rule over your scope (`full`) or over the households changed since the last run
+/// (`changed`). The answer is the recorded run with the error and warning findings standing in
+/// your scope afterwards; a record fixed since the previous run has no findings any more.
+#[utoipa::path(post, path = "/api/v1/data-quality/runs", tag = "data-quality", request_body = StartRun,
+    responses((status = 201, description = "The run, finished", body = Run, headers(("Location" = String)))))]
+pub async fn start_run(
+    caller: Allowed<RunDataQuality>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    procedure: web::Data<ProcedureSettings>,
+    body: JsonBody<StartRun>,
+) -> Result<HttpResponse, Problem> {
+    let ctx = context(caller.caller, &keys);
+    let (mode, year) = (body.value.mode, body.value.year);
+    let cap = procedure.loan_policy.max_principal_fen;
+    let run = db::read(&pool, move |conn| {
+        workflow::run(conn, &ctx, mode, year, cap)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/data-quality/runs/{}", run.id)))
+        .json(run))
+}
+
+/// The latest runs, newest first (at most `limit`).
+#[utoipa::path(get, path = "/api/v1/data-quality/runs", tag = "data-quality", params(PageParams),
+    responses((status = 200, description = "Runs", body = RunPage)))]
+pub async fn list_runs(
+    _caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, Problem> {
+    if params.cursor.is_some() {
+        return Err(Problem::new(Kind::InvalidCursor));
+    }
+    let page = params.resolve("runs")?;
+    let limit = i64::from(page.limit);
+    let rows = db::read(&pool, move |conn| Ok(store::runs(conn, limit)?)).await?;
+    Ok(HttpResponse::Ok().json(RunPage {
+        items: rows.into_iter().map(Run::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// One run.
+#[utoipa::path(get, path = "/api/v1/data-quality/runs/{id}", tag = "data-quality",
+    params(("id" = String, Path, description = "Run id")),
+    responses((status = 200, description = "The run", body = Run)))]
+pub async fn get_run(
+    _caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let id = id.into_inner();
+    let row = db::read(&pool, move |conn| {
+        store::find_run(conn, &id).map_err(|e| match Problem::from(e) {
+            p if p.kind == Kind::NotFound => Problem::not_found("data-quality run", "数据质量检查"),
+            p => p,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Run::from(row)))
+}
+
+impl From<FindingRow> for Finding {
+    fn from(row: FindingRow) -> Finding {
+        Finding {
+            id: row.id,
+            rule: row.rule,
+            severity: row.severity,
+            household_id: row.household_id,
+            region_code: row.region_code,
+            entity_type: row.entity_type,
+            entity_id: row.entity_id,
+            message_en: row.message_en,
+            message_zh: row.message_zh,
+            run_id: row.run_id,
+            found_at: utc(row.found_at),
+        }
+    }
+}
+
+/// The findings standing in your scope, by village: each names the record, the rule and what is
+/// wrong, so the record can be fixed.
+#[utoipa::path(get, path = "/api/v1/data-quality/findings", tag = "data-quality", params(FindingListParams),
+    responses((status = 200, description = "One page of findings", body = FindingPage)))]
+pub async fn list_findings(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    params: web::Query<FindingListParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    if let Some(rule) = &params.rule {
+        if fupin_domain::quality::rule(rule).is_none() {
+            return Err(Problem::bad_request(
+                format!("there is no rule {rule}"),
+                format!("没有规则 {rule}"),
+            ));
+        }
+    }
+    if let Some(severity) = &params.severity {
+        if severity != "error" && severity != "warning" {
+            return Err(Problem::bad_request(
+                "severity is error or warning",
+                "severity 只能是 error 或 warning",
+            ));
+        }
+    }
+    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(FindingPage {
+            items: vec![],
+            next_cursor: None,
+        }));
+    };
+    let filter = FindingFilter {
+        rule: params.rule.clone(),
+        severity: params.severity.clone(),
+        household_id: params.household_id.clone(),
+    };
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor.clone(),
+    }
+    .resolve(&format!("{:?}|{filter:?}", params.region))?;
+    let (rows, next_cursor) = village_ordered_page(
+        &pool,
+        &page,
+        move |conn, after, fetch| store::findings_page(conn, &scope, &filter, after, fetch),
+        |r| (&r.region_code, &r.id),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(FindingPage {
+        items: rows.into_iter().map(Finding::from).collect(),
+        next_cursor,
+    }))
+}
+
+fn score(region_code: String, name: String, checked: i64, failing: i64) -> Score {
+    Score {
+        region_code,
+        name,
+        records_checked: checked,
+        records_with_errors: failing,
+        score_bp: share_bp(checked - failing, checked),
+        rank: None,
+    }
+}
+
+/// Per town or village of the region: households checked by the latest runs, those with an
+/// error finding, the share passing, and the rank (best first); and the region's own score.
+#[utoipa::path(get, path = "/api/v1/data-quality/scores", tag = "data-quality", params(ScoreParams),
+    responses((status = 200, description = "Scores", body = Scores)))]
+pub async fn scores(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    params: web::Query<ScoreParams>,
+) -> Result<HttpResponse, Problem> {
+    let level = match params.level.as_deref().unwrap_or("village") {
+        "town" => RegionLevel::Town,
+        "village" => RegionLevel::Village,
+        other => {
+            return Err(Problem::bad_request(
+                format!("level must be town or village, not {other}"),
+                "level 只能是 town 或 village",
+            ))
+        }
+    };
+    let scope =
+        narrow_to(&caller.scope(), params.region.as_deref())?.ok_or_else(forbidden_region)?;
+    let overall_code = match &scope {
+        fupin_domain::scope::RegionScope::Everything => String::new(),
+        fupin_domain::scope::RegionScope::Within(code) => code.as_str().to_owned(),
+    };
+    let (villages, places, overall_name) = db::read(&pool, move |conn| {
+        let filter = RegionFilter {
+            parent_code: None,
+            level: Some(level.as_str().to_owned()),
+        };
+        let places = regions::list(conn, &scope, &filter, None, 100_000)?;
+        let name = regions::find_by_code(conn, &scope, &overall_code)?.map(|r| r.name);
+        Ok((store::village_scores(conn, &scope)?, places, name))
+    })
+    .await?;
+    let mut rows: Vec<Score> = places
+        .into_iter()
+        .map(|p| score(p.code, p.name, 0, 0))
+        .collect();
+    rows.sort_by(|a, b| a.region_code.cmp(&b.region_code));
+    let (mut all_checked, mut all_failing) = (0, 0);
+    for (village, checked, failing) in villages {
+        all_checked += checked;
+        all_failing += failing;
+        let Some(code) = rolled_up_to(&village, level) else {
+            continue;
+        };
+        if let Ok(at) = rows.binary_search_by(|row| row.region_code.cmp(&code)) {
+            let row = &mut rows[at];
+            *row = score(
+                row.region_code.clone(),
+                row.name.clone(),
+                row.records_checked + checked,
+                row.records_with_errors + failing,
+            );
+        }
+    }
+    // Best score first; equal scores share a rank (1, 2, 2, 4); unchecked regions come last.
+    rows.sort_by(|a, b| {
+        b.score_bp
+            .cmp(&a.score_bp)
+            .then_with(|| a.region_code.cmp(&b.region_code))
+    });
+    let scored: Vec<Option<i64>> = rows.iter().map(|r| r.score_bp).collect();
+    for row in rows.iter_mut().filter(|r| r.score_bp.is_some()) {
+        let better = scored.iter().filter(|s| **s > row.score_bp).count();
+        row.rank = Some(i64::try_from(better).unwrap_or(0) + 1);
+    }
+    let overall_code = match caller.scope() {
+        fupin_domain::scope::RegionScope::Everything => params.region.clone().unwrap_or_default(),
+        fupin_domain::scope::RegionScope::Within(code) => params
+            .region
+            .clone()
+            .unwrap_or_else(|| code.as_str().to_owned()),
+    };
+    Ok(HttpResponse::Ok().json(Scores {
+        level: level.as_str().to_owned(),
+        rows,
+        overall: score(
+            overall_code,
+            overall_name.unwrap_or_default(),
+            all_checked,
+            all_failing,
+        ),
+    }))
+}

@@ -1,0 +1,3 @@
+DROP TABLE quality_checks;
+DROP TABLE quality_findings;
+DROP TABLE quality_runs;
