@@ -37,6 +37,7 @@ answer (with `Idempotent-Replayed: true`), a different body is a 422. Errors are
         (name = "exchange", description = "Change feed, bulk export and import for other systems"),
         (name = "statistics", description = "统计: figures per region that reconcile with each other and with the lists"),
         (name = "data-quality", description = "数据质量: rules, runs, findings and scores per region"),
+        (name = "indicators", description = "挂图作战: indicators coloured red, yellow or green per region, and the households behind them"),
         (name = "operations", description = "Probes for orchestration"),
     )
 )]
@@ -61,6 +62,7 @@ pub fn document() -> Document {
     doc.merge(routes::changes::Doc::openapi());
     doc.merge(routes::statistics::Doc::openapi());
     doc.merge(routes::quality::Doc::openapi());
+    doc.merge(routes::indicators::Doc::openapi());
     add_bearer_scheme(&mut doc);
     attach_common_errors(&mut doc);
     doc

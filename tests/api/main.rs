@@ -8,6 +8,7 @@ mod entities;
 mod exchange;
 mod households;
 mod incomes;
+mod indicators;
 mod lifecycle;
 mod loans;
 mod logs;

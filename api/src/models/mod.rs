@@ -6,6 +6,7 @@ pub mod changes;
 pub mod entities;
 pub mod households;
 pub mod incomes;
+pub mod indicators;
 pub mod ledger;
 pub mod lifecycle;
 pub mod loans;

@@ -9,6 +9,7 @@ pub mod entities;
 pub mod health;
 pub mod households;
 pub mod incomes;
+pub mod indicators;
 pub mod lifecycle;
 pub mod loans;
 pub mod members;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     subsidies::configure(cfg);
     statistics::configure(cfg);
     quality::configure(cfg);
+    indicators::configure(cfg);
     loans::configure(cfg);
     entities::configure(cfg);
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod households;
 pub mod idempotency;
 pub mod incomes;
+pub mod indicators;
 pub mod loans;
 pub mod members;
 pub mod personal_data;

@@ -484,6 +484,20 @@ pub fn finding_counts(conn: &mut DbConn, scope: &RegionScope) -> Result<(i64, i6
     Ok((count("error"), count("warning")))
 }
 
+/// Households in scope some run has checked.
+pub fn checked_households(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+) -> Result<Vec<String>, StoreError> {
+    let mut query = quality_checks::table
+        .select(quality_checks::household_id)
+        .into_boxed();
+    if let Some((low, high)) = scope.code_range() {
+        query = query.filter(quality_checks::region_code.between(low, high));
+    }
+    Ok(query.load(conn)?)
+}
+
 /// Per village: (households checked, households with an error finding).
 pub fn village_scores(
     conn: &mut DbConn,

@@ -418,6 +418,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    indicator_thresholds (indicator) {
+        indicator -> Text,
+        green -> BigInt,
+        yellow -> BigInt,
+        version -> BigInt,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(

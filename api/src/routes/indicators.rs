@@ -1,0 +1,292 @@
+//! `/api/v1/indicators`: the indicator map (挂图作战): thresholds, each region's value and
+//! colour, and the households behind a value.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use fupin_domain::indicator::{Thresholds, INDICATORS};
+use fupin_domain::region::{RegionCode, RegionLevel};
+use fupin_domain::scope::RegionScope;
+use fupin_persistence::indicators::{self as store, ThresholdRow};
+use fupin_persistence::personal_data::PersonalDataKeys;
+use fupin_persistence::regions::{self, RegionFilter};
+use fupin_persistence::DbPool;
+use utoipa::OpenApi;
+
+use super::{context, narrow_to};
+use crate::auth::{forbidden_region, Allowed, ManageReferenceData, ReadRegistry};
+use crate::extract::{optional_if_match, JsonBody};
+use crate::models::indicators::{
+    DrillDown, DrillHousehold, DrillParams, Indicator, IndicatorMap, MapCell, MapParams,
+    SetThresholds,
+};
+use crate::problem::{Kind, Problem, ProblemBody, Text};
+use crate::workflows::indicators::{cell, definition, in_force, standings, thresholds_of};
+use crate::workflows::statistics::rolled_up_to;
+use crate::{db, etag};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(list_indicators, set_thresholds, indicator_map, drill_down),
+    components(schemas(
+        Indicator,
+        SetThresholds,
+        IndicatorMap,
+        MapCell,
+        DrillDown,
+        DrillHousehold,
+        fupin_domain::indicator::Direction,
+        fupin_domain::indicator::Colour
+    ))
+)]
+pub struct Doc;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v1/indicators").route(web::get().to(list_indicators)))
+        .service(web::resource("/api/v1/indicators/map").route(web::get().to(indicator_map)))
+        .service(
+            web::resource("/api/v1/indicators/map/{region}/households")
+                .route(web::get().to(drill_down)),
+        )
+        .service(
+            web::resource("/api/v1/indicators/{id}/thresholds")
+                .route(web::put().to(set_thresholds)),
+        );
+}
+
+/// Every indicator with its direction and the thresholds in force.
+#[utoipa::path(get, path = "/api/v1/indicators", tag = "indicators",
+    responses((status = 200, description = "The indicators", body = [Indicator])))]
+pub async fn list_indicators(
+    _caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, Problem> {
+    let rows = db::read(&pool, |conn| Ok(store::all(conn)?)).await?;
+    let indicators: Vec<Indicator> = INDICATORS
+        .iter()
+        .map(|def| in_force(def, rows.iter().find(|r| r.indicator == def.id).cloned()))
+        .collect();
+    Ok(HttpResponse::Ok().json(indicators))
+}
+
+/// Set an indicator's green and yellow thresholds (its direction is fixed). The first change
+/// needs no `If-Match`; later ones need the current `ETag` (428 without, 412 when stale).
+#[utoipa::path(put, path = "/api/v1/indicators/{id}/thresholds", tag = "indicators", request_body = SetThresholds,
+    params(("id" = String, Path, description = "Indicator id"),
+        ("If-Match" = Option<String>, Header, description = "Required once the thresholds were set", pattern = r#"^(W/)?"[0-9]+"$"#)),
+    responses(
+        (status = 200, description = "The indicator with its new thresholds", body = Indicator, headers(("ETag" = String))),
+        (status = 428, description = "The thresholds were set before: send If-Match", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn set_thresholds(
+    caller: Allowed<ManageReferenceData>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: JsonBody<SetThresholds>,
+) -> Result<HttpResponse, Problem> {
+    let def = definition(&id)?;
+    let proposed = Thresholds {
+        direction: def.default.direction,
+        green: body.value.green,
+        yellow: body.value.yellow,
+    };
+    def.check_thresholds(&proposed).map_err(|e| {
+        Problem::invalid_field(
+            "green",
+            "invalid_thresholds",
+            Text::new(e.to_string(), format!("阈值无效: {e}")),
+        )
+    })?;
+    let expected = optional_if_match(&req)?;
+    let ctx = context(caller.caller, &keys);
+    let indicator = db::write(&pool, move |conn| {
+        let current = store::find(conn, def.id)?;
+        let mut row = ThresholdRow {
+            indicator: def.id.to_owned(),
+            green: proposed.green,
+            yellow: proposed.yellow,
+            version: 1,
+            updated_by: ctx.caller.name.clone(),
+            updated_at: ctx.now,
+        };
+        match (&current, expected) {
+            (None, _) => store::insert(conn, &row)?,
+            (Some(_), None) => return Err(Problem::new(Kind::IfMatchRequired)),
+            (Some(_), Some(version)) => {
+                store::update(conn, &row, version)?;
+                row.version = version + 1;
+            }
+        }
+        let before = current.map(|c| in_force(def, Some(c)));
+        let after = in_force(def, Some(row));
+        ctx.audit(
+            conn,
+            "set_thresholds",
+            ("indicator", def.id),
+            None,
+            before.as_ref(),
+            Some(&after),
+        )?;
+        Ok(after)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::of_version(indicator.version)))
+        .json(indicator))
+}
+
+fn level_of(raw: Option<&str>) -> Result<RegionLevel, Problem> {
+    match raw.unwrap_or("village") {
+        "town" => Ok(RegionLevel::Town),
+        "village" => Ok(RegionLevel::Village),
+        other => Err(Problem::bad_request(
+            format!("level must be town or village, not {other}"),
+            "level 只能是 town 或 village",
+        )),
+    }
+}
+
+fn code_of(scope: &RegionScope) -> String {
+    match scope {
+        RegionScope::Everything => String::new(),
+        RegionScope::Within(code) => code.as_str().to_owned(),
+    }
+}
+
+/// Each town or village of the region with its value of one indicator and its colour, and the
+/// region's own value.
+#[utoipa::path(get, path = "/api/v1/indicators/map", tag = "indicators", params(MapParams),
+    responses((status = 200, description = "The coloured map", body = IndicatorMap)))]
+pub async fn indicator_map(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    params: web::Query<MapParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    let def = definition(&params.indicator)?;
+    let level = level_of(params.level.as_deref())?;
+    let scope =
+        narrow_to(&caller.scope(), params.region.as_deref())?.ok_or_else(forbidden_region)?;
+    let today = caller.now.date_naive();
+    let keys = keys.into_inner();
+    let (row, places, households, name) = db::read(&pool, move |conn| {
+        let filter = RegionFilter {
+            parent_code: None,
+            level: Some(level.as_str().to_owned()),
+        };
+        let places = regions::list(conn, &scope, &filter, None, 100_000)?;
+        let name = regions::find_by_code(conn, &scope, &code_of(&scope))?.map(|r| r.name);
+        Ok((
+            store::find(conn, def.id)?,
+            places,
+            standings(conn, &keys, &scope, today)?,
+            name,
+        ))
+    })
+    .await?;
+    let indicator = in_force(def, row);
+    let thresholds = thresholds_of(&indicator);
+    let mut counts: Vec<(String, String, i64, i64)> =
+        places.into_iter().map(|p| (p.code, p.name, 0, 0)).collect();
+    counts.sort_by(|a, b| a.0.cmp(&b.0));
+    let (mut all_numerator, mut all_denominator) = (0, 0);
+    for household in &households {
+        let (numerator, denominator, _) = household.counts(def.id);
+        all_numerator += numerator;
+        all_denominator += denominator;
+        let Some(code) = rolled_up_to(&household.region_code, level) else {
+            continue;
+        };
+        if let Ok(at) = counts.binary_search_by(|c| c.0.cmp(&code)) {
+            counts[at].2 += numerator;
+            counts[at].3 += denominator;
+        }
+    }
+    let cells = counts
+        .into_iter()
+        .map(|(code, name, n, d)| cell(code, name, n, d, &thresholds))
+        .collect();
+    let overall_code = params
+        .region
+        .clone()
+        .unwrap_or_else(|| code_of(&caller.scope()));
+    Ok(HttpResponse::Ok().json(IndicatorMap {
+        overall: cell(
+            overall_code,
+            name.unwrap_or_default(),
+            all_numerator,
+            all_denominator,
+            &thresholds,
+        ),
+        indicator,
+        level: level.as_str().to_owned(),
+        cells,
+    }))
+}
+
+/// The households of a region (town or village) that hold its value down for one indicator:
+/// those not meeting 两不愁三保障, not exited, with data-quality errors, or with an overdue
+/// loan — what to work on to turn red to green.
+#[utoipa::path(get, path = "/api/v1/indicators/map/{region}/households", tag = "indicators",
+    params(("region" = String, Path, description = "Region code (12 digits)"), DrillParams),
+    responses((status = 200, description = "The region's value and the households behind it", body = DrillDown)))]
+pub async fn drill_down(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    region: web::Path<String>,
+    params: web::Query<DrillParams>,
+) -> Result<HttpResponse, Problem> {
+    let def = definition(&params.indicator)?;
+    let region = region.into_inner();
+    RegionCode::parse(&region).map_err(|e| {
+        Problem::bad_request(format!("region: {e}"), format!("region 参数无效: {e}"))
+    })?;
+    let scope = narrow_to(&caller.scope(), Some(&region))?.ok_or_else(forbidden_region)?;
+    let today = caller.now.date_naive();
+    let keys = keys.into_inner();
+    let code = region.clone();
+    let (row, households, name) = db::read(&pool, move |conn| {
+        let name = regions::find_by_code(conn, &scope, &code)?
+            .map(|r| r.name)
+            .ok_or_else(|| Problem::not_found("region", "区划"))?;
+        Ok((
+            store::find(conn, def.id)?,
+            standings(conn, &keys, &scope, today)?,
+            name,
+        ))
+    })
+    .await?;
+    let indicator = in_force(def, row);
+    let (mut numerator, mut denominator) = (0, 0);
+    let mut behind = Vec::new();
+    for household in households {
+        let (n, d, reason) = household.counts(def.id);
+        numerator += n;
+        denominator += d;
+        if let Some(reason) = reason {
+            behind.push(DrillHousehold {
+                id: household.id,
+                household_number: household.household_number,
+                head_name: household.head_name,
+                region_code: household.region_code,
+                status: household.status,
+                reason: reason.to_owned(),
+            });
+        }
+    }
+    Ok(HttpResponse::Ok().json(DrillDown {
+        indicator: indicator.id.clone(),
+        cell: cell(
+            region.clone(),
+            name,
+            numerator,
+            denominator,
+            &thresholds_of(&indicator),
+        ),
+        region_code: region,
+        households: behind,
+    }))
+}
