@@ -203,3 +203,72 @@ async fn statistics_are_scoped_and_refuse_bad_parameters() {
     );
     assert_eq!(later.body["as_of"], "2020-12-31");
 }
+
+#[tokio::test]
+async fn the_demo_district_reproduces_the_articles_figures() {
+    use fupin_persistence::{in_transaction, seed};
+    let app = TestApp::spawn().await;
+    {
+        let mut conn = app.pool.get().unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        in_transaction(&mut conn, |c| seed::load_demo(c, now, &fupin_tests::keys())).unwrap();
+    }
+    let summary = send(app.get("/api/v1/statistics/summary?region=610117000000")).await;
+    assert_eq!(summary.status, 200, "{}", summary.body);
+    let f = &summary.body["figures"];
+    assert_eq!(f["households"]["total"], 340);
+    assert_eq!(f["persons"]["total"], 606);
+    let exited_households: i64 = f["exits_by_year"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(year, _)| year.as_str() <= "2018")
+        .map(|(_, e)| e["households"].as_i64().unwrap())
+        .sum();
+    let exited_persons: i64 = f["exits_by_year"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|e| e["persons"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        (exited_households, exited_persons),
+        (246, 463),
+        "exited by the end of 2018"
+    );
+    assert_eq!(f["households"]["by_status"]["not_exited"], 94);
+    assert_eq!(f["persons"]["by_status"]["not_exited"], 143);
+    assert_eq!(
+        f["students_in_compulsory_education"],
+        json!({"students": 76, "households": 64})
+    );
+    assert_eq!(f["loans"]["count"], 20);
+    assert_eq!(f["loans"]["principal_fen"], 61_000_000, "610,000 yuan");
+    assert_eq!(f["loans"]["outstanding_principal_fen"], 0);
+    assert_eq!(f["loans"]["overdue_count"], 0);
+    let health = &f["subsidies"]["health_reimbursement"];
+    assert_eq!(health["person_times"], 777);
+    assert_eq!(health["amount_fen"], 177_500_000, "1,775,000 yuan");
+    assert_eq!(f["dividends_paid_fen"], 72_100_000, "721,000 yuan");
+    let towns = send(app.get("/api/v1/statistics/by-region?level=town")).await;
+    assert_eq!(towns.body["rows"].as_array().unwrap().len(), 5);
+    assert_eq!(&towns.body["total"], f);
+
+    // The exits are backed by what the rules look for: no exit-related errors in a run.
+    let run = send(app.post(
+        "/api/v1/data-quality/runs",
+        &json!({"mode": "full", "year": 2018}),
+    ))
+    .await;
+    assert_eq!(run.status, 201, "{}", run.body);
+    assert_eq!(run.body["households_checked"], 340);
+    for rule in [
+        "exit_income_below_line",
+        "exit_without_passing_assessment",
+        "dividend_not_linked",
+        "loan_borrower_age",
+    ] {
+        let found = send(app.get(&format!("/api/v1/data-quality/findings?rule={rule}"))).await;
+        assert_eq!(found.body["items"], json!([]), "{rule}");
+    }
+}

@@ -24,6 +24,8 @@ use crate::personal_data::PersonalDataKeys;
 use crate::regions::RegionRow;
 use crate::schema::{households, members, regions};
 
+mod figures;
+
 /// The demo district's code (Gaoling District, Xi'an).
 pub const DEMO_DISTRICT: &str = "610117000000";
 const DEMO_TOWNS: [&str; 5] = ["鹿苑街道", "泾渭街道", "崇皇街道", "张卜街道", "通远街道"];
@@ -121,10 +123,31 @@ pub fn load_demo(
         &mut ids,
         &mut household_rows,
         &mut member_rows,
-        DEMO_PERSONS - DEMO_HOUSEHOLDS,
+        DEMO_PERSONS - DEMO_HOUSEHOLDS - figures::PUPILS,
         now,
     );
+    figures::add_pupils(
+        &mut rng,
+        &mut ids,
+        &mut household_rows,
+        &mut member_rows,
+        now,
+    );
+    let exited = figures::mark_exits(&mut household_rows);
+    let mut ledgers = figures::Ledgers::default();
+    figures::exit_records(
+        &mut rng,
+        &household_rows,
+        &member_rows,
+        &exited,
+        now,
+        &mut ledgers,
+    );
+    figures::microloans(&household_rows, &member_rows, now, &mut ledgers);
+    figures::health_reimbursements(&mut rng, &member_rows, now, &mut ledgers);
+    figures::dividends(&mut rng, &household_rows, now, &mut ledgers);
     insert_all(conn, &region_rows, &household_rows, &member_rows)?;
+    figures::insert(conn, &ledgers)?;
     Ok(SeedSummary {
         regions: region_rows.len(),
         households: household_rows.len(),
@@ -558,8 +581,18 @@ fn add_family(
                     Sex::Female
                 };
                 let oldest = (head_birth.year() + 20).min(2024);
-                let birth =
-                    birth_between(rng, oldest, (head_birth.year() + 40).clamp(oldest, 2024));
+                let youngest = (head_birth.year() + 40).clamp(oldest, 2024);
+                // Pupils of compulsory-school age are added apart, to match the article.
+                let mut birth = birth_between(rng, oldest, youngest);
+                for _ in 0..50 {
+                    if !(6..=15).contains(&(now.year() - birth.year())) {
+                        break;
+                    }
+                    birth = birth_between(rng, oldest, youngest);
+                }
+                if (6..=15).contains(&(now.year() - birth.year())) {
+                    birth = birth_between(rng, now.year() - 3, now.year() - 2);
+                }
                 let relation = if sex == Sex::Male {
                     Relation::Son
                 } else {
