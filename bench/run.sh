@@ -14,6 +14,7 @@ THREADS=${THREADS:-2}
 COUNTY=610199
 PORT=18181
 EMPTY_PORT=18182
+IMPORT_PORT=18183
 PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
 # One sslmode for every PostgreSQL figure compared (loopback; TLS alone costs a third here).
 export PGSSLMODE=disable
@@ -66,6 +67,8 @@ wait_ready() {
 }
 
 peak_rss_mb() { awk '/VmHWM/ { printf "%.0f", $2/1024 }' "/proc/$1/status"; }
+# shellcheck source=bench/bulk.sh
+source bench/bulk.sh
 
 echo "== empty actix-web handler"
 "$EMPTY" "127.0.0.1:$EMPTY_PORT" 2 & empty_pid=$!
@@ -125,6 +128,7 @@ bench_backend() { # sqlite|postgres
   read -r list_rps list_p50 list_p99 list_err < <(run_wrk "$backend-list" \
     "http://127.0.0.1:$PORT/api/v1/households?region=${COUNTY}001000&main_cause=illness&limit=50")
   local rss; rss=$(peak_rss_mb $pid)
+  [ "${BULK:-yes}" = yes ] && bulk_figures "$backend" "$pid"
   kill $pid; wait $pid 2>/dev/null || true
 
   echo "$backend GET /households/{id}: $get_rps req/s, p50 ${get_p50} ms, p99 ${get_p99} ms ${get_err:-}"

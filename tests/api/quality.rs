@@ -108,6 +108,19 @@ async fn a_run_finds_what_is_wrong_and_a_fix_clears_it_on_the_next_run() {
     )))
     .await;
     assert_eq!(recorded.body["households_checked"], 2);
+
+    // A removed household leaves the registry's active records and its findings go with it.
+    let removed = send(app.post(
+        &format!("/api/v1/households/{bad}/removal"),
+        &json!({"removed_on": app.clock.today(), "kind": "natural_decrease", "reason": "全户迁出"}),
+    ))
+    .await;
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    let third = run(&app, "changed").await;
+    assert_eq!(third["warnings"], 0);
+    assert!(findings(&app, "").await.is_empty());
+    let scores = send(app.get("/api/v1/data-quality/scores")).await;
+    assert_eq!(scores.body["overall"]["records_checked"], 1);
 }
 
 #[tokio::test]

@@ -177,6 +177,7 @@ pub fn run(
         run.households_checked += i64::try_from(checks.len()).unwrap_or(0);
     }
     shared_people(conn, &scope, &run)?;
+    in_transaction(conn, |conn| store::forget_removed(conn, &scope))?;
     let (errors, warnings) = store::finding_counts(conn, &scope)?;
     run.errors = errors;
     run.warnings = warnings;

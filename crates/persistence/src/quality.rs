@@ -402,6 +402,30 @@ fn insert_findings(conn: &mut DbConn, findings: &[FindingRow]) -> Result<(), Sto
     Ok(())
 }
 
+/// Drops the findings and checks of removed households in scope: they are out of the
+/// registry's active records, so they no longer count against its quality.
+pub fn forget_removed(conn: &mut DbConn, scope: &RegionScope) -> Result<(), StoreError> {
+    let (low, high) = scope
+        .code_range()
+        .unwrap_or_else(|| ("000000000000".to_owned(), "999999999999".to_owned()));
+    let removed = households::table
+        .filter(households::status.eq("removed"))
+        .filter(households::region_code.between(low, high))
+        .select(households::id);
+    diesel::delete(quality_findings::table.filter(quality_findings::household_id.eq_any(removed)))
+        .execute(conn)?;
+    let (low, high) = scope
+        .code_range()
+        .unwrap_or_else(|| ("000000000000".to_owned(), "999999999999".to_owned()));
+    let removed = households::table
+        .filter(households::status.eq("removed"))
+        .filter(households::region_code.between(low, high))
+        .select(households::id);
+    diesel::delete(quality_checks::table.filter(quality_checks::household_id.eq_any(removed)))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Replaces every finding of `rule` in scope.
 pub fn replace_rule_findings(
     conn: &mut DbConn,

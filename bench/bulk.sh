@@ -1,0 +1,56 @@
+# Bulk figures for one backend, sourced by bench/run.sh while the seeded server runs:
+# a full data-quality run, statistics and the indicator map over the whole county, export
+# (NDJSON and CSV) and import of every household into a fresh database. Each line gives the
+# time and the server's peak resident memory so far (VmHWM), to show it stays flat.
+
+timed() { # method path [json body] -> "seconds http_code bytes"
+  local method=$1 path=$2 body=${3:-}
+  local args=(-s -o "$OUT/bulk.body" -w '%{time_total} %{http_code} %{size_download}\n' -X "$method" "${AUTH[@]}")
+  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' -d "$body")
+  curl "${args[@]}" "http://127.0.0.1:$PORT$path"
+}
+
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.0f", n / t }'; }
+
+bulk_figures() { # backend pid
+  local backend=$1 pid=$2 t code bytes
+  read -r t code _ < <(timed POST /api/v1/data-quality/runs '{"mode":"full"}')
+  echo "$backend full data-quality run ($HOUSEHOLDS households): ${t} s (HTTP $code), $(rate "$HOUSEHOLDS" "$t") households/s, peak RSS $(peak_rss_mb "$pid") MB"
+  for path in "/api/v1/statistics/summary" "/api/v1/statistics/by-region?level=village" \
+      "/api/v1/statistics/by-region?level=town" "/api/v1/indicators/map?indicator=two_assurances_met&level=village"; do
+    read -r t code _ < <(timed GET "$path")
+    echo "$backend GET $path: ${t} s (HTTP $code), peak RSS $(peak_rss_mb "$pid") MB"
+  done
+  for format in ndjson csv; do
+    read -r t code bytes < <(timed GET "/api/v1/exports/households?format=$format&reveal=true")
+    [ "$format" = ndjson ] && cp "$OUT/bulk.body" "$OUT/export.ndjson"
+    echo "$backend export $format: ${t} s (HTTP $code, $((bytes / 1048576)) MiB), $(rate "$HOUSEHOLDS" "$t") households/s, peak RSS $(peak_rss_mb "$pid") MB"
+  done
+  import_figures "$backend"
+}
+
+import_figures() { # backend: imports the revealed export into a fresh database
+  local backend=$1 url t code ipid token
+  case $backend in
+    sqlite) rm -f "$OUT"/import.db*; url="sqlite://$OUT/import.db" ;;
+    postgres)
+      psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS fupin_import WITH (FORCE)" -c "CREATE DATABASE fupin_import"
+      url="postgres://postgres@127.0.0.1:5432/fupin_import?sslmode=disable" ;;
+  esac
+  DATABASE_URL="$url" "$FUPIN" seed bench --households 0 --county "$COUNTY" >/dev/null
+  DATABASE_URL="$url" FUPIN_NEW_PASSWORD=bench-password-1 FUPIN_LOG=error \
+    "$FUPIN" users create --username bench --role admin --region "$COUNTY" >/dev/null 2>&1
+  DATABASE_URL="$url" FUPIN_BIND="127.0.0.1:$IMPORT_PORT" FUPIN_WORKERS=2 FUPIN_LOG=warn \
+    "$FUPIN" serve > "$OUT/$backend.import.log" 2>&1 & ipid=$!
+  wait_ready "$IMPORT_PORT"
+  token=$(curl -sf -X POST "http://127.0.0.1:$IMPORT_PORT/api/v1/auth/token" -H 'Content-Type: application/json' \
+    -d '{"grant_type":"password","username":"bench","password":"bench-password-1"}' \
+    | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  for attempt in first re-sent; do
+    read -r t code < <(curl -s -o "$OUT/import.report.json" -w '%{time_total} %{http_code}\n' \
+      -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/x-ndjson' \
+      --data-binary "@$OUT/export.ndjson" "http://127.0.0.1:$IMPORT_PORT/api/v1/imports/households?mode=best_effort")
+    echo "$backend import ($attempt, $HOUSEHOLDS rows, best_effort): ${t} s (HTTP $code), $(rate "$HOUSEHOLDS" "$t") rows/s, peak RSS $(peak_rss_mb "$ipid") MB; $(head -c 160 "$OUT/import.report.json")"
+  done
+  kill "$ipid"; wait "$ipid" 2>/dev/null || true
+}
