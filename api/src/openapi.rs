@@ -60,6 +60,7 @@ pub fn document() -> Document {
     doc.merge(routes::accounts::Doc::openapi());
     doc.merge(routes::audit::Doc::openapi());
     doc.merge(routes::changes::Doc::openapi());
+    doc.merge(routes::exchange_bulk::Doc::openapi());
     doc.merge(routes::statistics::Doc::openapi());
     doc.merge(routes::quality::Doc::openapi());
     doc.merge(routes::indicators::Doc::openapi());

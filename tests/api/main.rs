@@ -6,6 +6,7 @@ mod assessments;
 mod contract;
 mod entities;
 mod exchange;
+mod exports;
 mod households;
 mod incomes;
 mod indicators;

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod changes;
 pub mod entities;
+pub mod exchange_bulk;
 pub mod households;
 pub mod incomes;
 pub mod indicators;

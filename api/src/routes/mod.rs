@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod changes;
 pub mod entities;
+pub mod exchange_bulk;
 pub mod health;
 pub mod households;
 pub mod incomes;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     indicators::configure(cfg);
     loans::configure(cfg);
     entities::configure(cfg);
+    exchange_bulk::configure(cfg);
 }
 
 /// The unit-of-work context of a request by `caller`, at the caller's clock reading

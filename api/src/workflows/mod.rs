@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod context;
 pub mod entities;
+pub mod exchange_bulk;
 pub mod households;
 pub mod incomes;
 pub mod indicators;

@@ -12,6 +12,7 @@ pub mod changes;
 pub mod connection;
 pub mod entities;
 pub mod error;
+pub mod exchange_bulk;
 pub mod households;
 pub mod idempotency;
 pub mod incomes;

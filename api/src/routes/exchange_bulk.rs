@@ -1,0 +1,337 @@
+//! `/api/v1/exports/households` and `/api/v1/imports/households`: households in bulk, for
+//! other systems that pull or push whole registries.
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use fupin_domain::scope::RegionScope;
+use fupin_persistence::personal_data::PersonalDataKeys;
+use fupin_persistence::{DbPool, StoreError};
+use tokio::sync::mpsc;
+use utoipa::OpenApi;
+
+use super::{context, disclosure, narrow_to};
+use crate::auth::{forbidden_region, Allowed, ReadRegistry, WriteRegistry};
+use crate::db;
+use crate::middleware::prefers_chinese;
+use crate::models::exchange_bulk::{
+    Column, ExportFormat, ExportParams, ImportHousehold, ImportMember, ImportMode, ImportParams,
+    ImportReport, RowOutcome, RowResult,
+};
+use crate::models::households::HouseholdWithMembers;
+use crate::problem::{Kind, Problem, ProblemBody};
+use crate::workflows::context::Disclosure;
+use crate::workflows::exchange_bulk::{self as workflow, files};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(export_households, import_households),
+    components(schemas(
+        ImportMode,
+        ImportReport,
+        RowResult,
+        RowOutcome,
+        ImportHousehold,
+        ImportMember
+    ))
+)]
+pub struct Doc;
+
+/// The largest import file accepted (the rest of the API takes at most 256 KiB).
+pub const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
+
+/// Households read per query of an export.
+const EXPORT_PAGE: i64 = 500;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/exports/households").route(web::get().to(export_households)),
+    )
+    .service(web::resource("/api/v1/imports/households").route(web::post().to(import_households)));
+}
+
+/// Export households with their members, as a file.
+///
+/// Streams every household in your scope (or in `region`), by village then registration
+/// order, without `removed` ones; memory stays flat however many there are. The export is not
+/// a snapshot: households registered while it runs may or may not appear (follow the change
+/// feed for later changes). Personal data is masked unless `reveal=true`.
+///
+/// `format=ndjson` (`application/x-ndjson`): one household per line, as
+/// `GET /api/v1/households/{id}` shows it (`HouseholdWithMembers`).
+///
+/// `format=csv` (`text/csv; charset=utf-8`, RFC 4180, CRLF line ends): one line per member,
+/// current and former, the household's columns repeated on each. The header is:
+///
+/// `household_number,household_id,region_code,kind,head_name,phone,address,attribute,main_cause,other_causes,identified_year,status,exit_stage,exit_year,member_id,name,id_number,sex,birth_date,relation,ethnicity,education,schooling,health,disability,labour_ability,employment,basic_medical_insurance,critical_illness_insurance,pension_insurance,current,left_on,leave_reason`
+///
+/// Values are the API's wire values: enumerations in lower_snake_case, dates `YYYY-MM-DD`,
+/// booleans `true`/`false`, `other_causes` separated by `;`, an absent value an empty cell.
+/// If the database fails midway the connection is cut, so a partial file never looks complete.
+#[utoipa::path(get, path = "/api/v1/exports/households", tag = "exchange", params(ExportParams),
+    responses(
+        (status = 200, description = "The households, streamed",
+            content(
+                (HouseholdWithMembers = "application/x-ndjson"),
+                (String = "text/csv", example = json!("household_number,household_id,region_code,...\r\n6101170012010001,0193a4c2-7a51-7c3e-9b0e-2f1d6c1e8a11,610117001201,...\r\n"))
+            ),
+            headers(("Content-Disposition" = String, description = "`attachment` with a file name"))),
+    ))]
+pub async fn export_households(
+    caller: Allowed<ReadRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    params: web::Query<ExportParams>,
+) -> Result<HttpResponse, Problem> {
+    let params = params.into_inner();
+    let disclosure = disclosure(&caller, params.reveal)?;
+    let scope =
+        narrow_to(&caller.scope(), params.region.as_deref())?.ok_or_else(forbidden_region)?;
+    let region = match &scope {
+        RegionScope::Within(code) => code.as_str().to_owned(),
+        RegionScope::Everything => "all".to_owned(),
+    };
+    let format = params.format.unwrap_or_default();
+    let ctx = context(caller.caller, &keys);
+    let date = ctx.today;
+    if disclosure == Disclosure::Full {
+        let region = region.clone();
+        db::write(&pool, move |conn| {
+            workflow::record_revealed_export(conn, &ctx, &region, format)
+        })
+        .await?;
+    }
+    // A bounded channel: the reader waits while the client is slow, so at most a few pages are
+    // in memory at any time.
+    let (sender, mut receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+    let (pool, keys) = (pool.get_ref().clone(), keys.clone());
+    tokio::task::spawn_blocking(move || {
+        produce(&pool, &scope, &keys, disclosure, format, &sender);
+    });
+    let body = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
+    let (content_type, extension) = match format {
+        ExportFormat::Ndjson => ("application/x-ndjson", "ndjson"),
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"households-{region}-{date}.{extension}\""),
+        ))
+        .streaming(body))
+}
+
+/// Reads the export page by page (one pooled connection per page, returned before the page is
+/// sent) and sends each page as one chunk, until the last page or until the client goes away.
+fn produce(
+    pool: &DbPool,
+    scope: &RegionScope,
+    keys: &PersonalDataKeys,
+    disclosure: Disclosure,
+    format: ExportFormat,
+    sender: &mpsc::Sender<Result<Bytes, std::io::Error>>,
+) {
+    let fail = |problem: Problem| {
+        tracing::error!(%problem, "export stopped");
+        let _ = sender.blocking_send(Err(std::io::Error::other("the export stopped")));
+    };
+    if format == ExportFormat::Csv {
+        match csv_chunk(|w| w.write_record(Column::ALL.map(Column::name))) {
+            Ok(header) => {
+                if sender.blocking_send(Ok(header)).is_err() {
+                    return;
+                }
+            }
+            Err(problem) => return fail(problem),
+        }
+    }
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let page = pool
+            .get()
+            .map_err(|e| Problem::from(StoreError::from(e)))
+            .and_then(|mut conn| {
+                workflow::export_page(
+                    &mut conn,
+                    scope,
+                    keys,
+                    disclosure,
+                    after.as_ref(),
+                    EXPORT_PAGE,
+                )
+            });
+        let page = match page {
+            Ok(page) => page,
+            Err(problem) => return fail(problem),
+        };
+        let last_page = (page.len() as i64) < EXPORT_PAGE;
+        after = page
+            .last()
+            .map(|h| (h.household.region_code.clone(), h.household.id.clone()));
+        let chunk = match format {
+            ExportFormat::Ndjson => ndjson_chunk(&page),
+            ExportFormat::Csv => csv_chunk(|w| {
+                for h in &page {
+                    for m in &h.members {
+                        w.write_record(Column::ALL.map(|c| c.export(&h.household, m)))?;
+                    }
+                }
+                Ok(())
+            }),
+        };
+        match chunk {
+            Ok(chunk) if chunk.is_empty() => {}
+            Ok(chunk) => {
+                if sender.blocking_send(Ok(chunk)).is_err() {
+                    return; // the client went away
+                }
+            }
+            Err(problem) => return fail(problem),
+        }
+        if last_page {
+            return;
+        }
+    }
+}
+
+fn ndjson_chunk(page: &[HouseholdWithMembers]) -> Result<Bytes, Problem> {
+    let mut out = Vec::with_capacity(page.len() * 1024);
+    for household in page {
+        serde_json::to_writer(&mut out, household).map_err(|_| Problem::internal())?;
+        out.push(b'\n');
+    }
+    Ok(Bytes::from(out))
+}
+
+fn csv_chunk(
+    write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> Result<(), csv::Error>,
+) -> Result<Bytes, Problem> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    write(&mut writer).map_err(|_| Problem::internal())?;
+    writer
+        .into_inner()
+        .map(Bytes::from)
+        .map_err(|_| Problem::internal())
+}
+
+/// Import households from a file, checked like `POST /api/v1/households`.
+///
+/// The body is NDJSON (`application/x-ndjson`: one `ImportHousehold` per line, the shape the
+/// NDJSON export writes, so a revealed export imports into another registry) or CSV
+/// (`text/csv`, UTF-8: the export's header, columns in any order; `household_id`, `head_name`,
+/// `status`, `exit_stage`, `exit_year`, `member_id` and `current` may be left out and are
+/// ignored; a household is its consecutive lines with one `household_number`). At most 256 MiB
+/// (100,000 households fit).
+///
+/// Every household is checked with the rules of `POST /api/v1/households` (the household and
+/// the member with relation `head`) and `POST /api/v1/households/{id}/members` (the others);
+/// members with `left_on` and `leave_reason` are recorded as former members. Imported
+/// households start as `not_exited`: status, exit and monitoring are not imported.
+///
+/// Keyed by household number: a household whose number is registered already is reported
+/// `unchanged` and nothing of it is written or compared, so sending a file again changes
+/// nothing (no `Idempotency-Key` needed).
+///
+/// `mode`: `dry_run` checks everything inside a transaction that is rolled back;
+/// `all_or_nothing` (the default) writes in one transaction, kept only if no household failed;
+/// `best_effort` writes households that pass, committing every 500. A line that cannot be read
+/// (bad JSON, wrong number of CSV columns) is a failed household, not a failed request. The
+/// first two modes hold one transaction for the whole file, which other writers wait for: for
+/// files of many thousands of households prefer `best_effort` (sending it again is safe).
+///
+/// The answer is 200 with the report whenever the file could be read; check `committed` and
+/// `failed`. A file that cannot be read (empty, not UTF-8, a bad CSV header) is a 400 and
+/// writes nothing. A database failure midway is a 503/500: in `best_effort` mode the batches
+/// before it are kept, and sending the file again completes the import.
+#[utoipa::path(post, path = "/api/v1/imports/households", tag = "exchange", params(ImportParams),
+    request_body(description = "The households: NDJSON (one `ImportHousehold` per line) or CSV with the export's header",
+        content(
+            (ImportHousehold = "application/x-ndjson"),
+            (String = "text/csv", example = json!("household_number,region_code,kind,phone,address,...\r\n6101170012010001,610117001201,registered,13812345678,东樊村三组12号,...\r\n"))
+        )),
+    responses(
+        (status = 200, description = "What became of each household", body = ImportReport),
+        (status = 413, description = "The file is larger than 256 MiB", body = ProblemBody,
+            content_type = "application/problem+json"),
+        (status = 415, description = "The body is neither `application/x-ndjson` nor `text/csv` (UTF-8)",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn import_households(
+    caller: Allowed<WriteRegistry>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
+    req: HttpRequest,
+    params: web::Query<ImportParams>,
+    payload: web::Payload,
+) -> Result<HttpResponse, Problem> {
+    let format = file_format(&req)?;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_IMPORT_BYTES) {
+        return Err(too_large());
+    }
+    let body = payload
+        .to_bytes_limited(MAX_IMPORT_BYTES)
+        .await
+        .map_err(|_| too_large())?
+        .map_err(|_| {
+            Problem::bad_request("The request body could not be read", "无法读取请求体")
+        })?;
+    let mode = params.mode.unwrap_or_default();
+    let chinese = prefers_chinese(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let ctx = context(caller.caller, &keys);
+    let report = db::read(&pool, move |conn| {
+        let text = files::text_of(&body)?;
+        let mut rows = files::rows(format, text)?;
+        workflow::import(conn, &ctx, mode, &mut rows, chinese)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+fn too_large() -> Problem {
+    Problem::new(Kind::PayloadTooLarge).with_detail(
+        format!("An import file may be at most {MAX_IMPORT_BYTES} bytes"),
+        format!("导入文件最多 {MAX_IMPORT_BYTES} 字节"),
+    )
+}
+
+/// The file's format from its content type; a charset other than UTF-8 is refused.
+fn file_format(req: &HttpRequest) -> Result<files::FileFormat, Problem> {
+    let refused = || {
+        Problem::new(Kind::UnsupportedMediaType).with_detail(
+            "An import is application/x-ndjson or text/csv, in UTF-8",
+            "导入文件必须是 UTF-8 编码的 application/x-ndjson 或 text/csv",
+        )
+    };
+    let value = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(refused)?
+        .to_ascii_lowercase();
+    let mut parts = value.split(';').map(str::trim);
+    let format = match parts.next() {
+        Some("application/x-ndjson" | "application/ndjson") => files::FileFormat::Ndjson,
+        Some("text/csv") => files::FileFormat::Csv,
+        _ => return Err(refused()),
+    };
+    for part in parts {
+        if let Some(charset) = part.strip_prefix("charset=") {
+            if !matches!(charset.trim_matches('"'), "utf-8" | "utf8") {
+                return Err(refused());
+            }
+        }
+    }
+    Ok(format)
+}
