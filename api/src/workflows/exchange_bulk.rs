@@ -31,6 +31,8 @@ use crate::problem::{FieldError, FieldErrorBody, Kind, Problem, Text};
 
 /// Households written per transaction in `best_effort` mode.
 const BATCH: usize = 500;
+/// Batches between refreshes of the database's statistics during a `best_effort` import.
+const STATISTICS_EVERY: usize = 20;
 
 /// One page of an export: up to `limit` households after `after` (a village and an id), with
 /// all their members, personal data shown as `disclosure` says.
@@ -184,13 +186,21 @@ pub fn import(
                 _ => Err(Abort::Rollback),
             }
         }),
-        ImportMode::BestEffort => loop {
-            match in_transaction(conn, |c| run.rows(c, rows, BATCH)) {
-                Ok(true) => continue,
-                Ok(false) => break Ok(()),
-                Err(abort) => break Err(abort),
+        ImportMode::BestEffort => {
+            let mut batches = 0;
+            loop {
+                match in_transaction(conn, |c| run.rows(c, rows, BATCH)) {
+                    Ok(true) => {
+                        batches += 1;
+                        if batches % STATISTICS_EVERY == 1 {
+                            store::refresh_statistics(conn)?;
+                        }
+                    }
+                    Ok(false) => break Ok(()),
+                    Err(abort) => break Err(abort),
+                }
             }
-        },
+        }
     };
     match outcome {
         Ok(()) => run.report.committed = mode != ImportMode::DryRun,

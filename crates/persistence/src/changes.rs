@@ -2,12 +2,12 @@
 //!
 //! Why a reader resuming from its last sequence number never misses an entry nor sees one
 //! twice, even while writers commit concurrently: every change appends its audit entry inside
-//! the writing transaction, and `audit::append` first updates the single chain-head row. That
-//! row stays locked until the transaction commits or rolls back, so the next writer cannot take
-//! a sequence number before the previous one is committed (on PostgreSQL the second `UPDATE`
-//! blocks on the row lock; on SQLite `BEGIN IMMEDIATE` lets only one writer in at a time). A
-//! rolled-back transaction also rolls back the head, so its number is taken again by the next
-//! writer. Hence the committed entries are always exactly 1..=n with no holes, and an entry with
+//! the writing transaction, and `audit::append` first locks the single chain-head row. That
+//! lock is held until the transaction commits or rolls back, so the next writer cannot take
+//! a sequence number before the previous one is committed (on PostgreSQL the second
+//! `SELECT … FOR UPDATE` waits for the row lock, then reads the committed last entry; on SQLite
+//! `BEGIN IMMEDIATE` lets only one writer in at a time). A rolled-back transaction leaves no
+//! entry, so its number is taken again by the next writer. Hence the committed entries are always exactly 1..=n with no holes, and an entry with
 //! a higher number can only become visible after every lower one is.
 
 use diesel::prelude::*;
