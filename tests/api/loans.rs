@@ -3,7 +3,7 @@
 use fupin_domain::access::Role;
 use fupin_domain::member::Sex;
 use fupin_tests::fixtures::{gaoling, member_body, register, VILLAGE};
-use fupin_tests::{send, TestApp};
+use fupin_tests::{send, Reply, TestApp};
 use serde_json::{json, Value};
 
 async fn borrower(app: &TestApp) -> (String, String) {
@@ -12,6 +12,26 @@ async fn borrower(app: &TestApp) -> (String, String) {
     let id = household["id"].as_str().unwrap().to_owned();
     let head = household["members"][0]["id"].as_str().unwrap().to_owned();
     (id, head)
+}
+
+/// A loan applied for on 2019-03-01, approved on 03-02 and disbursed on 03-05: its path and
+/// the disbursement's answer.
+async fn disbursed_loan(app: &TestApp, principal: i64, term: u32) -> (String, Reply) {
+    let (household, head) = borrower(app).await;
+    let applied = send(app.post(
+        &format!("/api/v1/households/{household}/loans"),
+        &application(&head, principal, term),
+    ))
+    .await;
+    let loan = format!("/api/v1/loans/{}", applied.body["id"].as_str().unwrap());
+    send(app.post(&format!("{loan}/approval"), &json!({"on": "2019-03-02"}))).await;
+    let disbursed = send(app.post(
+        &format!("{loan}/disbursement"),
+        &json!({"on": "2019-03-05"}),
+    ))
+    .await;
+    assert_eq!(disbursed.status, 200, "{}", disbursed.body);
+    (loan, disbursed)
 }
 
 fn application(member: &str, principal: i64, term: u32) -> Value {
@@ -231,19 +251,7 @@ async fn the_treasury_owes_interest_unless_the_loan_is_overdue() {
 #[tokio::test]
 async fn extensions_move_the_maturity_and_write_offs_end_the_loan() {
     let app = TestApp::spawn().await;
-    let (household, head) = borrower(&app).await;
-    let applied = send(app.post(
-        &format!("/api/v1/households/{household}/loans"),
-        &application(&head, 1_200_000, 6),
-    ))
-    .await;
-    let loan = format!("/api/v1/loans/{}", applied.body["id"].as_str().unwrap());
-    send(app.post(&format!("{loan}/approval"), &json!({"on": "2019-03-02"}))).await;
-    let disbursed = send(app.post(
-        &format!("{loan}/disbursement"),
-        &json!({"on": "2019-03-05"}),
-    ))
-    .await;
+    let (loan, disbursed) = disbursed_loan(&app, 1_200_000, 6).await;
     let interest: i64 = disbursed.body["schedule"]
         .as_array()
         .unwrap()
@@ -420,19 +428,7 @@ async fn loans_are_listed_by_region_and_status() {
 #[tokio::test]
 async fn concurrent_repayments_are_each_applied_once() {
     let app = TestApp::spawn().await;
-    let (household, head) = borrower(&app).await;
-    let applied = send(app.post(
-        &format!("/api/v1/households/{household}/loans"),
-        &application(&head, 1_000_000, 12),
-    ))
-    .await;
-    let loan = format!("/api/v1/loans/{}", applied.body["id"].as_str().unwrap());
-    send(app.post(&format!("{loan}/approval"), &json!({"on": "2019-03-02"}))).await;
-    let disbursed = send(app.post(
-        &format!("{loan}/disbursement"),
-        &json!({"on": "2019-03-05"}),
-    ))
-    .await;
+    let (loan, disbursed) = disbursed_loan(&app, 1_000_000, 12).await;
     let owed: i64 = disbursed.body["schedule"]
         .as_array()
         .unwrap()

@@ -4,11 +4,10 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_domain::indicator::{Thresholds, INDICATORS};
-use fupin_domain::region::{RegionCode, RegionLevel};
-use fupin_domain::scope::RegionScope;
+use fupin_domain::region::RegionCode;
 use fupin_persistence::indicators::{self as store, ThresholdRow};
 use fupin_persistence::personal_data::PersonalDataKeys;
-use fupin_persistence::regions::{self, RegionFilter};
+use fupin_persistence::regions;
 use fupin_persistence::DbPool;
 use utoipa::OpenApi;
 
@@ -21,7 +20,7 @@ use crate::models::indicators::{
 };
 use crate::problem::{Kind, Problem, ProblemBody, Text};
 use crate::workflows::indicators::{cell, definition, in_force, standings, thresholds_of};
-use crate::workflows::statistics::rolled_up_to;
+use crate::workflows::rollup::{level_of, RegionRows};
 use crate::{db, etag};
 
 #[derive(OpenApi)]
@@ -136,24 +135,6 @@ pub async fn set_thresholds(
         .json(indicator))
 }
 
-fn level_of(raw: Option<&str>) -> Result<RegionLevel, Problem> {
-    match raw.unwrap_or("village") {
-        "town" => Ok(RegionLevel::Town),
-        "village" => Ok(RegionLevel::Village),
-        other => Err(Problem::bad_request(
-            format!("level must be town or village, not {other}"),
-            "level 只能是 town 或 village",
-        )),
-    }
-}
-
-fn code_of(scope: &RegionScope) -> String {
-    match scope {
-        RegionScope::Everything => String::new(),
-        RegionScope::Within(code) => code.as_str().to_owned(),
-    }
-}
-
 /// Each town or village of the region with its value of one indicator and its colour, and the
 /// region's own value.
 #[utoipa::path(get, path = "/api/v1/indicators/map", tag = "indicators", params(MapParams),
@@ -171,13 +152,14 @@ pub async fn indicator_map(
         narrow_to(&caller.scope(), params.region.as_deref())?.ok_or_else(forbidden_region)?;
     let today = caller.now.date_naive();
     let keys = keys.into_inner();
-    let (row, places, households, name) = db::read(&pool, move |conn| {
-        let filter = RegionFilter {
-            parent_code: None,
-            level: Some(level.as_str().to_owned()),
-        };
-        let places = regions::list(conn, &scope, &filter, None, 100_000)?;
-        let name = regions::find_by_code(conn, &scope, &code_of(&scope))?.map(|r| r.name);
+    let overall_code = scope
+        .root()
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default();
+    let code = overall_code.clone();
+    let (row, mut places, households, name) = db::read(&pool, move |conn| {
+        let places = RegionRows::<(i64, i64)>::load(conn, &scope, level)?;
+        let name = regions::find_by_code(conn, &scope, &code)?.map(|r| r.name);
         Ok((
             store::find(conn, def.id)?,
             places,
@@ -188,30 +170,21 @@ pub async fn indicator_map(
     .await?;
     let indicator = in_force(def, row);
     let thresholds = thresholds_of(&indicator);
-    let mut counts: Vec<(String, String, i64, i64)> =
-        places.into_iter().map(|p| (p.code, p.name, 0, 0)).collect();
-    counts.sort_by(|a, b| a.0.cmp(&b.0));
     let (mut all_numerator, mut all_denominator) = (0, 0);
     for household in &households {
         let (numerator, denominator, _) = household.counts(def.id);
         all_numerator += numerator;
         all_denominator += denominator;
-        let Some(code) = rolled_up_to(&household.region_code, level) else {
-            continue;
-        };
-        if let Ok(at) = counts.binary_search_by(|c| c.0.cmp(&code)) {
-            counts[at].2 += numerator;
-            counts[at].3 += denominator;
+        if let Some(counts) = places.row_of(&household.region_code) {
+            counts.0 += numerator;
+            counts.1 += denominator;
         }
     }
-    let cells = counts
+    let cells = places
+        .into_rows()
         .into_iter()
-        .map(|(code, name, n, d)| cell(code, name, n, d, &thresholds))
+        .map(|(code, name, (n, d))| cell(code, name, n, d, &thresholds))
         .collect();
-    let overall_code = params
-        .region
-        .clone()
-        .unwrap_or_else(|| code_of(&caller.scope()));
     Ok(HttpResponse::Ok().json(IndicatorMap {
         overall: cell(
             overall_code,

@@ -4,10 +4,9 @@
 use actix_web::{web, HttpResponse};
 use fupin_domain::indicator::share_bp;
 use fupin_domain::quality::RULES;
-use fupin_domain::region::RegionLevel;
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::quality::{self as store, FindingFilter, FindingRow};
-use fupin_persistence::regions::{self, RegionFilter};
+use fupin_persistence::regions;
 use fupin_persistence::DbPool;
 use utoipa::OpenApi;
 
@@ -23,7 +22,7 @@ use crate::models::utc;
 use crate::pagination::PageParams;
 use crate::problem::{Kind, Problem};
 use crate::workflows::quality as workflow;
-use crate::workflows::statistics::rolled_up_to;
+use crate::workflows::rollup::{level_of, RegionRows};
 use crate::ProcedureSettings;
 
 #[derive(OpenApi)]
@@ -229,54 +228,34 @@ pub async fn scores(
     pool: web::Data<DbPool>,
     params: web::Query<ScoreParams>,
 ) -> Result<HttpResponse, Problem> {
-    let level = match params.level.as_deref().unwrap_or("village") {
-        "town" => RegionLevel::Town,
-        "village" => RegionLevel::Village,
-        other => {
-            return Err(Problem::bad_request(
-                format!("level must be town or village, not {other}"),
-                "level 只能是 town 或 village",
-            ))
-        }
-    };
+    let level = level_of(params.level.as_deref())?;
     let scope =
         narrow_to(&caller.scope(), params.region.as_deref())?.ok_or_else(forbidden_region)?;
-    let overall_code = match &scope {
-        fupin_domain::scope::RegionScope::Everything => String::new(),
-        fupin_domain::scope::RegionScope::Within(code) => code.as_str().to_owned(),
-    };
-    let (villages, places, overall_name) = db::read(&pool, move |conn| {
-        let filter = RegionFilter {
-            parent_code: None,
-            level: Some(level.as_str().to_owned()),
-        };
-        let places = regions::list(conn, &scope, &filter, None, 100_000)?;
-        let name = regions::find_by_code(conn, &scope, &overall_code)?.map(|r| r.name);
+    let overall_code = scope
+        .root()
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default();
+    let code = overall_code.clone();
+    let (villages, mut places, overall_name) = db::read(&pool, move |conn| {
+        let places = RegionRows::<(i64, i64)>::load(conn, &scope, level)?;
+        let name = regions::find_by_code(conn, &scope, &code)?.map(|r| r.name);
         Ok((store::village_scores(conn, &scope)?, places, name))
     })
     .await?;
-    let mut rows: Vec<Score> = places
-        .into_iter()
-        .map(|p| score(p.code, p.name, 0, 0))
-        .collect();
-    rows.sort_by(|a, b| a.region_code.cmp(&b.region_code));
     let (mut all_checked, mut all_failing) = (0, 0);
     for (village, checked, failing) in villages {
         all_checked += checked;
         all_failing += failing;
-        let Some(code) = rolled_up_to(&village, level) else {
-            continue;
-        };
-        if let Ok(at) = rows.binary_search_by(|row| row.region_code.cmp(&code)) {
-            let row = &mut rows[at];
-            *row = score(
-                row.region_code.clone(),
-                row.name.clone(),
-                row.records_checked + checked,
-                row.records_with_errors + failing,
-            );
+        if let Some(row) = places.row_of(&village) {
+            row.0 += checked;
+            row.1 += failing;
         }
     }
+    let mut rows: Vec<Score> = places
+        .into_rows()
+        .into_iter()
+        .map(|(code, name, (checked, failing))| score(code, name, checked, failing))
+        .collect();
     // Best score first; equal scores share a rank (1, 2, 2, 4); unchecked regions come last.
     rows.sort_by(|a, b| {
         b.score_bp
@@ -288,13 +267,6 @@ pub async fn scores(
         let better = scored.iter().filter(|s| **s > row.score_bp).count();
         row.rank = Some(i64::try_from(better).unwrap_or(0) + 1);
     }
-    let overall_code = match caller.scope() {
-        fupin_domain::scope::RegionScope::Everything => params.region.clone().unwrap_or_default(),
-        fupin_domain::scope::RegionScope::Within(code) => params
-            .region
-            .clone()
-            .unwrap_or_else(|| code.as_str().to_owned()),
-    };
     Ok(HttpResponse::Ok().json(Scores {
         level: level.as_str().to_owned(),
         rows,

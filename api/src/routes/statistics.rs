@@ -1,9 +1,7 @@
 //! `/api/v1/statistics`: figures of a region and per town or village, reconciled by construction.
 
 use actix_web::{web, HttpResponse};
-use fupin_domain::region::RegionLevel;
 use fupin_domain::scope::RegionScope;
-use fupin_persistence::regions::{self, RegionFilter};
 use fupin_persistence::DbPool;
 use utoipa::OpenApi;
 
@@ -15,7 +13,8 @@ use crate::models::statistics::{
     RegionRow, StudentFigures, SubsidyFigures, Summary, SummaryParams,
 };
 use crate::problem::Problem;
-use crate::workflows::statistics::{absorb, per_village, rolled_up_to, Period};
+use crate::workflows::rollup::{level_of, RegionRows};
+use crate::workflows::statistics::{absorb, per_village, Period};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -58,10 +57,7 @@ pub async fn summary(
     let params = params.into_inner();
     let scope = scope_for(&caller, params.region.as_deref())?;
     let period = Period::new(params.year, caller.now.date_naive());
-    let region_code = match &scope {
-        RegionScope::Everything => None,
-        RegionScope::Within(code) => Some(code.as_str().to_owned()),
-    };
+    let region_code = scope.root().map(|code| code.as_str().to_owned());
     let villages = db::read(&pool, move |conn| per_village(conn, &scope, period)).await?;
     let mut figures = Figures::default();
     for village in villages.values() {
@@ -85,44 +81,28 @@ pub async fn by_region(
     params: web::Query<ByRegionParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let level = match params.level.as_deref().unwrap_or("village") {
-        "town" => RegionLevel::Town,
-        "village" => RegionLevel::Village,
-        other => {
-            return Err(Problem::bad_request(
-                format!("level must be town or village, not {other}"),
-                "level 只能是 town 或 village",
-            ))
-        }
-    };
+    let level = level_of(params.level.as_deref())?;
     let scope = scope_for(&caller, params.region.as_deref())?;
     let period = Period::new(params.year, caller.now.date_naive());
-    let (villages, places) = db::read(&pool, move |conn| {
-        let filter = RegionFilter {
-            parent_code: None,
-            level: Some(level.as_str().to_owned()),
-        };
-        let places = regions::list(conn, &scope, &filter, None, 100_000)?;
+    let (villages, mut places) = db::read(&pool, move |conn| {
+        let places = RegionRows::<Figures>::load(conn, &scope, level)?;
         Ok((per_village(conn, &scope, period)?, places))
     })
     .await?;
-    let mut rows: Vec<RegionRow> = places
-        .into_iter()
-        .map(|place| RegionRow {
-            region_code: place.code,
-            name: place.name,
-            figures: Figures::default(),
-        })
-        .collect();
-    rows.sort_by(|a, b| a.region_code.cmp(&b.region_code));
     for (village, figures) in &villages {
-        let Some(code) = rolled_up_to(village, level) else {
-            continue;
-        };
-        if let Ok(at) = rows.binary_search_by(|row| row.region_code.cmp(&code)) {
-            absorb(&mut rows[at].figures, figures);
+        if let Some(row) = places.row_of(village) {
+            absorb(row, figures);
         }
     }
+    let rows: Vec<RegionRow> = places
+        .into_rows()
+        .into_iter()
+        .map(|(region_code, name, figures)| RegionRow {
+            region_code,
+            name,
+            figures,
+        })
+        .collect();
     let mut total = Figures::default();
     for row in &rows {
         absorb(&mut total, &row.figures);

@@ -3,8 +3,7 @@
 
 use chrono::NaiveDate;
 use fupin_domain::loan::{
-    self, apply_repayments, check_application, treasury_interest, Instalment, LoanPolicy,
-    RepaymentMethod,
+    self, check_application, treasury_interest, Instalment, LoanPolicy, RepaymentMethod,
 };
 use fupin_persistence::loans::{self as store, InstalmentRow, LoanEventRow, LoanRow, RepaymentRow};
 use fupin_persistence::{households, members, DbConn, StoreError};
@@ -24,7 +23,7 @@ fn not_found() -> Problem {
 pub fn view(conn: &mut DbConn, row: LoanRow, as_of: NaiveDate) -> Result<Loan, Problem> {
     let method: RepaymentMethod = stored(&row.method)?;
     let history = store::events(conn, &row.id)?;
-    let mut instalments: Vec<Instalment> = store::schedule(conn, &row.id)?
+    let instalments: Vec<Instalment> = store::schedule(conn, &row.id)?
         .into_iter()
         .map(|i| Instalment {
             period: u32::try_from(i.period).unwrap_or(0),
@@ -33,18 +32,12 @@ pub fn view(conn: &mut DbConn, row: LoanRow, as_of: NaiveDate) -> Result<Loan, P
             interest_fen: i.interest_fen,
         })
         .collect();
-    // The schedule is stored as generated; the latest extension revises its maturity.
-    let extended_to = history.iter().rev().find_map(|e| e.maturity_on);
-    if let (Some(maturity), Some(last)) = (extended_to, instalments.last_mut()) {
-        last.due_on = maturity;
-    }
-    let paid: Vec<i64> = store::repayments(conn, &row.id)?
+    let paid: Vec<(NaiveDate, i64)> = store::repayments(conn, &row.id)?
         .iter()
-        .filter(|r| r.paid_on <= as_of)
-        .map(|r| r.amount_fen)
+        .map(|r| (r.paid_on, r.amount_fen))
         .collect();
-    let (standings, _) = apply_repayments(&instalments, &paid);
-    let position = loan::standing(&standings, as_of);
+    let extended_to = history.iter().rev().find_map(|e| e.maturity_on);
+    let (standings, position) = loan::position(instalments, extended_to, &paid, as_of);
     let disbursed = row.disbursed_on.is_some();
     Ok(Loan {
         as_of,

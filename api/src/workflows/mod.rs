@@ -16,6 +16,7 @@ pub mod members;
 pub mod quality;
 pub mod quality_facts;
 pub mod regions;
+pub mod rollup;
 pub mod statistics;
 pub mod subsidies;
 

@@ -97,10 +97,7 @@ pub fn run(
             _ => "full",
         }
         .to_owned(),
-        scope_code: match &scope {
-            RegionScope::Everything => None,
-            RegionScope::Within(code) => Some(code.as_str().to_owned()),
-        },
+        scope_code: scope.root().map(|code| code.as_str().to_owned()),
         year,
         started_at: ctx.now,
         finished_at: ctx.now,

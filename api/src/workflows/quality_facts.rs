@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use fupin_domain::household::PovertyCause;
 use fupin_domain::income;
-use fupin_domain::loan::{apply_repayments, standing, Instalment};
+use fupin_domain::loan::{position, Instalment};
 use fupin_domain::quality::{
     AssessmentFacts, DividendFacts, HouseholdFacts, LoanFacts, MemberFacts, MemberPaymentFacts,
 };
@@ -127,7 +127,7 @@ pub fn household_facts(
             rows.iter().map(|m| (m.id.as_str(), m.birth_date)).collect();
         let mut loans = Vec::new();
         for loan in loan_rows.get(&id).map(Vec::as_slice).unwrap_or_default() {
-            let mut schedule: Vec<Instalment> = schedules
+            let schedule: Vec<Instalment> = schedules
                 .get(&loan.id)
                 .map(Vec::as_slice)
                 .unwrap_or_default()
@@ -140,19 +140,15 @@ pub fn household_facts(
                     interest_fen: *interest_fen,
                 })
                 .collect();
-            if let (Some(maturity), Some(last)) = (maturities.get(&loan.id), schedule.last_mut()) {
-                last.due_on = *maturity;
-            }
-            let amounts: Vec<i64> = paid
+            let repaid: Vec<(NaiveDate, i64)> = paid
                 .get(&loan.id)
                 .map(Vec::as_slice)
                 .unwrap_or_default()
                 .iter()
-                .filter(|(_, paid_on, _)| *paid_on <= as_of)
-                .map(|(_, _, amount)| *amount)
+                .map(|(_, paid_on, amount)| (*paid_on, *amount))
                 .collect();
-            let (standings, _) = apply_repayments(&schedule, &amounts);
-            let position = standing(&standings, as_of);
+            let (_, position) =
+                position(schedule, maturities.get(&loan.id).copied(), &repaid, as_of);
             loans.push(LoanFacts {
                 id: loan.id.clone(),
                 borrower_birth_date: births

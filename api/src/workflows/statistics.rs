@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use fupin_domain::loan::{apply_repayments, standing, Instalment};
-use fupin_domain::region::RegionCode;
+use fupin_domain::loan::{position, Instalment, LoanStanding};
 use fupin_domain::scope::RegionScope;
 use fupin_persistence::{statistics as store, DbConn};
 
@@ -183,8 +182,8 @@ pub fn per_village(
     Ok(villages)
 }
 
-fn loan_position(loan: &store::LoanFigures, as_of: NaiveDate) -> fupin_domain::loan::LoanStanding {
-    let mut schedule: Vec<Instalment> = loan
+fn loan_position(loan: &store::LoanFigures, as_of: NaiveDate) -> LoanStanding {
+    let schedule = loan
         .schedule
         .iter()
         .enumerate()
@@ -195,25 +194,5 @@ fn loan_position(loan: &store::LoanFigures, as_of: NaiveDate) -> fupin_domain::l
             interest_fen: *interest_fen,
         })
         .collect();
-    if let (Some(maturity), Some(last)) = (loan.extended_to, schedule.last_mut()) {
-        last.due_on = maturity;
-    }
-    let paid: Vec<i64> = loan
-        .repayments
-        .iter()
-        .filter(|(paid_on, _)| *paid_on <= as_of)
-        .map(|(_, amount)| *amount)
-        .collect();
-    let (standings, _) = apply_repayments(&schedule, &paid);
-    standing(&standings, as_of)
-}
-
-/// The code of the town or village a village's figures are counted under.
-pub fn rolled_up_to(village: &str, level: fupin_domain::region::RegionLevel) -> Option<String> {
-    let code = RegionCode::parse(village).ok()?;
-    match level {
-        fupin_domain::region::RegionLevel::Village => Some(code.as_str().to_owned()),
-        fupin_domain::region::RegionLevel::Town => code.parent().map(|p| p.as_str().to_owned()),
-        _ => None,
-    }
+    position(schedule, loan.extended_to, &loan.repayments, as_of).1
 }

@@ -272,6 +272,28 @@ pub fn standing(standings: &[PeriodStanding], as_of: NaiveDate) -> LoanStanding 
     }
 }
 
+/// A loan's periods and standing on `as_of`: the schedule as stored, its maturity revised by
+/// the latest extension if there was one, and the repayments `(paid on, amount)` made by then
+/// applied interest first.
+pub fn position(
+    mut schedule: Vec<Instalment>,
+    extended_to: Option<NaiveDate>,
+    repayments: &[(NaiveDate, i64)],
+    as_of: NaiveDate,
+) -> (Vec<PeriodStanding>, LoanStanding) {
+    if let (Some(maturity), Some(last)) = (extended_to, schedule.last_mut()) {
+        last.due_on = maturity;
+    }
+    let paid: Vec<i64> = repayments
+        .iter()
+        .filter(|(paid_on, _)| *paid_on <= as_of)
+        .map(|(_, amount)| *amount)
+        .collect();
+    let (standings, _) = apply_repayments(&schedule, &paid);
+    let standing = standing(&standings, as_of);
+    (standings, standing)
+}
+
 /// The treasury's share of a period's interest.
 pub fn treasury_interest(interest_fen: i64, subsidy_share_bp: i64) -> i64 {
     round_div(interest_fen, subsidy_share_bp, 10_000)
@@ -288,6 +310,27 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn an_extension_moves_the_maturity_and_later_payments_do_not_count_yet() {
+        let plan = schedule(
+            1_200_000,
+            6,
+            435,
+            RepaymentMethod::InterestThenPrincipal,
+            d(2019, 3, 5),
+        );
+        let interest: i64 = plan.iter().map(|i| i.interest_fen).sum();
+        let paid = [(d(2019, 9, 5), interest), (d(2019, 12, 1), 1_200_000)];
+        let (_, due) = position(plan.clone(), None, &paid, d(2019, 9, 6));
+        assert!(due.overdue, "the principal fell due on 2019-09-05");
+        let (periods, extended) = position(plan.clone(), Some(d(2020, 3, 5)), &paid, d(2019, 9, 6));
+        assert!(!extended.overdue);
+        assert_eq!(periods.last().unwrap().instalment.due_on, d(2020, 3, 5));
+        assert_eq!(extended.outstanding_principal_fen, 1_200_000);
+        let (_, settled) = position(plan, Some(d(2020, 3, 5)), &paid, d(2019, 12, 1));
+        assert_eq!(settled.outstanding_principal_fen, 0);
     }
 
     #[test]

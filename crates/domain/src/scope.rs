@@ -29,6 +29,19 @@ impl RegionScope {
         }
     }
 
+    /// The inclusive range of codes this scope covers; every code for the whole registry.
+    pub fn code_bounds(&self) -> (String, String) {
+        self.code_range().unwrap_or_else(|| prefix_range(""))
+    }
+
+    /// The region this scope is rooted at; `None` for the whole registry.
+    pub fn root(&self) -> Option<&RegionCode> {
+        match self {
+            RegionScope::Everything => None,
+            RegionScope::Within(code) => Some(code),
+        }
+    }
+
     /// Narrows this scope to a requested region filter; `None` when they do not overlap.
     pub fn narrow(&self, filter: &RegionCode) -> Option<RegionScope> {
         match self {
@@ -53,6 +66,19 @@ mod tests {
 
     fn code(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_whole_registry_has_every_code_and_no_root() {
+        let all = RegionScope::Everything;
+        assert_eq!(
+            all.code_bounds(),
+            ("000000000000".to_owned(), "999999999999".to_owned())
+        );
+        assert_eq!(all.root(), None);
+        let town = RegionScope::Within(code("610117001000"));
+        assert_eq!(town.code_bounds(), town.code_range().unwrap());
+        assert_eq!(town.root(), Some(&code("610117001000")));
     }
 
     #[test]

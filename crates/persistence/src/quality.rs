@@ -256,57 +256,34 @@ pub fn shared_id_numbers(conn: &mut DbConn) -> Result<Vec<(String, String, Strin
 
 /// Households with a change at or after `since` to themselves or anything the rules look at.
 pub fn changed_since(conn: &mut DbConn, since: NaiveDateTime) -> Result<Vec<String>, StoreError> {
-    let mut ids: Vec<String> = households::table
-        .filter(households::updated_at.ge(since))
-        .select(households::id)
-        .load(conn)?;
-    ids.extend(
-        members::table
-            .filter(members::updated_at.ge(since))
-            .select(members::household_id)
-            .load::<String>(conn)?,
-    );
-    ids.extend(
-        income_records::table
-            .filter(income_records::created_at.ge(since))
-            .select(income_records::household_id)
-            .load::<String>(conn)?,
-    );
-    ids.extend(
-        assessments::table
-            .filter(assessments::created_at.ge(since))
-            .select(assessments::household_id)
-            .load::<String>(conn)?,
-    );
-    ids.extend(
-        subsidy_entries::table
-            .filter(subsidy_entries::created_at.ge(since))
-            .select(subsidy_entries::household_id)
-            .load::<String>(conn)?,
-    );
-    ids.extend(
-        loans::table
-            .filter(loans::updated_at.ge(since))
-            .select(loans::household_id)
-            .load::<String>(conn)?,
+    // (table, its household column, its change stamp) for everything the rules read.
+    macro_rules! touched {
+        ($($table:ident . $household:ident at $stamp:ident),+ $(,)?) => {{
+            let mut ids: Vec<String> = Vec::new();
+            $(ids.extend(
+                $table::table
+                    .filter($table::$stamp.ge(since))
+                    .select($table::$household)
+                    .load::<String>(conn)?,
+            );)+
+            ids
+        }};
+    }
+    let mut ids = touched!(
+        households.id at updated_at,
+        members.household_id at updated_at,
+        income_records.household_id at created_at,
+        assessments.household_id at created_at,
+        subsidy_entries.household_id at created_at,
+        loans.household_id at updated_at,
+        dividend_entries.household_id at created_at,
+        entity_links.household_id at created_at,
     );
     ids.extend(
         loan_repayments::table
             .inner_join(loans::table.on(loans::id.eq(loan_repayments::loan_id)))
             .filter(loan_repayments::created_at.ge(since))
             .select(loans::household_id)
-            .load::<String>(conn)?,
-    );
-    ids.extend(
-        dividend_entries::table
-            .filter(dividend_entries::created_at.ge(since))
-            .select(dividend_entries::household_id)
-            .load::<String>(conn)?,
-    );
-    ids.extend(
-        entity_links::table
-            .filter(entity_links::created_at.ge(since))
-            .select(entity_links::household_id)
             .load::<String>(conn)?,
     );
     ids.sort_unstable();
@@ -405,23 +382,19 @@ fn insert_findings(conn: &mut DbConn, findings: &[FindingRow]) -> Result<(), Sto
 /// Drops the findings and checks of removed households in scope: they are out of the
 /// registry's active records, so they no longer count against its quality.
 pub fn forget_removed(conn: &mut DbConn, scope: &RegionScope) -> Result<(), StoreError> {
-    let (low, high) = scope
-        .code_range()
-        .unwrap_or_else(|| ("000000000000".to_owned(), "999999999999".to_owned()));
-    let removed = households::table
-        .filter(households::status.eq("removed"))
-        .filter(households::region_code.between(low, high))
-        .select(households::id);
-    diesel::delete(quality_findings::table.filter(quality_findings::household_id.eq_any(removed)))
-        .execute(conn)?;
-    let (low, high) = scope
-        .code_range()
-        .unwrap_or_else(|| ("000000000000".to_owned(), "999999999999".to_owned()));
-    let removed = households::table
-        .filter(households::status.eq("removed"))
-        .filter(households::region_code.between(low, high))
-        .select(households::id);
-    diesel::delete(quality_checks::table.filter(quality_checks::household_id.eq_any(removed)))
+    // A subquery is consumed by the statement it is in: one per table.
+    let removed = || {
+        let (low, high) = scope.code_bounds();
+        households::table
+            .filter(households::status.eq("removed"))
+            .filter(households::region_code.between(low, high))
+            .select(households::id)
+    };
+    diesel::delete(
+        quality_findings::table.filter(quality_findings::household_id.eq_any(removed())),
+    )
+    .execute(conn)?;
+    diesel::delete(quality_checks::table.filter(quality_checks::household_id.eq_any(removed())))
         .execute(conn)?;
     Ok(())
 }
@@ -492,9 +465,7 @@ pub fn findings_page(
 
 /// (error findings, warning findings) in scope.
 pub fn finding_counts(conn: &mut DbConn, scope: &RegionScope) -> Result<(i64, i64), StoreError> {
-    let (low, high) = scope
-        .code_range()
-        .unwrap_or_else(|| ("000000000000".to_owned(), "999999999999".to_owned()));
+    let (low, high) = scope.code_bounds();
     let rows: Vec<(String, i64)> = quality_findings::table
         .filter(quality_findings::region_code.between(low, high))
         .group_by(quality_findings::severity)
@@ -528,9 +499,7 @@ pub fn village_scores(
     scope: &RegionScope,
 ) -> Result<Vec<(String, i64, i64)>, StoreError> {
     use std::collections::BTreeMap;
-    let (low, high) = scope
-        .code_range()
-        .unwrap_or_else(|| ("000000000000".to_owned(), "999999999999".to_owned()));
+    let (low, high) = scope.code_bounds();
     let checked: Vec<(String, i64)> = quality_checks::table
         .filter(quality_checks::region_code.between(low.clone(), high.clone()))
         .group_by(quality_checks::region_code)

@@ -85,17 +85,11 @@ fn sum_fen(qualified_column: &str) -> SqlLiteral<Nullable<BigInt>> {
     sql(&format!("CAST(SUM({qualified_column}) AS BIGINT)"))
 }
 
-fn range(scope: &RegionScope) -> (String, String) {
-    scope
-        .code_range()
-        .unwrap_or_else(|| ("000000000000".to_owned(), "999999999999".to_owned()))
-}
-
 pub fn household_groups(
     conn: &mut DbConn,
     scope: &RegionScope,
 ) -> Result<Vec<HouseholdGroup>, StoreError> {
-    let (low, high) = range(scope);
+    let (low, high) = scope.code_bounds();
     Ok(households::table
         .filter(households::region_code.between(low, high))
         .group_by((
@@ -124,7 +118,7 @@ pub fn person_groups(
     conn: &mut DbConn,
     scope: &RegionScope,
 ) -> Result<Vec<PersonGroup>, StoreError> {
-    let (low, high) = range(scope);
+    let (low, high) = scope.code_bounds();
     Ok(members::table
         .inner_join(households::table)
         .filter(households::region_code.between(low, high))
@@ -149,7 +143,7 @@ pub fn student_groups(
     conn: &mut DbConn,
     scope: &RegionScope,
 ) -> Result<Vec<StudentGroup>, StoreError> {
-    let (low, high) = range(scope);
+    let (low, high) = scope.code_bounds();
     Ok(members::table
         .filter(members::region_code.between(low, high))
         .filter(members::left_on.is_null())
@@ -171,7 +165,7 @@ pub fn subsidy_groups(
     to: NaiveDate,
 ) -> Result<Vec<SubsidyGroup>, StoreError> {
     use std::collections::BTreeMap;
-    let (low, high) = range(scope);
+    let (low, high) = scope.code_bounds();
     macro_rules! counted {
         ($($filter:expr),*) => {
             subsidy_entries::table
@@ -230,7 +224,7 @@ pub fn dividends_paid(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<VillageAmount>, StoreError> {
-    let (low, high) = range(scope);
+    let (low, high) = scope.code_bounds();
     Ok(dividend_entries::table
         .inner_join(dividend_rounds::table.on(dividend_rounds::id.eq(dividend_entries::round_id)))
         .filter(dividend_entries::region_code.between(low, high))
@@ -250,7 +244,7 @@ pub fn land_rent_paid(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<VillageAmount>, StoreError> {
-    let (low, high) = range(scope);
+    let (low, high) = scope.code_bounds();
     Ok(land_rent_payments::table
         .filter(land_rent_payments::region_code.between(low, high))
         .filter(land_rent_payments::paid_on.between(from, to))
@@ -270,7 +264,7 @@ pub fn disbursed_loans(
     to: NaiveDate,
 ) -> Result<Vec<LoanFigures>, StoreError> {
     use std::collections::HashMap;
-    let (low, high) = range(scope);
+    let (low, high) = scope.code_bounds();
     let rows: Vec<(String, String, String, i64, Option<NaiveDate>)> = loans::table
         .filter(loans::region_code.between(low.clone(), high.clone()))
         .filter(loans::disbursed_on.between(from, to))
