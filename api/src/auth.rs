@@ -53,11 +53,17 @@ pub struct Claims {
 #[error("FUPIN_JWT_KEYS must be `kid:base64-secret` entries of at least 32 bytes each, the signing key first")]
 pub struct SigningKeyError;
 
+/// Tokens whose signature and claims were checked, so that a client's next requests with the
+/// same token skip the HMAC and the JSON: only the time claims are checked again.
+const VERIFIED_TOKENS_KEPT: usize = 10_000;
+const LEEWAY_SECS: i64 = 5;
+
 /// Issues and verifies access tokens.
 pub struct TokenService {
     signing_kid: String,
     signing_key: EncodingKey,
     verifying_keys: HashMap<String, DecodingKey>,
+    verified: Mutex<HashMap<Box<str>, Claims>>,
     pub issuer: String,
     pub audience: String,
     pub access_lifetime: Duration,
@@ -88,6 +94,7 @@ impl TokenService {
             signing_kid,
             signing_key,
             verifying_keys,
+            verified: Mutex::new(HashMap::new()),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             access_lifetime,
@@ -126,8 +133,44 @@ impl TokenService {
         encode(&header, claims, &self.signing_key).map_err(|_| Problem::internal())
     }
 
-    /// Checks signature, algorithm, key id, issuer, audience, expiry and not-before.
+    /// Checks signature, algorithm, key id, issuer, audience, expiry and not-before, by the
+    /// system clock (not the request clock: tests move that by days).
     pub fn verify(&self, token: &str) -> Result<Claims, Problem> {
+        let now = i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap_or(i64::MAX);
+        self.verify_at(token, now)
+    }
+
+    /// `verify` at `now` (seconds since the epoch). The signature and the other claims of a
+    /// token seen before are not checked again; its time claims are, at every use.
+    pub fn verify_at(&self, token: &str, now: i64) -> Result<Claims, Problem> {
+        let remembered = self
+            .verified
+            .lock()
+            .ok()
+            .and_then(|verified| verified.get(token).cloned());
+        let claims = match remembered {
+            Some(claims) => claims,
+            None => {
+                let claims = self.verify_signed(token)?;
+                if let Ok(mut verified) = self.verified.lock() {
+                    if verified.len() >= VERIFIED_TOKENS_KEPT {
+                        verified.clear();
+                    }
+                    verified.insert(token.into(), claims.clone());
+                }
+                claims
+            }
+        };
+        if claims.exp < now - LEEWAY_SECS {
+            return Err(unauthorized("The token has expired"));
+        }
+        if claims.nbf > now + LEEWAY_SECS {
+            return Err(unauthorized("The token is not valid yet"));
+        }
+        Ok(claims)
+    }
+
+    fn verify_signed(&self, token: &str) -> Result<Claims, Problem> {
         let header = decode_header(token).map_err(|_| unauthorized("The token is malformed"))?;
         if header.alg != Algorithm::HS256 {
             return Err(unauthorized("The token's algorithm is not accepted"));
@@ -140,16 +183,15 @@ impl TokenService {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
-        validation.validate_nbf = true;
-        validation.leeway = 5;
+        // Expiry and not-before are checked by `verify_at`, for new and remembered tokens alike.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         decode::<Claims>(token, key, &validation)
             .map(|data| data.claims)
             .map_err(|error| {
                 use jsonwebtoken::errors::ErrorKind;
                 unauthorized(match error.kind() {
-                    ErrorKind::ExpiredSignature => "The token has expired",
-                    ErrorKind::ImmatureSignature => "The token is not valid yet",
                     ErrorKind::InvalidIssuer => "The token's issuer is not accepted",
                     ErrorKind::InvalidAudience => "The token's audience is not this API",
                     ErrorKind::InvalidSignature => "The token's signature does not verify",
@@ -369,4 +411,96 @@ pub fn forbidden_region() -> Problem {
         "The region is outside your scope",
         "该区划不在您的管辖范围内",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: &str = "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+    fn service() -> TokenService {
+        TokenService::new(KEYS, "fupin", "fupin-api", Duration::from_secs(600)).unwrap()
+    }
+
+    fn refusal(result: Result<Claims, Problem>) -> String {
+        result.unwrap_err().detail.unwrap().en
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let tokens = service();
+        let issued = Utc::now();
+        let token = tokens
+            .issue("u1", "clerk", Role::VillageOfficer, "610117001001", issued)
+            .unwrap();
+        let now = issued.timestamp();
+        assert_eq!(tokens.verify_at(&token, now).unwrap().sub, "u1");
+        assert_eq!(
+            tokens
+                .verify_at(&token, now + 600 + LEEWAY_SECS)
+                .unwrap()
+                .sub,
+            "u1"
+        );
+        assert_eq!(
+            refusal(tokens.verify_at(&token, now + 601 + LEEWAY_SECS)),
+            "The token has expired"
+        );
+        let unseen = tokens
+            .issue("u2", "clerk", Role::VillageOfficer, "610117001001", issued)
+            .unwrap();
+        assert_eq!(
+            refusal(tokens.verify_at(&unseen, now + 3600)),
+            "The token has expired"
+        );
+    }
+
+    #[test]
+    fn a_token_is_not_used_before_its_time_even_when_remembered() {
+        let tokens = service();
+        let issued = Utc::now();
+        let token = tokens
+            .issue("u1", "clerk", Role::VillageOfficer, "610117001001", issued)
+            .unwrap();
+        let now = issued.timestamp();
+        assert!(tokens.verify_at(&token, now).is_ok());
+        assert_eq!(
+            refusal(tokens.verify_at(&token, now - LEEWAY_SECS - 1)),
+            "The token is not valid yet"
+        );
+    }
+
+    #[test]
+    fn a_changed_token_is_checked_in_full_even_after_the_original_was_remembered() {
+        let tokens = service();
+        let token = tokens
+            .issue(
+                "u1",
+                "clerk",
+                Role::VillageOfficer,
+                "610117001001",
+                Utc::now(),
+            )
+            .unwrap();
+        assert!(tokens.verify(&token).is_ok());
+        let at = token.len() - 10;
+        let flipped = if &token[at..=at] == "A" { "B" } else { "A" };
+        let forged = format!("{}{flipped}{}", &token[..at], &token[at + 1..]);
+        assert_eq!(
+            refusal(tokens.verify(&forged)),
+            "The token's signature does not verify"
+        );
+        let other = TokenService::new(
+            "k1:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=",
+            "fupin",
+            "fupin-api",
+            Duration::from_secs(600),
+        )
+        .unwrap();
+        assert_eq!(
+            refusal(other.verify(&token)),
+            "The token's signature does not verify"
+        );
+    }
 }
