@@ -35,14 +35,13 @@ pub async fn request_id_and_log(
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
-    let method = req.method().to_string();
-    let path = req.path().to_owned();
     let mut response = next.call(req).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (method, path) = (response.request().method(), response.request().path());
     tracing::info!(request_id = %id, %method, %path, status, latency_ms, "request");
     Ok(response)
 }
@@ -78,21 +77,24 @@ pub async fn finish_problems(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let chinese = prefers_chinese(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let instance = req.path().to_owned();
-    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
-    let response = match next.call(req).await {
-        Ok(response) => response,
-        Err(error) => return Err(error),
-    };
+    let response = next.call(req).await?;
     let status = response.status();
     if !status.is_client_error() && !status.is_server_error() {
         return Ok(response.map_into_boxed_body());
     }
+    let chinese = prefers_chinese(
+        response
+            .request()
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let instance = response.request().path().to_owned();
+    let request_id = response
+        .request()
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone());
     let problem = match response.response().error() {
         Some(error) => match error.as_error::<Problem>() {
             Some(problem) => problem.clone(),

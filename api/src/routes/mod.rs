@@ -31,14 +31,17 @@ use crate::auth::{forbidden_action, Caller};
 use crate::problem::Problem;
 use crate::workflows::context::{Context, Disclosure};
 
+/// The router tries resources in this order, matching each path template in turn: the most
+/// requested, households, come first. No other resource's template matches a household path,
+/// so the order decides nothing else.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    households::configure(cfg);
     health::configure(cfg);
     auth::configure(cfg);
     accounts::configure(cfg);
     audit::configure(cfg);
     changes::configure(cfg);
     regions::configure(cfg);
-    households::configure(cfg);
     members::configure(cfg);
     incomes::configure(cfg);
     assessments::configure(cfg);
