@@ -17,6 +17,10 @@ pub struct DatabaseSettings {
     /// Connections kept in the pool.
     #[arg(long, env = "FUPIN_POOL_SIZE", default_value_t = 8, global = true)]
     pub pool_size: u32,
+    /// Async PostgreSQL connections each HTTP worker keeps for household reads, besides the
+    /// pool (0: those reads use the pool too). Ignored on SQLite and when the URL demands TLS.
+    #[arg(long, env = "FUPIN_READ_POOL_SIZE", default_value_t = 4, global = true)]
+    pub read_pool_size: usize,
     /// Seconds to wait for a free connection before answering 503.
     #[arg(
         long,

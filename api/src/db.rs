@@ -1,7 +1,11 @@
-//! Runs database work on the blocking pool: sync Diesel never runs on an actix worker thread.
+//! Runs database work on the blocking pool: sync Diesel never waits on the network, or on a
+//! long query, on an actix worker thread.
 
 use actix_web::web;
+use fupin_persistence::pg_reads::PgReadPool;
 use fupin_persistence::{in_transaction, DbConn, DbPool, StoreError};
+
+use crate::PgReadSettings;
 
 use crate::problem::Problem;
 
@@ -21,6 +25,26 @@ where
     .map_err(|_| Problem::internal())?
 }
 
+/// Runs a read of a bounded number of rows by key (one record and its children).
+///
+/// On SQLite such a read is in-process work of some microseconds, shorter than handing it to
+/// another thread and back; it runs here on the worker when a connection is free at once
+/// (WAL readers do not wait for the writer). Otherwise, and on PostgreSQL, where a read waits
+/// on the network, it goes to the blocking pool like any other read.
+pub async fn point_read<T, F>(pool: &DbPool, work: F) -> Result<T, Problem>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, Problem> + Send + 'static,
+{
+    match pool.try_get() {
+        Some(mut conn) if matches!(*conn, DbConn::Sqlite(_)) => work(&mut conn),
+        Some(mut conn) => web::block(move || work(&mut conn))
+            .await
+            .map_err(|_| Problem::internal())?,
+        None => read(pool, work).await,
+    }
+}
+
 /// Runs work in one write transaction: it all happens, or none of it does.
 pub async fn write<T, F>(pool: &DbPool, work: F) -> Result<T, Problem>
 where
@@ -28,4 +52,22 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, Problem> + Send + 'static,
 {
     read(pool, move |conn| in_transaction(conn, work)).await
+}
+
+/// The async PostgreSQL pool of one HTTP worker for household reads, when there is one.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdReads(pub Option<PgReadPool>);
+
+impl HouseholdReads {
+    pub fn for_worker(settings: Option<&PgReadSettings>) -> Self {
+        Self(
+            settings.and_then(|s| match PgReadPool::new(&s.url, s.per_worker) {
+                Ok(pool) => Some(pool),
+                Err(error) => {
+                    tracing::warn!(%error, "household reads use the shared pool");
+                    None
+                }
+            }),
+        )
+    }
 }

@@ -55,6 +55,26 @@ pub struct Services {
     pub cors_origins: Vec<String>,
     pub clock: std::sync::Arc<dyn Clock>,
     pub procedure: ProcedureSettings,
+    /// Async PostgreSQL connections for household reads, when the database allows them.
+    pub pg_reads: Option<PgReadSettings>,
+}
+
+/// Where and how many async PostgreSQL connections each HTTP worker keeps for household reads.
+#[derive(Debug, Clone)]
+pub struct PgReadSettings {
+    pub url: String,
+    pub per_worker: usize,
+}
+
+impl PgReadSettings {
+    /// `None` on SQLite, when `per_worker` is 0, or when the URL demands TLS (the async
+    /// connections speak none): household reads then use the shared pool.
+    pub fn for_url(url: &str, per_worker: usize) -> Option<Self> {
+        (per_worker > 0 && fupin_persistence::pg_reads::async_reads_allowed(url)).then(|| Self {
+            url: url.to_owned(),
+            per_worker,
+        })
+    }
 }
 
 /// How long refresh tokens live, as handlers see it.
@@ -81,7 +101,10 @@ pub fn server(
     let clock: web::Data<dyn Clock> = web::Data::from(services.clock);
     let procedure = web::Data::new(services.procedure);
     let origins = services.cors_origins;
+    let pg_reads = services.pg_reads;
     let mut server = HttpServer::new(move || {
+        // Built once per worker, so each worker's connections live on its own runtime.
+        let household_reads = web::Data::new(db::HouseholdReads::for_worker(pg_reads.as_ref()));
         // CORS is off unless origins are configured: same-origin clients (Swagger UI) need none.
         let mut cors = actix_cors::Cors::default()
             .allowed_methods(["GET", "POST", "PUT", "PATCH", "OPTIONS"])
@@ -107,6 +130,7 @@ pub fn server(
         }
         App::new()
             .app_data(web::Data::new(pool.clone()))
+            .app_data(household_reads)
             .app_data(tokens.clone())
             .app_data(keys.clone())
             .app_data(subjects.clone())

@@ -243,7 +243,7 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Serve(server) => serve(pool, keys, &cli.security, &server),
+        Command::Serve(server) => serve(pool, keys, &cli.database, &cli.security, &server),
     }
 }
 
@@ -363,6 +363,7 @@ fn create_demo_accounts(pool: &DbPool, keys: &PersonalDataKeys) -> Result<(), St
 fn serve(
     pool: DbPool,
     keys: PersonalDataKeys,
+    database: &DatabaseSettings,
     security: &SecuritySettings,
     server: &ServerSettings,
 ) -> Result<(), String> {
@@ -397,6 +398,10 @@ fn serve(
                 ..Default::default()
             },
         },
+        pg_reads: fupin_api::PgReadSettings::for_url(
+            &database.database_url,
+            database.read_pool_size,
+        ),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

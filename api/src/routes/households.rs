@@ -157,6 +157,7 @@ pub async fn create_household(
 pub async fn get_household(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
+    reads: web::Data<db::HouseholdReads>,
     keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
@@ -165,16 +166,20 @@ pub async fn get_household(
     let disclosure = disclosure(&caller, reveal.reveal)?;
     let ctx = context(caller.caller, &keys);
     let id = id.into_inner();
-    let household = if disclosure == Disclosure::Full {
-        db::write(&pool, move |conn| {
-            workflow::find_with_members(conn, &ctx, &id, disclosure)
-        })
-        .await?
-    } else {
-        db::read(&pool, move |conn| {
-            workflow::find_with_members(conn, &ctx, &id, disclosure)
-        })
-        .await?
+    let household = match (disclosure, &reads.0) {
+        (Disclosure::Full, _) => {
+            db::write(&pool, move |conn| {
+                workflow::find_with_members(conn, &ctx, &id, disclosure)
+            })
+            .await?
+        }
+        (Disclosure::Masked, Some(pg)) => workflow::find_with_members_masked(pg, &ctx, &id).await?,
+        (Disclosure::Masked, None) => {
+            db::point_read(&pool, move |conn| {
+                workflow::find_with_members(conn, &ctx, &id, disclosure)
+            })
+            .await?
+        }
     };
     Ok(etag::respond(&req, household.household.version, &household))
 }

@@ -5,6 +5,7 @@ use fupin_domain::member::Relation;
 use fupin_domain::region::RegionLevel;
 use fupin_persistence::households::{self, HouseholdRow};
 use fupin_persistence::members::{self, MemberRow};
+use fupin_persistence::pg_reads::PgReadPool;
 use fupin_persistence::{regions, DbConn, StoreError};
 
 use super::context::{Context, Disclosure, NOTHING};
@@ -42,15 +43,8 @@ pub fn find_with_members(
     id: &str,
     disclosure: Disclosure,
 ) -> Result<HouseholdWithMembers, Problem> {
-    let (row, member_rows) = households::find_with_members(conn, &ctx.scope(), id)
-        .map_err(|e| not_found_as_household(e.into()))?;
-    let found = HouseholdWithMembers {
-        household: Household::from_row(row, &ctx.keys, disclosure)?,
-        members: member_rows
-            .into_iter()
-            .map(|m| Member::from_row(m, &ctx.keys, disclosure))
-            .collect::<Result<_, _>>()?,
-    };
+    let rows = households::find_with_members(conn, &ctx.scope(), id);
+    let found = with_members(rows, ctx, disclosure)?;
     if disclosure == Disclosure::Full {
         let region = found.household.region_code.clone();
         ctx.audit(
@@ -63,6 +57,32 @@ pub fn find_with_members(
         )?;
     }
     Ok(found)
+}
+
+/// A household with its members, masked, read on an HTTP worker's own async PostgreSQL
+/// connection (a masked read writes no audit entry, so it needs no transaction).
+pub async fn find_with_members_masked(
+    reads: &PgReadPool,
+    ctx: &Context,
+    id: &str,
+) -> Result<HouseholdWithMembers, Problem> {
+    let rows = reads.find_household_with_members(&ctx.scope(), id).await;
+    with_members(rows, ctx, Disclosure::Masked)
+}
+
+fn with_members(
+    rows: Result<(HouseholdRow, Vec<MemberRow>), StoreError>,
+    ctx: &Context,
+    disclosure: Disclosure,
+) -> Result<HouseholdWithMembers, Problem> {
+    let (row, member_rows) = rows.map_err(|e| not_found_as_household(e.into()))?;
+    Ok(HouseholdWithMembers {
+        household: Household::from_row(row, &ctx.keys, disclosure)?,
+        members: member_rows
+            .into_iter()
+            .map(|m| Member::from_row(m, &ctx.keys, disclosure))
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 /// A member row for a household from checked, sealed fields.

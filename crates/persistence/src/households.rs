@@ -120,6 +120,13 @@ pub fn find_with_members(
             .order(members::id.asc())
             .load(c))?,
     };
+    assemble_with_members(rows)
+}
+
+/// The household of a household–members left join, and its members in row order.
+pub(crate) fn assemble_with_members(
+    rows: Vec<(HouseholdRow, Option<MemberRow>)>,
+) -> Result<(HouseholdRow, Vec<MemberRow>), StoreError> {
     let mut rows = rows.into_iter();
     let (household, first) = rows.next().ok_or(StoreError::NotFound)?;
     let members = first

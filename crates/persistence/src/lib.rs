@@ -20,6 +20,7 @@ pub mod indicators;
 pub mod loans;
 pub mod members;
 pub mod personal_data;
+pub mod pg_reads;
 pub mod quality;
 pub mod regions;
 pub mod reseal;

@@ -1,0 +1,118 @@
+//! The registry's hottest read on PostgreSQL without a thread hop.
+//!
+//! Everything else runs sync Diesel on the blocking pool. A household read is one query that
+//! mostly waits on the network; on an async connection the actix worker serves other requests
+//! while it waits, instead of handing the work to a blocking thread and being woken again.
+//! Each actix worker gets its own small pool, so a connection's driver task runs on the thread
+//! that uses it.
+
+use diesel::prelude::*;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use fupin_domain::scope::RegionScope;
+
+use crate::error::StoreError;
+use crate::households::{assemble_with_members, HouseholdRow};
+use crate::members::MemberRow;
+use crate::schema::{households, members};
+
+/// A pool of async PostgreSQL connections for one actix worker.
+#[derive(Clone)]
+pub struct PgReadPool(Pool<AsyncPgConnection>);
+
+impl std::fmt::Debug for PgReadPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PgReadPool(max {})", self.0.status().max_size)
+    }
+}
+
+/// Whether a PostgreSQL URL can be served by the async reads, which connect without TLS:
+/// a URL that demands TLS keeps every read on the sync pool (libpq speaks TLS).
+pub fn async_reads_allowed(url: &str) -> bool {
+    let demands_tls = [
+        "sslmode=require",
+        "sslmode=verify-ca",
+        "sslmode=verify-full",
+    ];
+    (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        && !demands_tls.iter().any(|mode| url.contains(mode))
+}
+
+impl PgReadPool {
+    /// Connections are opened on first use, on the runtime of the worker that uses them.
+    /// Checkout does no test query: a broken connection fails its query, answers 503, and is
+    /// dropped by the pool.
+    pub fn new(url: &str, size: usize) -> Result<Self, StoreError> {
+        let mut config = ManagerConfig::default();
+        config.recycling_method = RecyclingMethod::Fast;
+        let manager = AsyncDieselConnectionManager::new_with_config(url, config);
+        Pool::builder(manager)
+            .max_size(size.max(1))
+            .build()
+            .map(Self)
+            .map_err(|error| StoreError::Unavailable(error.to_string()))
+    }
+
+    /// A household and all its members (current and former), in one query: the same query as
+    /// `households::find_with_members`, typed for the async connection.
+    pub async fn find_household_with_members(
+        &self,
+        scope: &RegionScope,
+        id: &str,
+    ) -> Result<(HouseholdRow, Vec<MemberRow>), StoreError> {
+        let mut conn = self
+            .0
+            .get()
+            .await
+            .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+        let select = (HouseholdRow::as_select(), Option::<MemberRow>::as_select());
+        let rows: Vec<(HouseholdRow, Option<MemberRow>)> = match scope.code_range() {
+            None => {
+                households::table
+                    .left_join(members::table)
+                    .filter(households::id.eq(id))
+                    .select(select)
+                    .order(members::id.asc())
+                    .load(&mut conn)
+                    .await?
+            }
+            Some((low, high)) => {
+                households::table
+                    .left_join(members::table)
+                    .filter(households::id.eq(id))
+                    .filter(households::region_code.between(low.as_str(), high.as_str()))
+                    .select(select)
+                    .order(members::id.asc())
+                    .load(&mut conn)
+                    .await?
+            }
+        };
+        assemble_with_members(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::async_reads_allowed;
+
+    #[test]
+    fn async_reads_serve_postgres_urls_that_do_not_demand_tls() {
+        assert!(async_reads_allowed("postgres://fupin@db/fupin"));
+        assert!(async_reads_allowed(
+            "postgresql://fupin@db/fupin?sslmode=disable"
+        ));
+        assert!(async_reads_allowed(
+            "postgres://fupin@db/fupin?sslmode=prefer"
+        ));
+        assert!(!async_reads_allowed(
+            "postgres://fupin@db/fupin?sslmode=require"
+        ));
+        assert!(!async_reads_allowed(
+            "postgres://fupin@db/fupin?sslmode=verify-full"
+        ));
+        assert!(!async_reads_allowed("sqlite://data/fupin.db"));
+    }
+}
