@@ -1,4 +1,7 @@
 -- wrk script: GET /api/v1/households/{id} for ids drawn at random from bench/out/ids.txt.
+-- No `response` callback: handing every response to Lua costs wrk CPU that it takes from the
+-- server on this shared machine (the references run without one). wrk counts any answer that
+-- is not 2xx/3xx itself, and run.sh reports that count as errors.
 local ids = {}
 
 init = function(args)
@@ -11,10 +14,4 @@ end
 
 request = function()
   return wrk.format("GET", "/api/v1/households/" .. ids[math.random(#ids)])
-end
-
-response = function(status, headers, body)
-  if status ~= 200 then
-    error("unexpected status " .. status)
-  end
 end
