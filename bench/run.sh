@@ -144,6 +144,18 @@ bench_backend() { # sqlite|postgres
       | awk '/^tps/ { printf "%.0f", $3 }')
     echo "pgbench -S ($CONNECTIONS clients, sslmode=disable): $tps tps"
     echo "postgres GET vs pgbench -S: $(awk -v a="$get_rps" -v b="$tps" 'BEGIN { printf "%.1f%%", 100*a/b }')"
+    # The ceiling of the read's own query: pgbench running it (prepared) with no HTTP, token,
+    # decryption or JSON around it.
+    psql "$url" -qc "DROP TABLE IF EXISTS bench_sample_ids" \
+      -c "CREATE TABLE bench_sample_ids (n serial PRIMARY KEY, id text NOT NULL)" \
+      -c "\\copy bench_sample_ids (id) FROM '$OUT/ids.txt'" -c "ANALYZE bench_sample_ids"
+    local query_tps
+    query_tps=$(pgbench -h 127.0.0.1 -U postgres -M prepared -n -c "$CONNECTIONS" -j "$THREADS" -T "${DURATION%s}" \
+        -D sample="$(wc -l < "$OUT/ids.txt")" -f bench/household_read.sql fupin_bench 2>/dev/null \
+      | awk '/^tps/ { printf "%.0f", $3 }')
+    psql "$url" -qc "DROP TABLE bench_sample_ids"
+    echo "pgbench of the household query itself (prepared, $CONNECTIONS clients): $query_tps tps"
+    echo "postgres GET vs its own query under pgbench: $(awk -v a="$get_rps" -v b="$query_tps" 'BEGIN { printf "%.1f%%", 100*a/b }')"
   fi
 }
 
