@@ -60,14 +60,14 @@ pub struct HouseholdReads(pub Option<PgReadPool>);
 
 impl HouseholdReads {
     pub fn for_worker(settings: Option<&PgReadSettings>) -> Self {
-        Self(
-            settings.and_then(|s| match PgReadPool::new(&s.url, s.per_worker) {
+        Self(settings.and_then(|s| {
+            match PgReadPool::new(&s.url, s.per_worker, s.checkout_timeout) {
                 Ok(pool) => Some(pool),
                 Err(error) => {
                     tracing::warn!(%error, "household reads use the shared pool");
                     None
                 }
-            }),
-        )
+            }
+        }))
     }
 }

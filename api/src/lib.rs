@@ -64,15 +64,18 @@ pub struct Services {
 pub struct PgReadSettings {
     pub url: String,
     pub per_worker: usize,
+    /// How long a read waits for a connection (the shared pool's timeout).
+    pub checkout_timeout: Duration,
 }
 
 impl PgReadSettings {
     /// `None` on SQLite, when `per_worker` is 0, or when the URL demands TLS (the async
     /// connections speak none): household reads then use the shared pool.
-    pub fn for_url(url: &str, per_worker: usize) -> Option<Self> {
+    pub fn for_url(url: &str, per_worker: usize, checkout_timeout: Duration) -> Option<Self> {
         (per_worker > 0 && fupin_persistence::pg_reads::async_reads_allowed(url)).then(|| Self {
             url: url.to_owned(),
             per_worker,
+            checkout_timeout,
         })
     }
 }

@@ -401,6 +401,7 @@ fn serve(
         pg_reads: fupin_api::PgReadSettings::for_url(
             &database.database_url,
             database.read_pool_size,
+            database.timeout(),
         ),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

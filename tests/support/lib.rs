@@ -178,7 +178,7 @@ impl TestApp {
                 notice_days: 7,
                 loan_policy: Default::default(),
             },
-            pg_reads: fupin_api::PgReadSettings::for_url(&database.url, 2),
+            pg_reads: fupin_api::PgReadSettings::for_url(&database.url, 2, Duration::from_secs(10)),
         };
         let server = fupin_api::server(listener, pool.clone(), Some(2), services).unwrap();
         tokio::spawn(server);

@@ -6,6 +6,8 @@
 //! Each actix worker gets its own small pool, so a connection's driver task runs on the thread
 //! that uses it.
 
+use std::time::Duration;
+
 use diesel::prelude::*;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{
@@ -21,11 +23,14 @@ use crate::schema::{households, members};
 
 /// A pool of async PostgreSQL connections for one actix worker.
 #[derive(Clone)]
-pub struct PgReadPool(Pool<AsyncPgConnection>);
+pub struct PgReadPool {
+    pool: Pool<AsyncPgConnection>,
+    checkout_timeout: Duration,
+}
 
 impl std::fmt::Debug for PgReadPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PgReadPool(max {})", self.0.status().max_size)
+        write!(f, "PgReadPool(max {})", self.pool.status().max_size)
     }
 }
 
@@ -44,16 +49,20 @@ pub fn async_reads_allowed(url: &str) -> bool {
 impl PgReadPool {
     /// Connections are opened on first use, on the runtime of the worker that uses them.
     /// Checkout does no test query: a broken connection fails its query, answers 503, and is
-    /// dropped by the pool.
-    pub fn new(url: &str, size: usize) -> Result<Self, StoreError> {
+    /// dropped by the pool. Waiting for a connection, or for a new one to open, is limited to
+    /// `checkout_timeout`, as it is on the shared pool.
+    pub fn new(url: &str, size: usize, checkout_timeout: Duration) -> Result<Self, StoreError> {
         let mut config = ManagerConfig::default();
         config.recycling_method = RecyclingMethod::Fast;
         let manager = AsyncDieselConnectionManager::new_with_config(url, config);
-        Pool::builder(manager)
+        let pool = Pool::builder(manager)
             .max_size(size.max(1))
             .build()
-            .map(Self)
-            .map_err(|error| StoreError::Unavailable(error.to_string()))
+            .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+        Ok(Self {
+            pool,
+            checkout_timeout,
+        })
     }
 
     /// A household and all its members (current and former), in one query: the same query as
@@ -63,10 +72,9 @@ impl PgReadPool {
         scope: &RegionScope,
         id: &str,
     ) -> Result<(HouseholdRow, Vec<MemberRow>), StoreError> {
-        let mut conn = self
-            .0
-            .get()
+        let mut conn = tokio::time::timeout(self.checkout_timeout, self.pool.get())
             .await
+            .map_err(|_| StoreError::Unavailable("no database connection in time".into()))?
             .map_err(|error| StoreError::Unavailable(error.to_string()))?;
         let select = (HouseholdRow::as_select(), Option::<MemberRow>::as_select());
         let rows: Vec<(HouseholdRow, Option<MemberRow>)> = match scope.code_range() {
@@ -96,7 +104,30 @@ impl PgReadPool {
 
 #[cfg(test)]
 mod tests {
-    use super::async_reads_allowed;
+    use std::time::Duration;
+
+    use fupin_domain::scope::RegionScope;
+
+    use super::{async_reads_allowed, PgReadPool};
+    use crate::error::StoreError;
+
+    #[tokio::test]
+    async fn a_database_that_cannot_be_reached_is_unavailable() {
+        // Nothing listens on the discard port: the connection is refused at once.
+        let reads = PgReadPool::new(
+            "postgres://fupin@127.0.0.1:9/fupin",
+            1,
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        let result = reads
+            .find_household_with_members(&RegionScope::Everything, "any")
+            .await;
+        assert!(
+            matches!(result, Err(StoreError::Unavailable(_))),
+            "{result:?}"
+        );
+    }
 
     #[test]
     fn async_reads_serve_postgres_urls_that_do_not_demand_tls() {
