@@ -39,7 +39,10 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !content_type_ok {
-                return Err(Problem::new(Kind::UnsupportedMediaType));
+                return Err(Problem::new(Kind::UnsupportedMediaType).with_detail(
+                    "The request body must be application/json",
+                    "请求体必须是 application/json",
+                ));
             }
             if declared_length.is_some_and(|n| n > MAX_BODY_BYTES) {
                 return Err(too_large());

@@ -122,8 +122,8 @@ impl Kind {
             ),
             Kind::PayloadTooLarge => ("The request body is too large", "请求体过大"),
             Kind::UnsupportedMediaType => (
-                "The request body must be application/json",
-                "请求体必须是 application/json",
+                "The request body's media type is not accepted here",
+                "此处不接受该请求体的媒体类型",
             ),
             Kind::ValidationFailed => ("The request has invalid fields", "请求中有无效字段"),
             Kind::IdempotencyKeyReused => (

@@ -29,6 +29,10 @@ async fn a_body_that_is_not_json_is_415() {
     let app = TestApp::spawn().await;
     let reply = send(app.post_raw("/api/v1/regions", "text/plain", "code=610117000000")).await;
     reply.assert_problem(415, "unsupported_media_type");
+    assert_eq!(
+        reply.body["detail"],
+        "The request body must be application/json"
+    );
     let missing = send(
         app.client
             .post(app.url("/api/v1/regions"))

@@ -490,9 +490,17 @@ async fn a_malformed_file_is_refused_and_writes_nothing() {
     .await;
     reply.assert_problem(400, "bad_request");
 
-    import(&app, "best_effort", "application/json", &good)
-        .await
-        .assert_problem(415, "unsupported_media_type");
+    let json = import(&app, "best_effort", "application/json", &good).await;
+    json.assert_problem(415, "unsupported_media_type");
+    // The answer names what an import accepts, not what JSON endpoints accept.
+    assert_eq!(
+        json.body["detail"],
+        "An import is application/x-ndjson or text/csv, in UTF-8"
+    );
+    assert!(!json.body["title"]
+        .as_str()
+        .unwrap()
+        .contains("application/json"));
     import(&app, "best_effort", "text/csv; charset=gbk", &good)
         .await
         .assert_problem(415, "unsupported_media_type");
