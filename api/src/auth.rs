@@ -423,6 +423,19 @@ mod tests {
         TokenService::new(KEYS, "fupin", "fupin-api", Duration::from_secs(600)).unwrap()
     }
 
+    /// A village officer's token for `subject`, issued at `issued`.
+    fn clerk_token(tokens: &TokenService, subject: &str, issued: DateTime<Utc>) -> String {
+        tokens
+            .issue(
+                subject,
+                "clerk",
+                Role::VillageOfficer,
+                "610117001001",
+                issued,
+            )
+            .unwrap()
+    }
+
     fn refusal(result: Result<Claims, Problem>) -> String {
         result.unwrap_err().detail.unwrap().en
     }
@@ -431,9 +444,7 @@ mod tests {
     fn a_remembered_token_still_expires() {
         let tokens = service();
         let issued = Utc::now();
-        let token = tokens
-            .issue("u1", "clerk", Role::VillageOfficer, "610117001001", issued)
-            .unwrap();
+        let token = clerk_token(&tokens, "u1", issued);
         let now = issued.timestamp();
         assert_eq!(tokens.verify_at(&token, now).unwrap().sub, "u1");
         assert_eq!(
@@ -447,9 +458,7 @@ mod tests {
             refusal(tokens.verify_at(&token, now + 601 + LEEWAY_SECS)),
             "The token has expired"
         );
-        let unseen = tokens
-            .issue("u2", "clerk", Role::VillageOfficer, "610117001001", issued)
-            .unwrap();
+        let unseen = clerk_token(&tokens, "u2", issued);
         assert_eq!(
             refusal(tokens.verify_at(&unseen, now + 3600)),
             "The token has expired"
@@ -460,9 +469,7 @@ mod tests {
     fn a_token_is_not_used_before_its_time_even_when_remembered() {
         let tokens = service();
         let issued = Utc::now();
-        let token = tokens
-            .issue("u1", "clerk", Role::VillageOfficer, "610117001001", issued)
-            .unwrap();
+        let token = clerk_token(&tokens, "u1", issued);
         let now = issued.timestamp();
         assert!(tokens.verify_at(&token, now).is_ok());
         assert_eq!(
@@ -474,15 +481,7 @@ mod tests {
     #[test]
     fn a_changed_token_is_checked_in_full_even_after_the_original_was_remembered() {
         let tokens = service();
-        let token = tokens
-            .issue(
-                "u1",
-                "clerk",
-                Role::VillageOfficer,
-                "610117001001",
-                Utc::now(),
-            )
-            .unwrap();
+        let token = clerk_token(&tokens, "u1", Utc::now());
         assert!(tokens.verify(&token).is_ok());
         let at = token.len() - 10;
         let flipped = if &token[at..=at] == "A" { "B" } else { "A" };

@@ -29,6 +29,18 @@ pub enum StoreError {
     Database(DieselError),
 }
 
+/// The outcome of a versioned update that touched `updated` rows: none means another write
+/// came first, so the record is at least one version past `expected_version`.
+pub fn one_row_or_stale(updated: usize, expected_version: i64) -> Result<(), StoreError> {
+    if updated == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Stale {
+            current: expected_version + 1,
+        })
+    }
+}
+
 impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {
         match error {

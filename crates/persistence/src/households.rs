@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use fupin_domain::scope::RegionScope;
 
 use crate::connection::DbConn;
-use crate::error::StoreError;
+use crate::error::{one_row_or_stale, StoreError};
 use crate::members::MemberRow;
 use crate::per_backend;
 use crate::schema::{households, members};
@@ -311,13 +311,7 @@ pub fn apply_lifecycle(
             households::updated_at.eq(now),
         ))
         .execute(conn)?;
-    if updated == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale {
-            current: expected_version + 1,
-        })
-    }
+    one_row_or_stale(updated, expected_version)
 }
 
 pub fn apply_monitoring(
@@ -335,11 +329,5 @@ pub fn apply_monitoring(
             households::updated_at.eq(now),
         ))
         .execute(conn)?;
-    if updated == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale {
-            current: expected_version + 1,
-        })
-    }
+    one_row_or_stale(updated, expected_version)
 }

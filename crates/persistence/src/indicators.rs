@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::connection::DbConn;
-use crate::error::StoreError;
+use crate::error::{one_row_or_stale, StoreError};
 use crate::schema::{indicator_thresholds, quality_findings};
 use fupin_domain::scope::RegionScope;
 
@@ -59,13 +59,7 @@ pub fn update(
         indicator_thresholds::updated_at.eq(row.updated_at),
     ))
     .execute(conn)?;
-    if updated == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale {
-            current: expected_version + 1,
-        })
-    }
+    one_row_or_stale(updated, expected_version)
 }
 
 /// Households in scope with an error finding standing.

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use fupin_domain::scope::RegionScope;
 
 use crate::connection::DbConn;
-use crate::error::StoreError;
+use crate::error::{one_row_or_stale, StoreError};
 use crate::schema::{loan_events, loan_instalments, loan_repayments, loans};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -151,13 +151,7 @@ pub fn set_status(
             loans::updated_at.eq(now),
         ))
         .execute(conn)?;
-    if updated == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Stale {
-            current: expected_version + 1,
-        })
-    }
+    one_row_or_stale(updated, expected_version)
 }
 
 pub fn insert_schedule(conn: &mut DbConn, rows: &[InstalmentRow]) -> Result<(), StoreError> {

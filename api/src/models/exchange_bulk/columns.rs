@@ -24,131 +24,73 @@ pub enum Cell {
     List,
 }
 
-/// A column of the CSV layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    HouseholdNumber,
-    HouseholdId,
-    RegionCode,
-    Kind,
-    HeadName,
-    Phone,
-    Address,
-    Attribute,
-    MainCause,
-    OtherCauses,
-    IdentifiedYear,
-    Status,
-    ExitStage,
-    ExitYear,
-    MemberId,
-    Name,
-    IdNumber,
-    Sex,
-    BirthDate,
-    Relation,
-    Ethnicity,
-    Education,
-    Schooling,
-    Health,
-    Disability,
-    LabourAbility,
-    Employment,
-    BasicMedicalInsurance,
-    CriticalIllnessInsurance,
-    PensionInsurance,
-    Current,
-    LeftOn,
-    LeaveReason,
+/// Declares the columns once, in CSV order: the enum, `ALL` and each column's name.
+macro_rules! columns {
+    ($first:ident => $first_name:literal, $($variant:ident => $name:literal),+ $(,)?) => {
+        /// A column of the CSV layout.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Column {
+            $first,
+            $($variant),+
+        }
+
+        impl Column {
+            /// Every column, in the order of the CSV header.
+            pub const ALL: [Column; [$first_name, $($name),+].len()] =
+                [Column::$first, $(Column::$variant),+];
+
+            /// The column's name, which is also the field's name in the NDJSON shape.
+            pub fn name(self) -> &'static str {
+                match self {
+                    Column::$first => $first_name,
+                    $(Column::$variant => $name),+
+                }
+            }
+        }
+
+        /// The CSV header, in order (the export writes it; an import accepts the columns in
+        /// any order).
+        pub const CSV_HEADER: &str = concat!($first_name, $(",", $name),+);
+    };
 }
 
-/// The CSV header, in order (the export writes it; an import accepts the columns in any order).
-pub const CSV_HEADER: &str = "household_number,household_id,region_code,kind,head_name,phone,\
-address,attribute,main_cause,other_causes,identified_year,status,exit_stage,exit_year,member_id,\
-name,id_number,sex,birth_date,relation,ethnicity,education,schooling,health,disability,\
-labour_ability,employment,basic_medical_insurance,critical_illness_insurance,pension_insurance,\
-current,left_on,leave_reason";
+columns! {
+    HouseholdNumber => "household_number",
+    HouseholdId => "household_id",
+    RegionCode => "region_code",
+    Kind => "kind",
+    HeadName => "head_name",
+    Phone => "phone",
+    Address => "address",
+    Attribute => "attribute",
+    MainCause => "main_cause",
+    OtherCauses => "other_causes",
+    IdentifiedYear => "identified_year",
+    Status => "status",
+    ExitStage => "exit_stage",
+    ExitYear => "exit_year",
+    MemberId => "member_id",
+    Name => "name",
+    IdNumber => "id_number",
+    Sex => "sex",
+    BirthDate => "birth_date",
+    Relation => "relation",
+    Ethnicity => "ethnicity",
+    Education => "education",
+    Schooling => "schooling",
+    Health => "health",
+    Disability => "disability",
+    LabourAbility => "labour_ability",
+    Employment => "employment",
+    BasicMedicalInsurance => "basic_medical_insurance",
+    CriticalIllnessInsurance => "critical_illness_insurance",
+    PensionInsurance => "pension_insurance",
+    Current => "current",
+    LeftOn => "left_on",
+    LeaveReason => "leave_reason",
+}
 
 impl Column {
-    pub const ALL: [Column; 33] = {
-        use Column::*;
-        [
-            HouseholdNumber,
-            HouseholdId,
-            RegionCode,
-            Kind,
-            HeadName,
-            Phone,
-            Address,
-            Attribute,
-            MainCause,
-            OtherCauses,
-            IdentifiedYear,
-            Status,
-            ExitStage,
-            ExitYear,
-            MemberId,
-            Name,
-            IdNumber,
-            Sex,
-            BirthDate,
-            Relation,
-            Ethnicity,
-            Education,
-            Schooling,
-            Health,
-            Disability,
-            LabourAbility,
-            Employment,
-            BasicMedicalInsurance,
-            CriticalIllnessInsurance,
-            PensionInsurance,
-            Current,
-            LeftOn,
-            LeaveReason,
-        ]
-    };
-
-    /// The column's name, which is also the field's name in the NDJSON shape.
-    pub fn name(self) -> &'static str {
-        use Column::*;
-        match self {
-            HouseholdNumber => "household_number",
-            HouseholdId => "household_id",
-            RegionCode => "region_code",
-            Kind => "kind",
-            HeadName => "head_name",
-            Phone => "phone",
-            Address => "address",
-            Attribute => "attribute",
-            MainCause => "main_cause",
-            OtherCauses => "other_causes",
-            IdentifiedYear => "identified_year",
-            Status => "status",
-            ExitStage => "exit_stage",
-            ExitYear => "exit_year",
-            MemberId => "member_id",
-            Name => "name",
-            IdNumber => "id_number",
-            Sex => "sex",
-            BirthDate => "birth_date",
-            Relation => "relation",
-            Ethnicity => "ethnicity",
-            Education => "education",
-            Schooling => "schooling",
-            Health => "health",
-            Disability => "disability",
-            LabourAbility => "labour_ability",
-            Employment => "employment",
-            BasicMedicalInsurance => "basic_medical_insurance",
-            CriticalIllnessInsurance => "critical_illness_insurance",
-            PensionInsurance => "pension_insurance",
-            Current => "current",
-            LeftOn => "left_on",
-            LeaveReason => "leave_reason",
-        }
-    }
-
     pub fn part(self) -> Part {
         use Column::*;
         match self {
