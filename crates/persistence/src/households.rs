@@ -95,6 +95,38 @@ pub fn find(conn: &mut DbConn, scope: &RegionScope, id: &str) -> Result<Househol
         .first(conn)?)
 }
 
+/// The query of a household and all its members, handed to `$load` as `$query`. A macro,
+/// because a selection is typed by its backend: the sync read writes it once per backend
+/// connection, `pg_reads` for its async connection.
+macro_rules! with_members_query {
+    ($scope:expr, $id:expr, |$query:ident| $load:expr) => {{
+        use $crate::households::HouseholdRow;
+        use $crate::members::MemberRow;
+        use $crate::schema::{households, members};
+        let select = (HouseholdRow::as_select(), Option::<MemberRow>::as_select());
+        match $scope.code_range() {
+            None => {
+                let $query = households::table
+                    .left_join(members::table)
+                    .filter(households::id.eq($id))
+                    .select(select)
+                    .order(members::id.asc());
+                $load
+            }
+            Some((low, high)) => {
+                let $query = households::table
+                    .left_join(members::table)
+                    .filter(households::id.eq($id))
+                    .filter(households::region_code.between(low.as_str(), high.as_str()))
+                    .select(select)
+                    .order(members::id.asc());
+                $load
+            }
+        }
+    }};
+}
+pub(crate) use with_members_query;
+
 /// A household and all its members (current and former), in one query.
 pub fn find_with_members(
     conn: &mut DbConn,
@@ -104,22 +136,8 @@ pub fn find_with_members(
     // The hottest read of the registry: static queries (not boxed) run on the backend's own
     // connection, so each is prepared once per connection and found again by its type, with no
     // SQL text built per request.
-    // (The query is written inside each arm: a selection is typed by its backend.)
-    let rows: Vec<(HouseholdRow, Option<MemberRow>)> = match scope.code_range() {
-        None => per_backend!(conn, c => households::table
-            .left_join(members::table)
-            .filter(households::id.eq(id))
-            .select((HouseholdRow::as_select(), Option::<MemberRow>::as_select()))
-            .order(members::id.asc())
-            .load(c))?,
-        Some((low, high)) => per_backend!(conn, c => households::table
-            .left_join(members::table)
-            .filter(households::id.eq(id))
-            .filter(households::region_code.between(low.as_str(), high.as_str()))
-            .select((HouseholdRow::as_select(), Option::<MemberRow>::as_select()))
-            .order(members::id.asc())
-            .load(c))?,
-    };
+    let rows: Vec<(HouseholdRow, Option<MemberRow>)> =
+        per_backend!(conn, c => with_members_query!(scope, id, |query| query.load(c)))?;
     assemble_with_members(rows)
 }
 

@@ -17,9 +17,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use fupin_domain::scope::RegionScope;
 
 use crate::error::StoreError;
-use crate::households::{assemble_with_members, HouseholdRow};
+use crate::households::{assemble_with_members, with_members_query, HouseholdRow};
 use crate::members::MemberRow;
-use crate::schema::{households, members};
 
 /// A pool of async PostgreSQL connections for one actix worker.
 #[derive(Clone)]
@@ -65,8 +64,8 @@ impl PgReadPool {
         })
     }
 
-    /// A household and all its members (current and former), in one query: the same query as
-    /// `households::find_with_members`, typed for the async connection.
+    /// A household and all its members (current and former), in one query: the query of
+    /// `households::find_with_members`, on the async connection.
     pub async fn find_household_with_members(
         &self,
         scope: &RegionScope,
@@ -76,28 +75,8 @@ impl PgReadPool {
             .await
             .map_err(|_| StoreError::Unavailable("no database connection in time".into()))?
             .map_err(|error| StoreError::Unavailable(error.to_string()))?;
-        let select = (HouseholdRow::as_select(), Option::<MemberRow>::as_select());
-        let rows: Vec<(HouseholdRow, Option<MemberRow>)> = match scope.code_range() {
-            None => {
-                households::table
-                    .left_join(members::table)
-                    .filter(households::id.eq(id))
-                    .select(select)
-                    .order(members::id.asc())
-                    .load(&mut conn)
-                    .await?
-            }
-            Some((low, high)) => {
-                households::table
-                    .left_join(members::table)
-                    .filter(households::id.eq(id))
-                    .filter(households::region_code.between(low.as_str(), high.as_str()))
-                    .select(select)
-                    .order(members::id.asc())
-                    .load(&mut conn)
-                    .await?
-            }
-        };
+        let rows: Vec<(HouseholdRow, Option<MemberRow>)> =
+            with_members_query!(scope, id, |query| query.load(&mut conn).await)?;
         assemble_with_members(rows)
     }
 }
