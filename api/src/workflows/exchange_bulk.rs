@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use fupin_domain::region::RegionCode;
 use fupin_domain::scope::RegionScope;
 use fupin_persistence::households::{self as household_store, HouseholdFilter};
-use fupin_persistence::members::{self as member_store, MemberRow};
+use fupin_persistence::members::MemberRow;
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::{exchange_bulk as store, in_transaction, DbConn, DieselError, ListKey};
 use serde_json::json;
@@ -322,16 +322,7 @@ impl Run<'_> {
             let mut row = member_row(&household, &member, ctx);
             row.left_on = Some(left_on);
             row.leave_reason = Some(reason.as_str().to_owned());
-            member_store::insert(conn, &row)?;
-            let added = Member::from_row(row, &ctx.keys, Disclosure::Masked)?;
-            ctx.audit(
-                conn,
-                "create",
-                ("member", &added.id),
-                Some(&added.region_code),
-                NOTHING,
-                Some(&added),
-            )?;
+            super::members::record_new(conn, ctx, row)?;
         }
         Ok(Written::Created(id))
     }

@@ -1,7 +1,7 @@
 //! Adding, editing and recording the departure of household members.
 
 use fupin_domain::member::{check_leave, check_new_relation, MemberRuleError, Relation};
-use fupin_persistence::members;
+use fupin_persistence::members::{self, MemberRow};
 use fupin_persistence::{households, DbConn, StoreError};
 
 use super::context::{Context, Disclosure, NOTHING};
@@ -77,9 +77,15 @@ pub fn add(
         member.fields.id_number_hmac.as_deref().unwrap_or_default(),
         None,
     )?;
-    let row = member_row(&household, &member, ctx);
-    members::insert(conn, &row)?;
+    let added = record_new(conn, ctx, member_row(&household, &member, ctx))?;
     households::refresh_after_member_change(conn, household_id, ctx.now)?;
+    Ok(added)
+}
+
+/// Stores a member row and records its creation in the audit trail; the caller keeps the
+/// household's own figures.
+pub fn record_new(conn: &mut DbConn, ctx: &Context, row: MemberRow) -> Result<Member, Problem> {
+    members::insert(conn, &row)?;
     let added = Member::from_row(row, &ctx.keys, Disclosure::Masked)?;
     ctx.audit(
         conn,
