@@ -1,6 +1,8 @@
 //! Runs database work on the blocking pool: sync Diesel never waits on the network, or on a
 //! long query, on an actix worker thread.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use actix_web::web;
 use fupin_persistence::pg_reads::PgReadPool;
 use fupin_persistence::{in_transaction, DbConn, DbPool, StoreError};
@@ -52,6 +54,55 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, Problem> + Send + 'static,
 {
     read(pool, move |conn| in_transaction(conn, work)).await
+}
+
+/// Copies kept after an answer has gone (see `keep_copy_later`) that may be pending at once.
+const PENDING_COPIES: usize = 4;
+static COPIES_PENDING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a pending copy for as long as it lives, however its task ends.
+struct PendingCopy;
+
+impl PendingCopy {
+    fn take() -> Option<Self> {
+        let before = COPIES_PENDING.fetch_add(1, Ordering::AcqRel);
+        if before >= PENDING_COPIES {
+            COPIES_PENDING.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(Self)
+    }
+}
+
+impl Drop for PendingCopy {
+    fn drop(&mut self) {
+        COPIES_PENDING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Writes a copy that only spares later reads some work (a rendered view), on the blocking
+/// pool, without holding up the answer that rendered it. When a few are pending already it is
+/// not written: losing it costs the next read a render, while queueing without bound would
+/// hold up every other request's database work.
+pub fn keep_copy_later<F>(pool: &DbPool, work: F)
+where
+    F: FnOnce(&mut DbConn) -> Result<(), StoreError> + Send + 'static,
+{
+    let Some(pending) = PendingCopy::take() else {
+        return;
+    };
+    let pool = pool.clone();
+    actix_web::rt::spawn(async move {
+        let written = web::block(move || {
+            let _pending = pending;
+            let mut conn = pool.get().map_err(StoreError::from)?;
+            work(&mut conn)
+        })
+        .await;
+        if let Ok(Err(error)) = written {
+            tracing::warn!(%error, "a rendered copy was not kept");
+        }
+    });
 }
 
 /// The async PostgreSQL pool of one HTTP worker for household reads, when there is one.

@@ -34,6 +34,19 @@ pub fn respond<T: serde::Serialize>(req: &HttpRequest, version: i64, body: &T) -
         .json(body)
 }
 
+/// `respond` for a body already rendered to JSON.
+pub fn respond_rendered(req: &HttpRequest, version: i64, json: String) -> HttpResponse {
+    if client_has(req, version) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, of_version(version)))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, of_version(version)))
+        .insert_header(header::ContentType::json())
+        .body(json)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

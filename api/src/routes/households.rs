@@ -18,6 +18,7 @@ use crate::models::RevealParams;
 use crate::pagination::PageParams;
 use crate::problem::{Problem, ProblemBody};
 use crate::workflows::context::Disclosure;
+use crate::workflows::household_views;
 use crate::workflows::households as workflow;
 use crate::{db, etag};
 use fupin_persistence::personal_data::PersonalDataKeys;
@@ -166,21 +167,14 @@ pub async fn get_household(
     let disclosure = disclosure(&caller, reveal.reveal)?;
     let ctx = context(caller.caller, &keys);
     let id = id.into_inner();
-    let household = match (disclosure, &reads.0) {
-        (Disclosure::Full, _) => {
-            db::write(&pool, move |conn| {
-                workflow::find_with_members(conn, &ctx, &id, disclosure)
-            })
-            .await?
-        }
-        (Disclosure::Masked, Some(pg)) => workflow::find_with_members_masked(pg, &ctx, &id).await?,
-        (Disclosure::Masked, None) => {
-            db::point_read(&pool, move |conn| {
-                workflow::find_with_members(conn, &ctx, &id, disclosure)
-            })
-            .await?
-        }
-    };
+    if disclosure == Disclosure::Masked {
+        let masked = household_views::read_masked(&pool, &reads, ctx, id).await?;
+        return Ok(etag::respond_rendered(&req, masked.version, masked.body));
+    }
+    let household = db::write(&pool, move |conn| {
+        workflow::find_with_members(conn, &ctx, &id, disclosure)
+    })
+    .await?;
     Ok(etag::respond(&req, household.household.version, &household))
 }
 

@@ -13,6 +13,7 @@ pub mod connection;
 pub mod entities;
 pub mod error;
 pub mod exchange_bulk;
+pub mod household_views;
 pub mod households;
 pub mod idempotency;
 pub mod incomes;

@@ -17,8 +17,11 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use fupin_domain::scope::RegionScope;
 
 use crate::error::StoreError;
+use crate::household_views::{current_view_query, CurrentView};
 use crate::households::{assemble_with_members, with_members_query, HouseholdRow};
 use crate::members::MemberRow;
+
+type PooledAsyncConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
 
 /// A pool of async PostgreSQL connections for one actix worker.
 #[derive(Clone)]
@@ -64,6 +67,26 @@ impl PgReadPool {
         })
     }
 
+    async fn connection(&self) -> Result<PooledAsyncConn, StoreError> {
+        tokio::time::timeout(self.checkout_timeout, self.pool.get())
+            .await
+            .map_err(|_| StoreError::Unavailable("no database connection in time".into()))?
+            .map_err(|error| StoreError::Unavailable(error.to_string()))
+    }
+
+    /// The query of `household_views::find_current`, on the async connection.
+    pub async fn find_current_view(
+        &self,
+        scope: &RegionScope,
+        id: &str,
+        format: &str,
+    ) -> Result<CurrentView, StoreError> {
+        let mut conn = self.connection().await?;
+        Ok(current_view_query!(scope, id, format, |query| query
+            .first(&mut conn)
+            .await)?)
+    }
+
     /// A household and all its members (current and former), in one query: the query of
     /// `households::find_with_members`, on the async connection.
     pub async fn find_household_with_members(
@@ -71,10 +94,7 @@ impl PgReadPool {
         scope: &RegionScope,
         id: &str,
     ) -> Result<(HouseholdRow, Vec<MemberRow>), StoreError> {
-        let mut conn = tokio::time::timeout(self.checkout_timeout, self.pool.get())
-            .await
-            .map_err(|_| StoreError::Unavailable("no database connection in time".into()))?
-            .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+        let mut conn = self.connection().await?;
         let rows: Vec<(HouseholdRow, Option<MemberRow>)> =
             with_members_query!(scope, id, |query| query.load(&mut conn).await)?;
         assemble_with_members(rows)

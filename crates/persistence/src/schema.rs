@@ -429,7 +429,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    household_views (household_id) {
+        household_id -> Text,
+        version -> BigInt,
+        format -> Text,
+        body -> Text,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
+diesel::joinable!(household_views -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     quality_findings,
@@ -446,6 +456,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     land_rent_payments,
     regions,
     households,
+    household_views,
     members,
     users,
     refresh_tokens,

@@ -1,0 +1,194 @@
+//! The masked `GET /households/{id}` answered from its rendered copy (`household_views`):
+//! the copy is what answers, and only while it is of the household's current version.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use fupin_domain::access::Role;
+use fupin_domain::member::Sex;
+use fupin_tests::fixtures::{gaoling, member_body, register, DISTRICT, OTHER_TOWN, VILLAGE};
+use fupin_tests::{send, TestApp};
+use serde_json::{json, Value};
+
+#[derive(QueryableByName, Debug)]
+struct StoredCopy {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    version: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    body: String,
+}
+
+fn stored_copy(app: &TestApp, household_id: &str) -> Option<(i64, Value)> {
+    let mut conn = app.pool.get().unwrap();
+    let copy: Option<StoredCopy> = diesel::sql_query(format!(
+        "SELECT version, body FROM household_views WHERE household_id = '{household_id}'"
+    ))
+    .get_result(&mut *conn)
+    .optional()
+    .unwrap();
+    copy.map(|c| (c.version, serde_json::from_str(&c.body).unwrap()))
+}
+
+/// The copy is kept after the answer has gone: waits for one that `wanted` accepts.
+async fn copy_where(
+    app: &TestApp,
+    household_id: &str,
+    wanted: impl Fn(i64, &Value) -> bool,
+) -> Value {
+    for _ in 0..100 {
+        if let Some((version, body)) = stored_copy(app, household_id) {
+            if wanted(version, &body) {
+                return body;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the copy kept is not the one expected: {:?}",
+        stored_copy(app, household_id)
+    );
+}
+
+async fn copy_of_version(app: &TestApp, household_id: &str, version: i64) -> Value {
+    copy_where(app, household_id, |stored, _| stored == version).await
+}
+
+fn execute(app: &TestApp, sql: &str) {
+    let mut conn = app.pool.get().unwrap();
+    diesel::sql_query(sql).execute(&mut *conn).unwrap();
+}
+
+async fn registered(app: &TestApp) -> (String, String) {
+    gaoling(app).await;
+    let household = register(app, "V-1", VILLAGE, "王建国").await;
+    let id = household["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/households/{id}");
+    (id, path)
+}
+
+#[tokio::test]
+async fn a_read_keeps_a_copy_and_every_change_is_seen_at_once() {
+    let app = TestApp::spawn().await;
+    let (id, path) = registered(&app).await;
+
+    let first = send(app.get(&path)).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.header("etag"), Some("\"1\""));
+    assert_eq!(first.header("content-type"), Some("application/json"));
+    assert_eq!(copy_of_version(&app, &id, 1).await, first.body);
+    let again = send(app.get(&path)).await;
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.header("etag"), Some("\"1\""));
+
+    // An edit: the copy of version 1 is still stored, but the read answers version 2.
+    let edited = send(
+        app.patch(&path, &json!({"address": "四组1号"}))
+            .header("If-Match", "\"1\""),
+    )
+    .await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    let after_edit = send(app.get(&path)).await;
+    assert_eq!(after_edit.header("etag"), Some("\"2\""));
+    assert_eq!(after_edit.body["address"], "四组1号");
+    assert_eq!(copy_of_version(&app, &id, 2).await, after_edit.body);
+
+    // A member joins, then leaves: the household's read shows each step.
+    let spouse = send(app.post(
+        &format!("{path}/members"),
+        &member_body("李秀英", "1977-03-02", Sex::Female, "spouse"),
+    ))
+    .await;
+    assert_eq!(spouse.status, 201, "{}", spouse.body);
+    let with_spouse = send(app.get(&path)).await;
+    assert_eq!(with_spouse.header("etag"), Some("\"3\""));
+    assert_eq!(with_spouse.body["member_count"], 2);
+    assert_eq!(with_spouse.body["members"][1]["name"], "李秀英");
+    copy_of_version(&app, &id, 3).await;
+
+    let leave = format!(
+        "{path}/members/{}/leave",
+        spouse.body["id"].as_str().unwrap()
+    );
+    let left = send(app.post(&leave, &json!({"left_on": "2025-10-01", "reason": "moved"}))).await;
+    assert_eq!(left.status, 200, "{}", left.body);
+    let after_leaving = send(app.get(&path)).await;
+    assert_eq!(after_leaving.header("etag"), Some("\"4\""));
+    assert_eq!(after_leaving.body["member_count"], 1);
+    assert_eq!(after_leaving.body["members"][1]["current"], false);
+}
+
+#[tokio::test]
+async fn a_copy_answers_only_for_the_current_version_and_format() {
+    let app = TestApp::spawn().await;
+    let (id, path) = registered(&app).await;
+    let rendered = send(app.get(&path)).await;
+    copy_of_version(&app, &id, 1).await;
+
+    // What a current copy holds is what the read answers: no second query behind it.
+    execute(
+        &app,
+        &format!(
+            "UPDATE household_views SET body = '{{\"from\":\"copy\"}}' WHERE household_id = '{id}'"
+        ),
+    );
+    let from_copy = send(app.get(&path)).await;
+    assert_eq!(from_copy.status, 200);
+    assert_eq!(from_copy.body, json!({"from": "copy"}));
+    assert_eq!(from_copy.header("etag"), Some("\"1\""));
+    let not_modified = send(app.get(&path).header("If-None-Match", "\"1\"")).await;
+    assert_eq!(not_modified.status, 304);
+
+    // A copy rendered by a program with another format is not served, nor replaced by an older one.
+    execute(
+        &app,
+        &format!(
+            "UPDATE household_views SET format = 'another program' WHERE household_id = '{id}'"
+        ),
+    );
+    assert_eq!(send(app.get(&path)).await.body, rendered.body);
+    copy_where(&app, &id, |version, body| {
+        version == 1 && *body == rendered.body
+    })
+    .await;
+
+    // A copy of another version is not served either.
+    execute(
+        &app,
+        &format!("UPDATE household_views SET version = 7, body = '{{\"from\":\"copy\"}}' WHERE household_id = '{id}'"),
+    );
+    assert_eq!(send(app.get(&path)).await.body, rendered.body);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (kept, _) = stored_copy(&app, &id).unwrap();
+    assert_eq!(kept, 7, "an older rendering does not replace a newer copy");
+}
+
+#[tokio::test]
+async fn copies_keep_scope_and_never_stand_in_for_a_revealed_read() {
+    let app = TestApp::spawn().await;
+    let (id, path) = registered(&app).await;
+    let masked = send(app.get(&path)).await;
+    copy_of_version(&app, &id, 1).await;
+
+    let elsewhere = app.as_role(Role::TownOfficer, OTHER_TOWN);
+    send(elsewhere.get(&path))
+        .await
+        .assert_problem(404, "not_found");
+    send(app.get("/api/v1/households/no-such-household"))
+        .await
+        .assert_problem(404, "not_found");
+
+    let district = app.as_role(Role::DistrictOfficer, DISTRICT);
+    let full = send(district.get(&format!("{path}?reveal=true"))).await;
+    assert_eq!(full.status, 200, "{}", full.body);
+    assert_eq!(full.body["phone"], "13812345678");
+    assert_ne!(
+        full.body["members"][0]["id_number"],
+        masked.body["members"][0]["id_number"]
+    );
+    assert_eq!(masked.body["phone"], "138****5678");
+    let (_, copy) = stored_copy(&app, &id).unwrap();
+    assert_eq!(
+        copy, masked.body,
+        "the revealed read leaves the masked copy as it was"
+    );
+}
