@@ -1,7 +1,7 @@
 //! ETags are the resource's version, quoted: `"3"`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
 pub fn of_version(version: i64) -> String {
     format!("\"{version}\"")
@@ -24,27 +24,30 @@ pub fn client_has(req: &HttpRequest, version: i64) -> bool {
 
 /// A resource answer: 304 with no body when the client has this version, else 200 with it.
 pub fn respond<T: serde::Serialize>(req: &HttpRequest, version: i64, body: &T) -> HttpResponse {
-    if client_has(req, version) {
-        return HttpResponse::NotModified()
-            .insert_header((header::ETAG, of_version(version)))
-            .finish();
-    }
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, of_version(version)))
-        .json(body)
+    tagged(req, version, |mut ok| ok.json(body))
 }
 
 /// `respond` for a body already rendered to JSON.
 pub fn respond_rendered(req: &HttpRequest, version: i64, json: String) -> HttpResponse {
+    tagged(req, version, |mut ok| {
+        ok.insert_header(header::ContentType::json()).body(json)
+    })
+}
+
+/// 304 when the client has this version, else `ok`'s answer; both carry the ETag.
+fn tagged(
+    req: &HttpRequest,
+    version: i64,
+    ok: impl FnOnce(HttpResponseBuilder) -> HttpResponse,
+) -> HttpResponse {
     if client_has(req, version) {
         return HttpResponse::NotModified()
             .insert_header((header::ETAG, of_version(version)))
             .finish();
     }
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, of_version(version)))
-        .insert_header(header::ContentType::json())
-        .body(json)
+    let mut builder = HttpResponse::Ok();
+    builder.insert_header((header::ETAG, of_version(version)));
+    ok(builder)
 }
 
 #[cfg(test)]

@@ -53,9 +53,14 @@ async fn copy_of_version(app: &TestApp, household_id: &str, version: i64) -> Val
     copy_where(app, household_id, |stored, _| stored == version).await
 }
 
-fn execute(app: &TestApp, sql: &str) {
+/// Changes the stored copy behind the program's back: `assignments` is an SQL SET list.
+fn doctor_copy(app: &TestApp, household_id: &str, assignments: &str) {
     let mut conn = app.pool.get().unwrap();
-    diesel::sql_query(sql).execute(&mut *conn).unwrap();
+    diesel::sql_query(format!(
+        "UPDATE household_views SET {assignments} WHERE household_id = '{household_id}'"
+    ))
+    .execute(&mut *conn)
+    .unwrap();
 }
 
 async fn registered(app: &TestApp) -> (String, String) {
@@ -125,12 +130,7 @@ async fn a_copy_answers_only_for_the_current_version_and_format() {
     copy_of_version(&app, &id, 1).await;
 
     // What a current copy holds is what the read answers: no second query behind it.
-    execute(
-        &app,
-        &format!(
-            "UPDATE household_views SET body = '{{\"from\":\"copy\"}}' WHERE household_id = '{id}'"
-        ),
-    );
+    doctor_copy(&app, &id, r#"body = '{"from":"copy"}'"#);
     let from_copy = send(app.get(&path)).await;
     assert_eq!(from_copy.status, 200);
     assert_eq!(from_copy.body, json!({"from": "copy"}));
@@ -139,12 +139,7 @@ async fn a_copy_answers_only_for_the_current_version_and_format() {
     assert_eq!(not_modified.status, 304);
 
     // A copy rendered by a program with another format is not served, nor replaced by an older one.
-    execute(
-        &app,
-        &format!(
-            "UPDATE household_views SET format = 'another program' WHERE household_id = '{id}'"
-        ),
-    );
+    doctor_copy(&app, &id, "format = 'another program'");
     assert_eq!(send(app.get(&path)).await.body, rendered.body);
     copy_where(&app, &id, |version, body| {
         version == 1 && *body == rendered.body
@@ -152,10 +147,7 @@ async fn a_copy_answers_only_for_the_current_version_and_format() {
     .await;
 
     // A copy of another version is not served either.
-    execute(
-        &app,
-        &format!("UPDATE household_views SET version = 7, body = '{{\"from\":\"copy\"}}' WHERE household_id = '{id}'"),
-    );
+    doctor_copy(&app, &id, r#"version = 7, body = '{"from":"copy"}'"#);
     assert_eq!(send(app.get(&path)).await.body, rendered.body);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (kept, _) = stored_copy(&app, &id).unwrap();
