@@ -103,6 +103,7 @@ pub fn server(
     let refresh = web::Data::new(RefreshLifetime(services.refresh_lifetime));
     let clock: web::Data<dyn Clock> = web::Data::from(services.clock);
     let procedure = web::Data::new(services.procedure);
+    let list_items = web::Data::new(workflows::household_list::ListItems::default());
     let origins = services.cors_origins;
     let pg_reads = services.pg_reads;
     let mut server = HttpServer::new(move || {
@@ -141,6 +142,7 @@ pub fn server(
             .app_data(refresh.clone())
             .app_data(clock.clone())
             .app_data(procedure.clone())
+            .app_data(list_items.clone())
             .app_data(web::PayloadConfig::new(extract::MAX_BODY_BYTES))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .wrap(from_fn(middleware::finish_problems))

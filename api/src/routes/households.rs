@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::households::{self as household_store, HouseholdFilter};
-use fupin_persistence::DbPool;
+use fupin_persistence::{DbPool, ListKey};
 use utoipa::OpenApi;
 
 use super::{context, disclosure, narrow_to, village_ordered_page};
@@ -18,8 +18,8 @@ use crate::models::RevealParams;
 use crate::pagination::PageParams;
 use crate::problem::{Problem, ProblemBody};
 use crate::workflows::context::Disclosure;
-use crate::workflows::household_views;
 use crate::workflows::households as workflow;
+use crate::workflows::{household_list, household_views};
 use crate::{db, etag};
 use fupin_persistence::personal_data::PersonalDataKeys;
 
@@ -70,6 +70,8 @@ pub async fn list_households(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
     keys: web::Data<PersonalDataKeys>,
+    reads: web::Data<db::HouseholdReads>,
+    items: web::Data<household_list::ListItems>,
     params: web::Query<HouseholdListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -106,18 +108,34 @@ pub async fn list_households(
         cursor: params.cursor.clone(),
     }
     .resolve(&format!("{:?}|{filter:?}", params.region))?;
-    let (rows, next_cursor) = village_ordered_page(
-        &pool,
-        &page,
-        move |conn, after, fetch| household_store::list(conn, &scope, &filter, after, fetch),
-        |r| (&r.region_code, &r.id),
-    )
-    .await?;
-    let items = rows
-        .into_iter()
-        .map(|row| Household::from_row(row, &keys, Disclosure::Masked))
-        .collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(HouseholdPage { items, next_cursor }))
+    // On PostgreSQL the page of keys is read on the worker's async connection (no thread hop,
+    // and nothing but three short columns a row to decode there); on SQLite on the blocking
+    // pool, as a filter that matches few households may scan a whole region.
+    let (listed, next_cursor) = match &reads.0 {
+        Some(pg) => {
+            let after = page.after_key()?;
+            let after = after.as_deref().and_then(ListKey::decode);
+            let rows = pg
+                .list_household_versions(&scope, &filter, after, page.fetch())
+                .await?;
+            page.finish(rows, |h| ListKey::encode(&h.region_code, &h.id))
+        }
+        None => {
+            village_ordered_page(
+                &pool,
+                &page,
+                move |conn, after, fetch| {
+                    household_store::list_versions(conn, &scope, &filter, after, fetch)
+                },
+                |household| (&household.region_code, &household.id),
+            )
+            .await?
+        }
+    };
+    let body = household_list::render_page(&pool, &keys, &items, listed, next_cursor).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ContentType::json())
+        .body(body))
 }
 
 /// Register a household in a village, with its head. Its status starts as `not_exited`.

@@ -16,7 +16,7 @@ use super::households::{find_with_members, find_with_members_masked, not_found_a
 use crate::db::{self, HouseholdReads};
 use crate::problem::Problem;
 
-mod sample;
+pub(super) mod sample;
 
 /// A masked household with its members, as the JSON body of the answer.
 #[derive(Debug)]

@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod context;
 pub mod entities;
 pub mod exchange_bulk;
+pub mod household_list;
 pub mod household_views;
 pub mod households;
 pub mod incomes;

@@ -154,6 +154,72 @@ pub(crate) fn assemble_with_members(
     Ok((household, members))
 }
 
+/// The query of one page of the households `$filter` selects in `$scope`, by village then
+/// creation order, after `$after`, selecting `$select`. A macro, because a boxed query is typed
+/// by its backend and its selection; each page is built on the backend's own connection, since
+/// through the enum a boxed query is serialised a second time and every value decoded through
+/// `MultiBackend`, a measurable share of a page's CPU.
+macro_rules! household_page_query {
+    ($select:expr, $scope:expr, $filter:expr, $after:expr, $limit:expr) => {{
+        use $crate::households::{escape_like, lower};
+        use $crate::schema::households;
+        let scope: &fupin_domain::scope::RegionScope = $scope;
+        let filter: &$crate::households::HouseholdFilter = $filter;
+        let after: &Option<$crate::ListKey<'_>> = $after;
+        let mut query = households::table
+            .into_boxed()
+            .select($select)
+            .order((households::region_code.asc(), households::id.asc()))
+            .limit($limit);
+        if let Some((low, high)) = scope.code_range() {
+            query = query.filter(households::region_code.between(low, high));
+        }
+        match &filter.status {
+            Some(status) => query = query.filter(households::status.eq(status.clone())),
+            None => query = query.filter(households::status.ne("removed")),
+        }
+        if let Some(kind) = &filter.monitoring_kind {
+            query = query.filter(households::monitoring_kind.eq(kind.clone()));
+        }
+        if let Some(year) = filter.exit_year {
+            query = query.filter(households::exit_year.eq(year));
+        }
+        if let Some(kind) = &filter.kind {
+            query = query.filter(households::kind.eq(kind.clone()));
+        }
+        if let Some(attribute) = &filter.attribute {
+            query = query.filter(households::attribute.eq(attribute.clone()));
+        }
+        if let Some(cause) = &filter.main_cause {
+            query = query.filter(households::main_cause.eq(cause.clone()));
+        }
+        if let Some(year) = filter.identified_year {
+            query = query.filter(households::identified_year.eq(year));
+        }
+        if let Some(text) = &filter.text {
+            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            query = query.filter(
+                lower(households::household_number)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(households::head_name).like(pattern).escape('\\')),
+            );
+        }
+        if let Some(after) = after {
+            // Keyset on (region_code, id): the index seeks to the cursor's village and reads on.
+            query = query
+                .filter(households::region_code.ge(after.region_code.to_owned()))
+                .filter(
+                    households::region_code
+                        .gt(after.region_code.to_owned())
+                        .or(households::id.gt(after.id.to_owned())),
+                );
+        }
+        query
+    }};
+}
+pub(crate) use household_page_query;
+
 /// One page of households in scope, by village then creation order, starting after `after`.
 pub fn list(
     conn: &mut DbConn,
@@ -162,64 +228,42 @@ pub fn list(
     after: Option<ListKey<'_>>,
     limit: i64,
 ) -> Result<Vec<HouseholdRow>, StoreError> {
-    // Built per backend and loaded on the backend's own connection: through the enum a boxed
-    // query is serialised a second time and every value decoded through `MultiBackend`, a
-    // measurable share of a page's CPU. (A macro, because a boxed query is typed by backend.)
-    macro_rules! page_query {
-        () => {{
-            let mut query = households::table
-                .into_boxed()
-                .select(HouseholdRow::as_select())
-                .order((households::region_code.asc(), households::id.asc()))
-                .limit(limit);
-            if let Some((low, high)) = scope.code_range() {
-                query = query.filter(households::region_code.between(low, high));
-            }
-            match &filter.status {
-                Some(status) => query = query.filter(households::status.eq(status.clone())),
-                None => query = query.filter(households::status.ne("removed")),
-            }
-            if let Some(kind) = &filter.monitoring_kind {
-                query = query.filter(households::monitoring_kind.eq(kind.clone()));
-            }
-            if let Some(year) = filter.exit_year {
-                query = query.filter(households::exit_year.eq(year));
-            }
-            if let Some(kind) = &filter.kind {
-                query = query.filter(households::kind.eq(kind.clone()));
-            }
-            if let Some(attribute) = &filter.attribute {
-                query = query.filter(households::attribute.eq(attribute.clone()));
-            }
-            if let Some(cause) = &filter.main_cause {
-                query = query.filter(households::main_cause.eq(cause.clone()));
-            }
-            if let Some(year) = filter.identified_year {
-                query = query.filter(households::identified_year.eq(year));
-            }
-            if let Some(text) = &filter.text {
-                let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-                query = query.filter(
-                    lower(households::household_number)
-                        .like(pattern.clone())
-                        .escape('\\')
-                        .or(lower(households::head_name).like(pattern).escape('\\')),
-                );
-            }
-            if let Some(after) = after {
-                // Keyset on (region_code, id): the index seeks to the cursor's village and reads on.
-                query = query
-                    .filter(households::region_code.ge(after.region_code.to_owned()))
-                    .filter(
-                        households::region_code
-                            .gt(after.region_code.to_owned())
-                            .or(households::id.gt(after.id.to_owned())),
-                    );
-            }
-            query
-        }};
-    }
-    Ok(per_backend!(conn, c => page_query!().load(c))?)
+    Ok(per_backend!(conn, c => household_page_query!(
+        HouseholdRow::as_select(), scope, filter, &after, limit
+    )
+    .load(c))?)
+}
+
+/// A household of a list page: its place in the page's order and its version, which is all a
+/// page needs of a household whose list item is at hand already.
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct ListedHousehold {
+    pub region_code: String,
+    pub id: String,
+    pub version: i64,
+}
+
+/// The page `list` gives, as each household's keys and version.
+pub fn list_versions(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    filter: &HouseholdFilter,
+    after: Option<ListKey<'_>>,
+    limit: i64,
+) -> Result<Vec<ListedHousehold>, StoreError> {
+    Ok(per_backend!(conn, c => household_page_query!(
+        (households::region_code, households::id, households::version),
+        scope, filter, &after, limit
+    )
+    .load(c))?)
+}
+
+/// The households of these ids (in no particular order); ids of no household are left out.
+pub fn find_many(conn: &mut DbConn, ids: &[String]) -> Result<Vec<HouseholdRow>, StoreError> {
+    Ok(households::table
+        .filter(households::id.eq_any(ids))
+        .select(HouseholdRow::as_select())
+        .load(conn)?)
 }
 
 /// Writes an edit if the household's version is still `expected_version`.
@@ -288,7 +332,7 @@ pub fn refresh_after_member_change(
 }
 
 /// Escapes LIKE's wildcards so a search for `10%` finds the literal text.
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

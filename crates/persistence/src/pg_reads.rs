@@ -18,8 +18,12 @@ use fupin_domain::scope::RegionScope;
 
 use crate::error::StoreError;
 use crate::household_views::{current_view_query, CurrentView};
-use crate::households::{assemble_with_members, with_members_query, HouseholdRow};
+use crate::households::{
+    assemble_with_members, household_page_query, with_members_query, HouseholdFilter, HouseholdRow,
+    ListedHousehold,
+};
 use crate::members::MemberRow;
+use crate::ListKey;
 
 type PooledAsyncConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
 
@@ -98,6 +102,26 @@ impl PgReadPool {
         let rows: Vec<(HouseholdRow, Option<MemberRow>)> =
             with_members_query!(scope, id, |query| query.load(&mut conn).await)?;
         assemble_with_members(rows)
+    }
+
+    /// The page of `households::list_versions`, on the async connection: a page of keys
+    /// needs no work on the worker beyond decoding three short columns a row.
+    pub async fn list_household_versions(
+        &self,
+        scope: &RegionScope,
+        filter: &HouseholdFilter,
+        after: Option<ListKey<'_>>,
+        limit: i64,
+    ) -> Result<Vec<ListedHousehold>, StoreError> {
+        let mut conn = self.connection().await?;
+        let query = household_page_query!(
+            (households::region_code, households::id, households::version),
+            scope,
+            filter,
+            &after,
+            limit
+        );
+        Ok(query.load(&mut conn).await?)
     }
 }
 

@@ -13,9 +13,7 @@ use crate::workflows::context::Disclosure;
 
 pub fn rendered() -> Option<String> {
     let keys = PersonalDataKeys::demo().ok()?;
-    let at = NaiveDate::from_ymd_opt(2020, 1, 2)?.and_hms_opt(3, 4, 5)?;
-    let household =
-        Household::from_row(household_row(&keys, at)?, &keys, Disclosure::Masked).ok()?;
+    let at = sampled_at()?;
     let members = [
         member_row(&keys, at, "head", None)?,
         member_row(&keys, at, "daughter", Some("marriage"))?,
@@ -23,7 +21,19 @@ pub fn rendered() -> Option<String> {
     .into_iter()
     .map(|row| Member::from_row(row, &keys, Disclosure::Masked).ok())
     .collect::<Option<Vec<_>>>()?;
+    let household = household()?;
     serde_json::to_string(&HouseholdWithMembers { household, members }).ok()
+}
+
+/// The sample household alone, masked, as the list shows it.
+pub fn household() -> Option<Household> {
+    let keys = PersonalDataKeys::demo().ok()?;
+    let row = household_row(&keys, sampled_at()?)?;
+    Household::from_row(row, &keys, Disclosure::Masked).ok()
+}
+
+fn sampled_at() -> Option<NaiveDateTime> {
+    NaiveDate::from_ymd_opt(2020, 1, 2)?.and_hms_opt(3, 4, 5)
 }
 
 fn household_row(keys: &PersonalDataKeys, at: NaiveDateTime) -> Option<HouseholdRow> {

@@ -1,0 +1,240 @@
+//! The masked household list, built from the list items this process rendered (`ListItems`)
+//! where they are of the household's current version, and rendering the others.
+//!
+//! A page asks the database only for its households' keys and versions. Every change to what
+//! an item shows moves the household's version on (see `household_views`), so an item kept for
+//! a version is that version's item for as long as the process runs; nothing needs to be
+//! invalidated, and another process simply renders its own.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use fupin_persistence::households::{self, ListedHousehold};
+use fupin_persistence::personal_data::PersonalDataKeys;
+use fupin_persistence::DbPool;
+use lru::LruCache;
+
+use super::context::Disclosure;
+use crate::db;
+use crate::models::households::Household;
+use crate::problem::Problem;
+
+/// How many households' items a process keeps: the least recently listed go first. At about
+/// 600 bytes an item, this bounds the memory to some 15 MB whatever the registry's size.
+const ITEMS_KEPT: NonZeroUsize = match NonZeroUsize::new(20_000) {
+    Some(kept) => kept,
+    None => NonZeroUsize::MIN,
+};
+
+/// One household's list item, as JSON, and the version it was rendered from.
+#[derive(Debug, Clone)]
+struct RenderedItem {
+    version: i64,
+    json: Arc<str>,
+}
+
+/// The list items this process rendered, by household id (masked data only).
+#[derive(Debug)]
+pub struct ListItems {
+    kept: Mutex<LruCache<String, RenderedItem>>,
+}
+
+impl Default for ListItems {
+    fn default() -> Self {
+        Self::with_capacity(ITEMS_KEPT)
+    }
+}
+
+impl ListItems {
+    fn with_capacity(capacity: NonZeroUsize) -> Self {
+        Self {
+            kept: Mutex::new(LruCache::new(capacity)),
+        }
+    }
+
+    /// The item of each household at its listed version, where one is kept.
+    fn of_versions(&self, listed: &[ListedHousehold]) -> Vec<Option<Arc<str>>> {
+        // A panic elsewhere while the lock was held leaves entries that are each still whole.
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        listed
+            .iter()
+            .map(|household| {
+                kept.get(&household.id)
+                    .filter(|item| item.version == household.version)
+                    .map(|item| Arc::clone(&item.json))
+            })
+            .collect()
+    }
+
+    fn keep(&self, household_id: String, item: RenderedItem) {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept
+            .peek(&household_id)
+            .is_none_or(|stored| stored.version <= item.version)
+        {
+            kept.put(household_id, item);
+        }
+    }
+}
+
+/// The JSON body of a `HouseholdPage` of these households, in this order.
+pub async fn render_page(
+    pool: &DbPool,
+    keys: &PersonalDataKeys,
+    items: &ListItems,
+    listed: Vec<ListedHousehold>,
+    next_cursor: Option<String>,
+) -> Result<String, Problem> {
+    let kept = items.of_versions(&listed);
+    let missing: Vec<String> = listed
+        .iter()
+        .zip(&kept)
+        .filter(|(_, item)| item.is_none())
+        .map(|(household, _)| household.id.clone())
+        .collect();
+    let rendered = if missing.is_empty() {
+        HashMap::new()
+    } else {
+        render_items(pool, keys, items, missing).await?
+    };
+    // A household that changed after the page was read shows as it is now. One gone since
+    // cannot be shown: households are never deleted by this program, only by hand.
+    let page: Vec<Arc<str>> = listed
+        .iter()
+        .zip(kept)
+        .filter_map(|(household, item)| item.or_else(|| rendered.get(&household.id).cloned()))
+        .collect();
+    page_body(&page, next_cursor.as_deref())
+}
+
+/// The list items of these households as they are now, by household id, kept for later pages.
+async fn render_items(
+    pool: &DbPool,
+    keys: &PersonalDataKeys,
+    items: &ListItems,
+    ids: Vec<String>,
+) -> Result<HashMap<String, Arc<str>>, Problem> {
+    let rows = db::read(pool, move |conn| Ok(households::find_many(conn, &ids)?)).await?;
+    let mut rendered = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let (household_id, version) = (row.id.clone(), row.version);
+        let household = Household::from_row(row, keys, Disclosure::Masked)?;
+        let json: Arc<str> = serde_json::to_string(&household)
+            .map_err(|_| Problem::internal())?
+            .into();
+        let item = RenderedItem {
+            version,
+            json: Arc::clone(&json),
+        };
+        items.keep(household_id.clone(), item);
+        rendered.insert(household_id, json);
+    }
+    Ok(rendered)
+}
+
+/// `{"items":[…],"next_cursor":…}` around items already rendered to JSON: what serialising a
+/// `HouseholdPage` of them gives, byte for byte (see the test).
+fn page_body(items: &[Arc<str>], next_cursor: Option<&str>) -> Result<String, Problem> {
+    let cursor = serde_json::to_string(&next_cursor).map_err(|_| Problem::internal())?;
+    let length = items.iter().map(|item| item.len() + 1).sum::<usize>() + cursor.len();
+    let mut body = String::with_capacity(length + 32);
+    body.push_str(r#"{"items":["#);
+    for (position, item) in items.iter().enumerate() {
+        if position > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    body.push_str(r#"],"next_cursor":"#);
+    body.push_str(&cursor);
+    body.push('}');
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::households::HouseholdPage;
+    use crate::workflows::household_views::sample;
+
+    fn sample_numbered(number: &str) -> Household {
+        let mut household = sample::household().expect("the sample household renders");
+        household.household_number = number.to_owned();
+        household
+    }
+
+    #[test]
+    fn a_page_of_rendered_items_is_the_page_serialised_whole() {
+        for (households, cursor) in [
+            (vec![], None),
+            (vec![sample_numbered("1")], None),
+            (
+                vec![
+                    sample_numbered("1"),
+                    sample_numbered("2"),
+                    sample_numbered("3 \"quoted\""),
+                ],
+                Some("abc\"def".to_owned()),
+            ),
+        ] {
+            let items: Vec<Arc<str>> = households
+                .iter()
+                .map(|h| serde_json::to_string(h).unwrap().into())
+                .collect();
+            let whole = serde_json::to_string(&HouseholdPage {
+                items: households,
+                next_cursor: cursor.clone(),
+            })
+            .unwrap();
+            assert_eq!(page_body(&items, cursor.as_deref()).unwrap(), whole);
+        }
+    }
+
+    fn listed(id: &str, version: i64) -> ListedHousehold {
+        ListedHousehold {
+            region_code: "610117001201".into(),
+            id: id.into(),
+            version,
+        }
+    }
+
+    fn item(version: i64, json: &str) -> RenderedItem {
+        RenderedItem {
+            version,
+            json: json.into(),
+        }
+    }
+
+    #[test]
+    fn an_item_serves_only_its_own_version_and_never_gives_way_to_an_older_one() {
+        let items = ListItems::default();
+        items.keep("a".into(), item(2, "a2"));
+        let found = items.of_versions(&[listed("a", 2), listed("a", 3), listed("b", 2)]);
+        let found: Vec<Option<&str>> = found.iter().map(Option::as_deref).collect();
+        assert_eq!(found, vec![Some("a2"), None, None]);
+
+        items.keep("a".into(), item(1, "a1"));
+        assert_eq!(
+            items.of_versions(&[listed("a", 2)])[0].as_deref(),
+            Some("a2")
+        );
+        items.keep("a".into(), item(3, "a3"));
+        assert_eq!(
+            items.of_versions(&[listed("a", 3)])[0].as_deref(),
+            Some("a3")
+        );
+    }
+
+    #[test]
+    fn the_least_recently_listed_go_first() {
+        let items = ListItems::with_capacity(NonZeroUsize::new(2).unwrap());
+        items.keep("a".into(), item(1, "a"));
+        items.keep("b".into(), item(1, "b"));
+        items.of_versions(&[listed("a", 1)]);
+        items.keep("c".into(), item(1, "c"));
+        let found = items.of_versions(&[listed("a", 1), listed("b", 1), listed("c", 1)]);
+        let found: Vec<Option<&str>> = found.iter().map(Option::as_deref).collect();
+        assert_eq!(found, vec![Some("a"), None, Some("c")]);
+    }
+}
