@@ -30,6 +30,10 @@ use crate::db;
 use crate::middleware::RequestId;
 use crate::problem::{Kind, Problem};
 
+mod subject_status;
+use subject_status::Lookup;
+pub use subject_status::SubjectStatus;
+
 /// What a token says about its bearer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
@@ -213,46 +217,6 @@ pub fn unauthorized(reason: &str) -> Problem {
     Problem::new(Kind::Unauthorized).with_detail(reason, zh)
 }
 
-/// Remembers for a few seconds whether a token's subject is disabled, so that a disabled
-/// account loses access within seconds without a database read on every request.
-pub struct SubjectStatus {
-    cache: Mutex<HashMap<String, (bool, Instant)>>,
-    ttl: Duration,
-}
-
-impl SubjectStatus {
-    pub fn new(ttl: Duration) -> Self {
-        Self {
-            cache: Mutex::new(HashMap::new()),
-            ttl,
-        }
-    }
-
-    fn cached(&self, subject: &str) -> Option<bool> {
-        let cache = self.cache.lock().ok()?;
-        cache
-            .get(subject)
-            .filter(|(_, at)| at.elapsed() < self.ttl)
-            .map(|(disabled, _)| *disabled)
-    }
-
-    fn remember(&self, subject: &str, disabled: bool) {
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.len() > 10_000 {
-                cache.clear();
-            }
-            cache.insert(subject.to_owned(), (disabled, Instant::now()));
-        }
-    }
-
-    /// Forgets a subject at once (after disabling or enabling it here).
-    pub fn forget(&self, subject: &str) {
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.remove(subject);
-        }
-    }
-}
-
 /// The authenticated bearer of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -304,9 +268,10 @@ async fn authenticate(req: &HttpRequest) -> Result<Caller, Problem> {
     let status = req
         .app_data::<web::Data<SubjectStatus>>()
         .ok_or_else(Problem::internal)?;
-    let disabled = match status.cached(&claims.sub) {
-        Some(disabled) => disabled,
-        None => {
+    let now = Instant::now();
+    let disabled = match status.lookup(&claims.sub, now) {
+        Lookup::Disabled(disabled) => disabled,
+        Lookup::Read => {
             let pool = req
                 .app_data::<web::Data<DbPool>>()
                 .ok_or_else(Problem::internal)?;
@@ -315,7 +280,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Caller, Problem> {
                 Ok(accounts::subject_disabled(conn, &subject)?)
             })
             .await?;
-            status.remember(&claims.sub, disabled);
+            status.remember(&claims.sub, disabled, now);
             disabled
         }
     };
