@@ -2,7 +2,6 @@
 //! page shows only while it is of the household's current version, and never lets a household
 //! past the page's scope or filters.
 
-use diesel::prelude::*;
 use fupin_domain::access::Role;
 use fupin_domain::member::Sex;
 use fupin_tests::fixtures::{
@@ -41,12 +40,9 @@ fn items(reply: &Reply) -> &Vec<Value> {
 
 /// Changes a household's row behind the program's back: `assignments` is an SQL SET list.
 fn doctor_household(app: &TestApp, household_id: &str, assignments: &str) {
-    let mut conn = app.pool.get().unwrap();
-    diesel::sql_query(format!(
+    app.execute_sql(&format!(
         "UPDATE households SET {assignments} WHERE id = '{household_id}'"
-    ))
-    .execute(&mut *conn)
-    .unwrap();
+    ));
 }
 
 #[tokio::test]

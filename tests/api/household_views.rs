@@ -55,12 +55,9 @@ async fn copy_of_version(app: &TestApp, household_id: &str, version: i64) -> Val
 
 /// Changes the stored copy behind the program's back: `assignments` is an SQL SET list.
 fn doctor_copy(app: &TestApp, household_id: &str, assignments: &str) {
-    let mut conn = app.pool.get().unwrap();
-    diesel::sql_query(format!(
+    app.execute_sql(&format!(
         "UPDATE household_views SET {assignments} WHERE household_id = '{household_id}'"
-    ))
-    .execute(&mut *conn)
-    .unwrap();
+    ));
 }
 
 async fn registered(app: &TestApp) -> (String, String) {

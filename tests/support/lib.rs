@@ -276,6 +276,13 @@ impl TestApp {
             .unwrap()
             .n
     }
+
+    /// Runs a statement straight on the database, behind the program's back.
+    pub fn execute_sql(&self, sql: &str) {
+        use diesel::prelude::*;
+        let mut conn = self.pool.get().unwrap();
+        diesel::sql_query(sql).execute(&mut *conn).unwrap();
+    }
 }
 
 /// Inserts a user with `TEST_PASSWORD`.
