@@ -87,6 +87,18 @@ impl PageRequest {
         };
         (rows, next)
     }
+
+    /// `finish` for a list kept in (village, id) order: `key_of` gives a row's village and id.
+    pub fn finish_by_village<T>(
+        &self,
+        rows: Vec<T>,
+        key_of: impl Fn(&T) -> (&str, &str),
+    ) -> (Vec<T>, Option<String>) {
+        self.finish(rows, |row| {
+            let (region_code, id) = key_of(row);
+            ListKey::encode(region_code, id)
+        })
+    }
 }
 
 fn invalid_cursor() -> Problem {

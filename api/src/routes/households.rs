@@ -118,7 +118,7 @@ pub async fn list_households(
             let rows = pg
                 .list_household_versions(&scope, &filter, after, page.fetch())
                 .await?;
-            page.finish(rows, |h| ListKey::encode(&h.region_code, &h.id))
+            page.finish_by_village(rows, |h| (&h.region_code, &h.id))
         }
         None => {
             village_ordered_page(

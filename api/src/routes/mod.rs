@@ -122,8 +122,5 @@ where
         )?)
     })
     .await?;
-    Ok(page.finish(rows, |row| {
-        let (region_code, id) = key_of(row);
-        ListKey::encode(region_code, id)
-    }))
+    Ok(page.finish_by_village(rows, key_of))
 }

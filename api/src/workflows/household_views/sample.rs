@@ -21,15 +21,19 @@ pub fn rendered() -> Option<String> {
     .into_iter()
     .map(|row| Member::from_row(row, &keys, Disclosure::Masked).ok())
     .collect::<Option<Vec<_>>>()?;
-    let household = household()?;
+    let household = masked_household(&keys, at)?;
     serde_json::to_string(&HouseholdWithMembers { household, members }).ok()
 }
 
 /// The sample household alone, masked, as the list shows it.
+#[cfg(test)]
 pub fn household() -> Option<Household> {
     let keys = PersonalDataKeys::demo().ok()?;
-    let row = household_row(&keys, sampled_at()?)?;
-    Household::from_row(row, &keys, Disclosure::Masked).ok()
+    masked_household(&keys, sampled_at()?)
+}
+
+fn masked_household(keys: &PersonalDataKeys, at: NaiveDateTime) -> Option<Household> {
+    Household::from_row(household_row(keys, at)?, keys, Disclosure::Masked).ok()
 }
 
 fn sampled_at() -> Option<NaiveDateTime> {
