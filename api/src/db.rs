@@ -2,11 +2,13 @@
 //! long query, on an actix worker thread.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use actix_web::web;
 use fupin_persistence::pg_reads::PgReadPool;
 use fupin_persistence::{in_transaction, DbConn, DbPool, StoreError};
 
+use crate::workflows::household_views::KeptReads;
 use crate::PgReadSettings;
 
 use crate::problem::Problem;
@@ -105,13 +107,17 @@ where
     });
 }
 
-/// The async PostgreSQL pool of one HTTP worker for household reads, when there is one.
-#[derive(Debug, Clone, Default)]
-pub struct HouseholdReads(pub Option<PgReadPool>);
+/// What household reads use beside the shared pool: one HTTP worker's async PostgreSQL pool,
+/// when there is one, and the answers the process keeps (shared by its workers).
+#[derive(Debug, Clone)]
+pub struct HouseholdReads {
+    pub pg: Option<PgReadPool>,
+    pub kept: Arc<KeptReads>,
+}
 
 impl HouseholdReads {
-    pub fn for_worker(settings: Option<&PgReadSettings>) -> Self {
-        Self(settings.and_then(|s| {
+    pub fn for_worker(settings: Option<&PgReadSettings>, kept: Arc<KeptReads>) -> Self {
+        let pg = settings.and_then(|s| {
             match PgReadPool::new(&s.url, s.per_worker, s.checkout_timeout) {
                 Ok(pool) => Some(pool),
                 Err(error) => {
@@ -119,6 +125,7 @@ impl HouseholdReads {
                     None
                 }
             }
-        }))
+        });
+        Self { pg, kept }
     }
 }

@@ -104,11 +104,15 @@ pub fn server(
     let clock: web::Data<dyn Clock> = web::Data::from(services.clock);
     let procedure = web::Data::new(services.procedure);
     let list_items = web::Data::new(workflows::household_list::ListItems::default());
+    let kept_reads = std::sync::Arc::new(workflows::household_views::KeptReads::default());
     let origins = services.cors_origins;
     let pg_reads = services.pg_reads;
     let mut server = HttpServer::new(move || {
         // Built once per worker, so each worker's connections live on its own runtime.
-        let household_reads = web::Data::new(db::HouseholdReads::for_worker(pg_reads.as_ref()));
+        let household_reads = web::Data::new(db::HouseholdReads::for_worker(
+            pg_reads.as_ref(),
+            kept_reads.clone(),
+        ));
         // CORS is off unless origins are configured: same-origin clients (Swagger UI) need none.
         let mut cors = actix_cors::Cors::default()
             .allowed_methods(["GET", "POST", "PUT", "PATCH", "OPTIONS"])

@@ -1,12 +1,16 @@
-//! The masked `GET /households/{id}` answered from its rendered copy (`household_views`):
-//! the copy is what answers, and only while it is of the household's current version.
+//! The masked `GET /households/{id}` answered from the answer the process keeps, or from its
+//! rendered copy (`household_views`): each answers only while it is of the household's current
+//! version, in the caller's scope. A process that has not read a household yet reads the copy;
+//! `another_process` stands for one.
 
 use std::time::Duration;
 
 use diesel::prelude::*;
 use fupin_domain::access::Role;
 use fupin_domain::member::Sex;
-use fupin_tests::fixtures::{gaoling, member_body, register, DISTRICT, OTHER_TOWN, VILLAGE};
+use fupin_tests::fixtures::{
+    gaoling, member_body, register, DISTRICT, OTHER_TOWN, OTHER_TOWN_VILLAGE, TOWN, VILLAGE,
+};
 use fupin_tests::{send, TestApp};
 use serde_json::{json, Value};
 
@@ -126,18 +130,21 @@ async fn a_copy_answers_only_for_the_current_version_and_format() {
     let rendered = send(app.get(&path)).await;
     copy_of_version(&app, &id, 1).await;
 
-    // What a current copy holds is what the read answers: no second query behind it.
+    // What a current copy holds is what a process that has not read the household answers:
+    // no second query behind it.
     doctor_copy(&app, &id, r#"body = '{"from":"copy"}'"#);
-    let from_copy = send(app.get(&path)).await;
+    let cold = app.another_process();
+    let from_copy = send(cold.get(&path)).await;
     assert_eq!(from_copy.status, 200);
     assert_eq!(from_copy.body, json!({"from": "copy"}));
     assert_eq!(from_copy.header("etag"), Some("\"1\""));
-    let not_modified = send(app.get(&path).header("If-None-Match", "\"1\"")).await;
+    let not_modified = send(cold.get(&path).header("If-None-Match", "\"1\"")).await;
     assert_eq!(not_modified.status, 304);
 
     // A copy rendered by a program with another format is not served, nor replaced by an older one.
     doctor_copy(&app, &id, "format = 'another program'");
-    assert_eq!(send(app.get(&path)).await.body, rendered.body);
+    let cold = app.another_process();
+    assert_eq!(send(cold.get(&path)).await.body, rendered.body);
     copy_where(&app, &id, |version, body| {
         version == 1 && *body == rendered.body
     })
@@ -145,10 +152,51 @@ async fn a_copy_answers_only_for_the_current_version_and_format() {
 
     // A copy of another version is not served either.
     doctor_copy(&app, &id, r#"version = 7, body = '{"from":"copy"}'"#);
-    assert_eq!(send(app.get(&path)).await.body, rendered.body);
+    let cold = app.another_process();
+    assert_eq!(send(cold.get(&path)).await.body, rendered.body);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (kept, _) = stored_copy(&app, &id).unwrap();
     assert_eq!(kept, 7, "an older rendering does not replace a newer copy");
+}
+
+#[tokio::test]
+async fn a_kept_answer_serves_only_the_current_version_in_scope() {
+    let app = TestApp::spawn().await;
+    let (id, path) = registered(&app).await;
+    let town = app.as_role(Role::TownOfficer, TOWN);
+    let first = send(town.get(&path)).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    copy_of_version(&app, &id, 1).await;
+
+    // The process answers from what it keeps, not from the stored copy.
+    doctor_copy(&app, &id, r#"body = '{"from":"copy"}'"#);
+    let kept = send(town.get(&path)).await;
+    assert_eq!(kept.body, first.body);
+    assert_eq!(kept.header("etag"), Some("\"1\""));
+    assert_eq!(
+        send(town.get(&path).header("If-None-Match", "\"1\""))
+            .await
+            .status,
+        304
+    );
+
+    // A change made behind the program's back, with the version moved on as every write does:
+    // the kept answer of version 1 is not served.
+    app.execute_sql(&format!(
+        "UPDATE households SET version = 2, address = '五组9号' WHERE id = '{id}'"
+    ));
+    let changed = send(town.get(&path)).await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(changed.header("etag"), Some("\"2\""));
+    assert_eq!(changed.body["address"], "五组9号");
+    assert_eq!(send(town.get(&path)).await.body, changed.body);
+
+    // Moved out of the officer's town (by hand, version unchanged): the kept answer is not
+    // served to a caller the household is no longer in scope of.
+    app.execute_sql(&format!(
+        "UPDATE households SET region_code = '{OTHER_TOWN_VILLAGE}' WHERE id = '{id}'"
+    ));
+    send(town.get(&path)).await.assert_problem(404, "not_found");
 }
 
 #[tokio::test]

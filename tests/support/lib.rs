@@ -150,7 +150,7 @@ pub struct TestApp {
     pub tokens: TokenService,
     pub admin_token: String,
     pub clock: std::sync::Arc<TestClock>,
-    _database: TestDatabase,
+    database: std::sync::Arc<TestDatabase>,
 }
 
 impl TestApp {
@@ -165,6 +165,22 @@ impl TestApp {
     }
 
     pub fn spawn_with(pool: DbPool, database: TestDatabase, cors_origins: Vec<String>) -> TestApp {
+        Self::serve(pool, std::sync::Arc::new(database), cors_origins)
+    }
+
+    /// A second server on this app's database, as another process of the program would be: it
+    /// shares nothing with this one but the database (no caches, no clock).
+    pub fn another_process(&self) -> TestApp {
+        let mut other = Self::serve(self.pool.clone(), self.database.clone(), Vec::new());
+        other.admin_token = self.admin_token.clone();
+        other
+    }
+
+    fn serve(
+        pool: DbPool,
+        database: std::sync::Arc<TestDatabase>,
+        cors_origins: Vec<String>,
+    ) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let clock = std::sync::Arc::new(TestClock(std::sync::Mutex::new(Utc::now())));
@@ -192,7 +208,7 @@ impl TestApp {
             tokens: token_service(),
             admin_token: String::new(),
             clock,
-            _database: database,
+            database,
         };
         if let Ok(mut conn) = app.pool.get() {
             if let Ok(user) = create_user(&mut conn, "admin", Role::Admin, "610117000000") {

@@ -111,7 +111,7 @@ pub async fn list_households(
     // On PostgreSQL the page of keys is read on the worker's async connection (no thread hop,
     // and nothing but three short columns a row to decode there); on SQLite on the blocking
     // pool, as a filter that matches few households may scan a whole region.
-    let (listed, next_cursor) = match &reads.0 {
+    let (listed, next_cursor) = match &reads.pg {
         Some(pg) => {
             let after = page.after_key()?;
             let after = after.as_deref().and_then(ListKey::decode);

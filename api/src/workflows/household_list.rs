@@ -7,74 +7,29 @@
 //! invalidated, and another process simply renders its own.
 
 use std::collections::HashMap;
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use fupin_persistence::households::{self, ListedHousehold};
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
-use lru::LruCache;
 
 use super::context::Disclosure;
+use super::kept_renders::KeptRenders;
 use crate::db;
 use crate::models::households::Household;
 use crate::problem::Problem;
 
-/// How many households' items a process keeps: the least recently listed go first. At about
-/// 600 bytes an item, this bounds the memory to some 15 MB whatever the registry's size.
-const ITEMS_KEPT: NonZeroUsize = match NonZeroUsize::new(20_000) {
-    Some(kept) => kept,
-    None => NonZeroUsize::MIN,
-};
-
-/// One household's list item, as JSON, and the version it was rendered from.
-#[derive(Debug, Clone)]
-struct RenderedItem {
-    version: i64,
-    json: Arc<str>,
-}
+/// The memory a process gives to list items: at about 600 bytes an item, some 25,000
+/// households' items, whatever the registry's size.
+const ITEMS_BUDGET: usize = 16 << 20;
 
 /// The list items this process rendered, by household id (masked data only).
 #[derive(Debug)]
-pub struct ListItems {
-    kept: Mutex<LruCache<String, RenderedItem>>,
-}
+pub struct ListItems(KeptRenders);
 
 impl Default for ListItems {
     fn default() -> Self {
-        Self::with_capacity(ITEMS_KEPT)
-    }
-}
-
-impl ListItems {
-    fn with_capacity(capacity: NonZeroUsize) -> Self {
-        Self {
-            kept: Mutex::new(LruCache::new(capacity)),
-        }
-    }
-
-    /// The item of each household at its listed version, where one is kept.
-    fn of_versions(&self, listed: &[ListedHousehold]) -> Vec<Option<Arc<str>>> {
-        // A panic elsewhere while the lock was held leaves entries that are each still whole.
-        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        listed
-            .iter()
-            .map(|household| {
-                kept.get(&household.id)
-                    .filter(|item| item.version == household.version)
-                    .map(|item| Arc::clone(&item.json))
-            })
-            .collect()
-    }
-
-    fn keep(&self, household_id: String, item: RenderedItem) {
-        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept
-            .peek(&household_id)
-            .is_none_or(|stored| stored.version <= item.version)
-        {
-            kept.put(household_id, item);
-        }
+        Self(KeptRenders::with_budget(ITEMS_BUDGET))
     }
 }
 
@@ -86,7 +41,9 @@ pub async fn render_page(
     listed: Vec<ListedHousehold>,
     next_cursor: Option<String>,
 ) -> Result<String, Problem> {
-    let kept = items.of_versions(&listed);
+    let kept = items
+        .0
+        .at_versions(listed.iter().map(|h| (h.id.as_str(), h.version)));
     let missing: Vec<String> = listed
         .iter()
         .zip(&kept)
@@ -123,11 +80,7 @@ async fn render_items(
         let json: Arc<str> = serde_json::to_string(&household)
             .map_err(|_| Problem::internal())?
             .into();
-        let item = RenderedItem {
-            version,
-            json: Arc::clone(&json),
-        };
-        items.keep(household_id.clone(), item);
+        items.0.keep(&household_id, version, Arc::clone(&json));
         rendered.insert(household_id, json);
     }
     Ok(rendered)
@@ -189,52 +142,5 @@ mod tests {
             .unwrap();
             assert_eq!(page_body(&items, cursor.as_deref()).unwrap(), whole);
         }
-    }
-
-    fn listed(id: &str, version: i64) -> ListedHousehold {
-        ListedHousehold {
-            region_code: "610117001201".into(),
-            id: id.into(),
-            version,
-        }
-    }
-
-    fn item(version: i64, json: &str) -> RenderedItem {
-        RenderedItem {
-            version,
-            json: json.into(),
-        }
-    }
-
-    #[test]
-    fn an_item_serves_only_its_own_version_and_never_gives_way_to_an_older_one() {
-        let items = ListItems::default();
-        items.keep("a".into(), item(2, "a2"));
-        let found = items.of_versions(&[listed("a", 2), listed("a", 3), listed("b", 2)]);
-        let found: Vec<Option<&str>> = found.iter().map(Option::as_deref).collect();
-        assert_eq!(found, vec![Some("a2"), None, None]);
-
-        items.keep("a".into(), item(1, "a1"));
-        assert_eq!(
-            items.of_versions(&[listed("a", 2)])[0].as_deref(),
-            Some("a2")
-        );
-        items.keep("a".into(), item(3, "a3"));
-        assert_eq!(
-            items.of_versions(&[listed("a", 3)])[0].as_deref(),
-            Some("a3")
-        );
-    }
-
-    #[test]
-    fn the_least_recently_listed_go_first() {
-        let items = ListItems::with_capacity(NonZeroUsize::new(2).unwrap());
-        items.keep("a".into(), item(1, "a"));
-        items.keep("b".into(), item(1, "b"));
-        items.of_versions(&[listed("a", 1)]);
-        items.keep("c".into(), item(1, "c"));
-        let found = items.of_versions(&[listed("a", 1), listed("b", 1), listed("c", 1)]);
-        let found: Vec<Option<&str>> = found.iter().map(Option::as_deref).collect();
-        assert_eq!(found, vec![Some("a"), None, Some("c")]);
     }
 }

@@ -4,8 +4,12 @@
 //! A read that renders hands the copy to `db::keep_copy_later`, so the next read of that
 //! version is one single-row lookup. Nothing else writes copies: a write moves the household's
 //! version on, and the next read renders again.
+//!
+//! The process also keeps the answers it served (`KeptReads`, within a memory budget). When it
+//! holds one for a household, the read asks the database for the household's version alone (a
+//! single-row lookup by key, no copy read) and serves the kept answer when it is of that version.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use fupin_persistence::household_views::{self, CurrentView};
 use fupin_persistence::{DbPool, StoreError};
@@ -13,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::context::{Context, Disclosure};
 use super::households::{find_with_members, find_with_members_masked, not_found_as_household};
+use super::kept_renders::KeptRenders;
 use crate::db::{self, HouseholdReads};
 use crate::problem::Problem;
 
@@ -23,6 +28,20 @@ pub(super) mod sample;
 pub struct MaskedHousehold {
     pub version: i64,
     pub body: String,
+}
+
+/// The memory a process gives to the household answers it keeps: at about 3 KB an answer
+/// (three members), some 20,000 households', whatever the registry's size.
+const READS_BUDGET: usize = 64 << 20;
+
+/// The masked household answers this process served, by household id.
+#[derive(Debug)]
+pub struct KeptReads(KeptRenders);
+
+impl Default for KeptReads {
+    fn default() -> Self {
+        Self(KeptRenders::with_budget(READS_BUDGET))
+    }
 }
 
 /// What a stored body depends on besides the household's rows: the program's version, the
@@ -45,19 +64,55 @@ pub fn view_format() -> &'static str {
     })
 }
 
-/// A household with its members, masked, from its up-to-date copy or rendered now.
+/// A household with its members, masked: the answer this process keeps, the stored copy, or
+/// rendered now, whichever is of the household's current version first.
 pub async fn read_masked(
     pool: &DbPool,
     reads: &HouseholdReads,
     ctx: Context,
     id: String,
 ) -> Result<MaskedHousehold, Problem> {
+    if reads.kept.0.holds(&id) {
+        let scope = ctx.scope();
+        let version = match &reads.pg {
+            Some(pg) => pg.current_version(&scope, &id).await,
+            None => {
+                let id = id.clone();
+                db::point_read(pool, move |conn| {
+                    Ok(household_views::current_version(conn, &scope, &id))
+                })
+                .await?
+            }
+        }
+        .map_err(|e| not_found_as_household(e.into()))?;
+        if let Some(body) = reads.kept.0.at_version(&id, version) {
+            return Ok(MaskedHousehold {
+                version,
+                body: body.to_string(),
+            });
+        }
+    }
+    let answer = read_copy_or_render(pool, reads, ctx, &id).await?;
+    reads
+        .kept
+        .0
+        .keep(&id, answer.version, Arc::from(answer.body.as_str()));
+    Ok(answer)
+}
+
+/// The answer from the stored copy of the household's current version, or rendered now.
+async fn read_copy_or_render(
+    pool: &DbPool,
+    reads: &HouseholdReads,
+    ctx: Context,
+    id: &str,
+) -> Result<MaskedHousehold, Problem> {
     let format = view_format();
-    let found: Result<CurrentView, StoreError> = match &reads.0 {
-        Some(pg) => pg.find_current_view(&ctx.scope(), &id, format).await,
+    let found: Result<CurrentView, StoreError> = match &reads.pg {
+        Some(pg) => pg.find_current_view(&ctx.scope(), id, format).await,
         None => {
             let scope = ctx.scope();
-            let id = id.clone();
+            let id = id.to_owned();
             db::point_read(pool, move |conn| {
                 Ok(household_views::find_current(conn, &scope, &id, format))
             })
@@ -68,7 +123,8 @@ pub async fn read_masked(
     if let Some(body) = stored {
         return Ok(MaskedHousehold { version, body });
     }
-    let household = match &reads.0 {
+    let id = id.to_owned();
+    let household = match &reads.pg {
         Some(pg) => find_with_members_masked(pg, &ctx, &id).await?,
         None => {
             let id = id.clone();

@@ -11,6 +11,7 @@ pub mod household_views;
 pub mod households;
 pub mod incomes;
 pub mod indicators;
+pub mod kept_renders;
 pub mod ledger;
 pub mod lifecycle;
 pub mod loans;

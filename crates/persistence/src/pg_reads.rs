@@ -17,7 +17,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use fupin_domain::scope::RegionScope;
 
 use crate::error::StoreError;
-use crate::household_views::{current_view_query, CurrentView};
+use crate::household_views::{current_view_query, version_query, CurrentView};
 use crate::households::{
     assemble_with_members, household_page_query, with_members_query, HouseholdFilter, HouseholdRow,
     ListedHousehold,
@@ -87,6 +87,14 @@ impl PgReadPool {
     ) -> Result<CurrentView, StoreError> {
         let mut conn = self.connection().await?;
         Ok(current_view_query!(scope, id, format, |query| query
+            .first(&mut conn)
+            .await)?)
+    }
+
+    /// The query of `household_views::current_version`, on the async connection.
+    pub async fn current_version(&self, scope: &RegionScope, id: &str) -> Result<i64, StoreError> {
+        let mut conn = self.connection().await?;
+        Ok(version_query!(scope, id, |query| query
             .first(&mut conn)
             .await)?)
     }
