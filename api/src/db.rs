@@ -8,7 +8,8 @@ use actix_web::web;
 use fupin_persistence::pg_reads::PgReadPool;
 use fupin_persistence::{in_transaction, DbConn, DbPool, StoreError};
 
-use crate::workflows::household_views::KeptReads;
+use crate::workflows::kept_renders::KeptRenders;
+use crate::workflows::{household_list, household_views};
 use crate::PgReadSettings;
 
 use crate::problem::Problem;
@@ -108,15 +109,32 @@ where
 }
 
 /// What household reads use beside the shared pool: one HTTP worker's async PostgreSQL pool,
-/// when there is one, and the answers the process keeps (shared by its workers).
+/// when there is one, and what the process keeps rendered.
 #[derive(Debug, Clone)]
 pub struct HouseholdReads {
     pub pg: Option<PgReadPool>,
-    pub kept: Arc<KeptReads>,
+    pub kept: KeptForReads,
+}
+
+/// What a process keeps rendered for household reads, made once and shared by its workers:
+/// the masked answers of `GET /households/{id}` and the list items of `GET /households`.
+#[derive(Debug, Clone)]
+pub struct KeptForReads {
+    pub answers: Arc<KeptRenders>,
+    pub list_items: Arc<KeptRenders>,
+}
+
+impl Default for KeptForReads {
+    fn default() -> Self {
+        Self {
+            answers: Arc::new(KeptRenders::with_budget(household_views::ANSWERS_BUDGET)),
+            list_items: Arc::new(KeptRenders::with_budget(household_list::ITEMS_BUDGET)),
+        }
+    }
 }
 
 impl HouseholdReads {
-    pub fn for_worker(settings: Option<&PgReadSettings>, kept: Arc<KeptReads>) -> Self {
+    pub fn for_worker(settings: Option<&PgReadSettings>, kept: KeptForReads) -> Self {
         let pg = settings.and_then(|s| {
             match PgReadPool::new(&s.url, s.per_worker, s.checkout_timeout) {
                 Ok(pool) => Some(pool),

@@ -103,15 +103,14 @@ pub fn server(
     let refresh = web::Data::new(RefreshLifetime(services.refresh_lifetime));
     let clock: web::Data<dyn Clock> = web::Data::from(services.clock);
     let procedure = web::Data::new(services.procedure);
-    let list_items = web::Data::new(workflows::household_list::ListItems::default());
-    let kept_reads = std::sync::Arc::new(workflows::household_views::KeptReads::default());
+    let kept_for_reads = db::KeptForReads::default();
     let origins = services.cors_origins;
     let pg_reads = services.pg_reads;
     let mut server = HttpServer::new(move || {
         // Built once per worker, so each worker's connections live on its own runtime.
         let household_reads = web::Data::new(db::HouseholdReads::for_worker(
             pg_reads.as_ref(),
-            kept_reads.clone(),
+            kept_for_reads.clone(),
         ));
         // CORS is off unless origins are configured: same-origin clients (Swagger UI) need none.
         let mut cors = actix_cors::Cors::default()
@@ -146,7 +145,6 @@ pub fn server(
             .app_data(refresh.clone())
             .app_data(clock.clone())
             .app_data(procedure.clone())
-            .app_data(list_items.clone())
             .app_data(web::PayloadConfig::new(extract::MAX_BODY_BYTES))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .wrap(from_fn(middleware::finish_problems))

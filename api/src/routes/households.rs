@@ -71,7 +71,6 @@ pub async fn list_households(
     pool: web::Data<DbPool>,
     keys: web::Data<PersonalDataKeys>,
     reads: web::Data<db::HouseholdReads>,
-    items: web::Data<household_list::ListItems>,
     params: web::Query<HouseholdListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -132,7 +131,9 @@ pub async fn list_households(
             .await?
         }
     };
-    let body = household_list::render_page(&pool, &keys, &items, listed, next_cursor).await?;
+    let body =
+        household_list::render_page(&pool, &keys, &reads.kept.list_items, listed, next_cursor)
+            .await?;
     Ok(HttpResponse::Ok()
         .insert_header(header::ContentType::json())
         .body(body))

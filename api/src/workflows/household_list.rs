@@ -1,4 +1,4 @@
-//! The masked household list, built from the list items this process rendered (`ListItems`)
+//! The masked household list, built from the list items this process rendered
 //! where they are of the household's current version, and rendering the others.
 //!
 //! A page asks the database only for its households' keys and versions. Every change to what
@@ -19,31 +19,19 @@ use crate::db;
 use crate::models::households::Household;
 use crate::problem::Problem;
 
-/// The memory a process gives to list items: at about 600 bytes an item, some 25,000
-/// households' items, whatever the registry's size.
-const ITEMS_BUDGET: usize = 16 << 20;
-
-/// The list items this process rendered, by household id (masked data only).
-#[derive(Debug)]
-pub struct ListItems(KeptRenders);
-
-impl Default for ListItems {
-    fn default() -> Self {
-        Self(KeptRenders::with_budget(ITEMS_BUDGET))
-    }
-}
+/// The memory a process gives to list items (`KeptForReads::list_items`): at about 600
+/// bytes an item, some 20,000 households' items, whatever the registry's size.
+pub const ITEMS_BUDGET: usize = 16 << 20;
 
 /// The JSON body of a `HouseholdPage` of these households, in this order.
 pub async fn render_page(
     pool: &DbPool,
     keys: &PersonalDataKeys,
-    items: &ListItems,
+    items: &KeptRenders,
     listed: Vec<ListedHousehold>,
     next_cursor: Option<String>,
 ) -> Result<String, Problem> {
-    let kept = items
-        .0
-        .at_versions(listed.iter().map(|h| (h.id.as_str(), h.version)));
+    let kept = items.at_versions(listed.iter().map(|h| (h.id.as_str(), h.version)));
     let missing: Vec<String> = listed
         .iter()
         .zip(&kept)
@@ -69,7 +57,7 @@ pub async fn render_page(
 async fn render_items(
     pool: &DbPool,
     keys: &PersonalDataKeys,
-    items: &ListItems,
+    items: &KeptRenders,
     ids: Vec<String>,
 ) -> Result<HashMap<String, Arc<str>>, Problem> {
     let rows = db::read(pool, move |conn| Ok(households::find_many(conn, &ids)?)).await?;
@@ -80,7 +68,7 @@ async fn render_items(
         let json: Arc<str> = serde_json::to_string(&household)
             .map_err(|_| Problem::internal())?
             .into();
-        items.0.keep(&household_id, version, Arc::clone(&json));
+        items.keep(&household_id, version, Arc::clone(&json));
         rendered.insert(household_id, json);
     }
     Ok(rendered)

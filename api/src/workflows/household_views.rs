@@ -5,7 +5,8 @@
 //! version is one single-row lookup. Nothing else writes copies: a write moves the household's
 //! version on, and the next read renders again.
 //!
-//! The process also keeps the answers it served (`KeptReads`, within a memory budget). When it
+//! The process also keeps the answers it served (`KeptForReads::answers`, within a memory
+//! budget). When it
 //! holds one for a household, the read asks the database for the household's version alone (a
 //! single-row lookup by key, no copy read) and serves the kept answer when it is of that version.
 
@@ -17,7 +18,6 @@ use sha2::{Digest, Sha256};
 
 use super::context::{Context, Disclosure};
 use super::households::{find_with_members, find_with_members_masked, not_found_as_household};
-use super::kept_renders::KeptRenders;
 use crate::db::{self, HouseholdReads};
 use crate::problem::Problem;
 
@@ -30,19 +30,10 @@ pub struct MaskedHousehold {
     pub body: String,
 }
 
-/// The memory a process gives to the household answers it keeps: at about 3 KB an answer
-/// (three members), some 20,000 households', whatever the registry's size.
-const READS_BUDGET: usize = 64 << 20;
-
-/// The masked household answers this process served, by household id.
-#[derive(Debug)]
-pub struct KeptReads(KeptRenders);
-
-impl Default for KeptReads {
-    fn default() -> Self {
-        Self(KeptRenders::with_budget(READS_BUDGET))
-    }
-}
+/// The memory a process gives to the household answers it keeps (`KeptForReads::answers`):
+/// at about 3 KB an answer (three members), some 20,000 households', whatever the registry's
+/// size.
+pub const ANSWERS_BUDGET: usize = 64 << 20;
 
 /// What a stored body depends on besides the household's rows: the program's version, the
 /// schemas of the API, and how this program renders rows (a fixed sample household rendered
@@ -72,7 +63,7 @@ pub async fn read_masked(
     ctx: Context,
     id: String,
 ) -> Result<MaskedHousehold, Problem> {
-    if reads.kept.0.holds(&id) {
+    if reads.kept.answers.holds(&id) {
         let scope = ctx.scope();
         let version = match &reads.pg {
             Some(pg) => pg.current_version(&scope, &id).await,
@@ -85,7 +76,7 @@ pub async fn read_masked(
             }
         }
         .map_err(|e| not_found_as_household(e.into()))?;
-        if let Some(body) = reads.kept.0.at_version(&id, version) {
+        if let Some(body) = reads.kept.answers.at_version(&id, version) {
             return Ok(MaskedHousehold {
                 version,
                 body: body.to_string(),
@@ -95,7 +86,7 @@ pub async fn read_masked(
     let answer = read_copy_or_render(pool, reads, ctx, &id).await?;
     reads
         .kept
-        .0
+        .answers
         .keep(&id, answer.version, Arc::from(answer.body.as_str()));
     Ok(answer)
 }
