@@ -200,6 +200,68 @@ async fn a_kept_answer_serves_only_the_current_version_in_scope() {
 }
 
 #[tokio::test]
+async fn reads_at_the_same_moment_each_get_their_own_household_in_scope() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let mut paths = Vec::new();
+    for (number, village) in [
+        ("B-1", VILLAGE),
+        ("B-2", VILLAGE),
+        ("B-3", VILLAGE),
+        ("B-4", OTHER_TOWN_VILLAGE),
+    ] {
+        let household = register(&app, number, village, "王建国").await;
+        paths.push(format!(
+            "/api/v1/households/{}",
+            household["id"].as_str().unwrap()
+        ));
+    }
+    paths.push("/api/v1/households/no-such-household".to_owned());
+    let expected = ["B-1", "B-2", "B-3", "", ""];
+    // Every household is read once, so the process keeps each answer and the reads below only
+    // ask for versions, many of them at once (on PostgreSQL, in shared lookups).
+    for path in &paths[..4] {
+        assert_eq!(send(app.get(path)).await.status, 200);
+    }
+    let town = app.as_role(Role::TownOfficer, TOWN);
+    let read_all_together =
+        || futures_util::future::join_all((0..40).map(|n| send(town.get(&paths[n % paths.len()]))));
+    for (n, reply) in read_all_together().await.into_iter().enumerate() {
+        match expected[n % paths.len()] {
+            "" => {
+                reply.assert_problem(404, "not_found");
+            }
+            number => {
+                assert_eq!(reply.status, 200, "{}", reply.body);
+                assert_eq!(reply.body["household_number"], number);
+                assert_eq!(reply.header("etag"), Some("\"1\""));
+            }
+        }
+    }
+
+    // One household changed behind the program's back: only its readers see the change.
+    let changed_id = paths[1].rsplit('/').next().unwrap();
+    app.execute_sql(&format!(
+        "UPDATE households SET version = 2, address = '五组9号' WHERE id = '{changed_id}'"
+    ));
+    for (n, reply) in read_all_together().await.into_iter().enumerate() {
+        if expected[n % paths.len()].is_empty() {
+            reply.assert_problem(404, "not_found");
+            continue;
+        }
+        let changed = n % paths.len() == 1;
+        assert_eq!(
+            reply.header("etag"),
+            Some(if changed { "\"2\"" } else { "\"1\"" })
+        );
+        assert_eq!(
+            reply.body["address"],
+            if changed { "五组9号" } else { "三组12号" }
+        );
+    }
+}
+
+#[tokio::test]
 async fn copies_keep_scope_and_never_stand_in_for_a_revealed_read() {
     let app = TestApp::spawn().await;
     let (id, path) = registered(&app).await;

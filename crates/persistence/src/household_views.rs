@@ -50,37 +50,23 @@ macro_rules! current_view_query {
 }
 pub(crate) use current_view_query;
 
-/// The query of a household's current version alone, handed to `$load` as `$query`: what a
-/// read needs when this process already holds the answer rendered from some version.
-macro_rules! version_query {
-    ($scope:expr, $id:expr, |$query:ident| $load:expr) => {{
-        use $crate::schema::households;
-        match $scope.code_range() {
-            None => {
-                let $query = households::table
-                    .filter(households::id.eq($id))
-                    .select(households::version);
-                $load
-            }
-            Some((low, high)) => {
-                let $query = households::table
-                    .filter(households::id.eq($id))
-                    .filter(households::region_code.between(low.as_str(), high.as_str()))
-                    .select(households::version);
-                $load
-            }
-        }
-    }};
-}
-pub(crate) use version_query;
-
-/// The household's current version. `NotFound` when there is no such household in scope.
+/// The household's current version, what a read needs when this process already holds the
+/// answer rendered from some version. `NotFound` when there is no such household in scope.
+/// (On PostgreSQL's async reads, `pg_version_checks` asks the same in shared lookups.)
 pub fn current_version(
     conn: &mut DbConn,
     scope: &RegionScope,
     id: &str,
 ) -> Result<i64, StoreError> {
-    Ok(per_backend!(conn, c => version_query!(scope, id, |query| query.first(c)))?)
+    use crate::schema::households;
+    let by_id = households::table.filter(households::id.eq(id));
+    Ok(match scope.code_range() {
+        None => per_backend!(conn, c => by_id.select(households::version).first(c)),
+        Some((low, high)) => per_backend!(conn, c => by_id
+            .filter(households::region_code.between(low.as_str(), high.as_str()))
+            .select(households::version)
+            .first(c)),
+    }?)
 }
 
 /// The household's version and its view rendered in `format` from that version, if stored.

@@ -22,6 +22,7 @@ pub mod loans;
 pub mod members;
 pub mod personal_data;
 pub mod pg_reads;
+pub mod pg_version_checks;
 pub mod quality;
 pub mod regions;
 pub mod reseal;

@@ -6,6 +6,7 @@
 //! Each actix worker gets its own small pool, so a connection's driver task runs on the thread
 //! that uses it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::prelude::*;
@@ -17,12 +18,13 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use fupin_domain::scope::RegionScope;
 
 use crate::error::StoreError;
-use crate::household_views::{current_view_query, version_query, CurrentView};
+use crate::household_views::{current_view_query, CurrentView};
 use crate::households::{
     assemble_with_members, household_page_query, with_members_query, HouseholdFilter, HouseholdRow,
     ListedHousehold,
 };
 use crate::members::MemberRow;
+use crate::pg_version_checks::VersionChecks;
 use crate::ListKey;
 
 type PooledAsyncConn = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
@@ -32,6 +34,7 @@ type PooledAsyncConn = diesel_async::pooled_connection::deadpool::Object<AsyncPg
 pub struct PgReadPool {
     pool: Pool<AsyncPgConnection>,
     checkout_timeout: Duration,
+    version_checks: Arc<VersionChecks>,
 }
 
 impl std::fmt::Debug for PgReadPool {
@@ -68,6 +71,7 @@ impl PgReadPool {
         Ok(Self {
             pool,
             checkout_timeout,
+            version_checks: Arc::default(),
         })
     }
 
@@ -91,12 +95,15 @@ impl PgReadPool {
             .await)?)
     }
 
-    /// The query of `household_views::current_version`, on the async connection.
+    /// What `household_views::current_version` answers, asked together with the other reads
+    /// waiting on this worker (`pg_version_checks`).
     pub async fn current_version(&self, scope: &RegionScope, id: &str) -> Result<i64, StoreError> {
-        let mut conn = self.connection().await?;
-        Ok(version_query!(scope, id, |query| query
-            .first(&mut conn)
-            .await)?)
+        tokio::time::timeout(
+            self.checkout_timeout,
+            self.version_checks.current_version(&self.pool, scope, id),
+        )
+        .await
+        .map_err(|_| StoreError::Unavailable("no version lookup in time".into()))?
     }
 
     /// A household and all its members (current and former), in one query: the query of
