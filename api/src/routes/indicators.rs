@@ -19,7 +19,7 @@ use crate::models::indicators::{
     SetThresholds,
 };
 use crate::problem::{Kind, Problem, ProblemBody, Text};
-use crate::workflows::indicators::{cell, definition, in_force, standings, thresholds_of};
+use crate::workflows::indicators::{cell, definition, for_each_standing, in_force, thresholds_of};
 use crate::workflows::rollup::{level_of, RegionRows};
 use crate::{db, etag};
 
@@ -157,29 +157,24 @@ pub async fn indicator_map(
         .map(|c| c.as_str().to_owned())
         .unwrap_or_default();
     let code = overall_code.clone();
-    let (row, mut places, households, name) = db::read(&pool, move |conn| {
-        let places = RegionRows::<(i64, i64)>::load(conn, &scope, level)?;
+    let (row, places, (all_numerator, all_denominator), name) = db::read(&pool, move |conn| {
+        let mut places = RegionRows::<(i64, i64)>::load(conn, &scope, level)?;
         let name = regions::find_by_code(conn, &scope, &code)?.map(|r| r.name);
-        Ok((
-            store::find(conn, def.id)?,
-            places,
-            standings(conn, &keys, &scope, today)?,
-            name,
-        ))
+        let mut all = (0, 0);
+        for_each_standing(conn, &keys, &scope, today, |household| {
+            let (numerator, denominator, _) = household.counts(def.id);
+            all.0 += numerator;
+            all.1 += denominator;
+            if let Some(counts) = places.row_of(&household.region_code) {
+                counts.0 += numerator;
+                counts.1 += denominator;
+            }
+        })?;
+        Ok((store::find(conn, def.id)?, places, all, name))
     })
     .await?;
     let indicator = in_force(def, row);
     let thresholds = thresholds_of(&indicator);
-    let (mut all_numerator, mut all_denominator) = (0, 0);
-    for household in &households {
-        let (numerator, denominator, _) = household.counts(def.id);
-        all_numerator += numerator;
-        all_denominator += denominator;
-        if let Some(counts) = places.row_of(&household.region_code) {
-            counts.0 += numerator;
-            counts.1 += denominator;
-        }
-    }
     let cells = places
         .into_rows()
         .into_iter()
@@ -221,35 +216,31 @@ pub async fn drill_down(
     let today = caller.now.date_naive();
     let keys = keys.into_inner();
     let code = region.clone();
-    let (row, households, name) = db::read(&pool, move |conn| {
+    let (row, (numerator, denominator), behind, name) = db::read(&pool, move |conn| {
         let name = regions::find_by_code(conn, &scope, &code)?
             .map(|r| r.name)
             .ok_or_else(|| Problem::not_found("region", "区划"))?;
-        Ok((
-            store::find(conn, def.id)?,
-            standings(conn, &keys, &scope, today)?,
-            name,
-        ))
+        let mut counts = (0, 0);
+        let mut behind = Vec::new();
+        for_each_standing(conn, &keys, &scope, today, |household| {
+            let (n, d, reason) = household.counts(def.id);
+            counts.0 += n;
+            counts.1 += d;
+            if let Some(reason) = reason {
+                behind.push(DrillHousehold {
+                    id: household.id,
+                    household_number: household.household_number,
+                    head_name: household.head_name,
+                    region_code: household.region_code,
+                    status: household.status,
+                    reason: reason.to_owned(),
+                });
+            }
+        })?;
+        Ok((store::find(conn, def.id)?, counts, behind, name))
     })
     .await?;
     let indicator = in_force(def, row);
-    let (mut numerator, mut denominator) = (0, 0);
-    let mut behind = Vec::new();
-    for household in households {
-        let (n, d, reason) = household.counts(def.id);
-        numerator += n;
-        denominator += d;
-        if let Some(reason) = reason {
-            behind.push(DrillHousehold {
-                id: household.id,
-                household_number: household.household_number,
-                head_name: household.head_name,
-                region_code: household.region_code,
-                status: household.status,
-                reason: reason.to_owned(),
-            });
-        }
-    }
     Ok(HttpResponse::Ok().json(DrillDown {
         indicator: indicator.id.clone(),
         cell: cell(

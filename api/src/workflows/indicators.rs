@@ -131,13 +131,15 @@ pub fn cell(
     }
 }
 
-/// Every active household in scope with its standing on `today`.
-pub fn standings(
+/// Hands every active household in scope, with its standing on `today`, to `visit`, a batch
+/// at a time: a map of the whole registry counts them without holding them all.
+pub fn for_each_standing(
     conn: &mut DbConn,
     keys: &PersonalDataKeys,
     scope: &RegionScope,
     today: NaiveDate,
-) -> Result<Vec<HouseholdStanding>, Problem> {
+    mut visit: impl FnMut(HouseholdStanding),
+) -> Result<(), Problem> {
     let with_errors: HashSet<String> = store::households_with_errors(conn, scope)?
         .into_iter()
         .collect();
@@ -146,7 +148,6 @@ pub fn standings(
         .collect();
     let no_year = (today, today);
     let (villages, lines) = (HashSet::new(), HashMap::new());
-    let mut out = Vec::new();
     let mut after: Option<(String, String)> = None;
     loop {
         let key = after
@@ -184,8 +185,8 @@ pub fn standings(
             standing.open_loans = i64::try_from(fact.loans.len()).unwrap_or(0);
             standing.overdue_loans =
                 i64::try_from(fact.loans.iter().filter(|l| l.overdue).count()).unwrap_or(0);
-            out.push(standing);
+            visit(standing);
         }
     }
-    Ok(out)
+    Ok(())
 }
