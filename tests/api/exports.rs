@@ -453,6 +453,35 @@ pension_insurance,left_on,leave_reason";
 }
 
 #[tokio::test]
+async fn a_file_with_a_byte_order_mark_and_windows_line_ends_imports() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    // Written by a spreadsheet program: a mark, CRLF line ends and a blank line.
+    let text = format!(
+        "\u{feff}{}\r\n\r\n{}\r\n",
+        import_line("W-1", VILLAGE, "张三"),
+        import_line("W-2", VILLAGE_2, "李四")
+    );
+    let reply = import(&app, "best_effort", NDJSON, &text).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        results(&reply),
+        pairs(&[("W-1", "created"), ("W-2", "created")])
+    );
+    let rows: Vec<i64> = reply.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["row"].as_i64().unwrap())
+        .collect();
+    assert_eq!(rows, vec![1, 3], "a blank line is counted, not imported");
+    assert_eq!(app.count("households"), 2);
+    let id = reply.body["results"][0]["household_id"].as_str().unwrap();
+    let head = send(app.get(&format!("/api/v1/households/{id}"))).await;
+    assert_eq!(head.body["members"][0]["name"], "张三");
+}
+
+#[tokio::test]
 async fn a_malformed_file_is_refused_and_writes_nothing() {
     let app = TestApp::spawn().await;
     gaoling(&app).await;

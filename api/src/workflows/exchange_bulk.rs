@@ -9,6 +9,7 @@
 
 pub mod files;
 mod rows;
+mod upload;
 
 use std::collections::{HashMap, HashSet};
 

@@ -2,9 +2,16 @@
 //! CSV (one member per line, consecutive lines with one household number form a household).
 //! A line that cannot be read is a failed household; a file that cannot be read at all (empty,
 //! not UTF-8, a bad CSV header) is a problem answer before anything is written.
+//!
+//! The file is read from where the upload was spooled (`Upload`), never held whole in memory:
+//! an import of a whole registry takes the memory of one household at a time, and its report.
+
+use std::io::{self, BufRead, Read};
 
 use csv::StringRecord;
 use serde_json::{Map, Value};
+
+pub use super::upload::Upload;
 
 use crate::models::exchange_bulk::{Column, Part, CSV_HEADER};
 use crate::problem::{FieldError, Problem, Text};
@@ -24,32 +31,17 @@ pub enum FileFormat {
     Csv,
 }
 
-/// The text of an upload: UTF-8 (a byte-order mark is dropped) and not blank.
-pub fn text_of(bytes: &[u8]) -> Result<&str, Problem> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        Problem::bad_request(
-            format!(
-                "The file is not UTF-8: invalid bytes at offset {}",
-                e.valid_up_to()
-            ),
-            format!("文件不是 UTF-8 编码：第 {} 字节处无效", e.valid_up_to()),
-        )
-    })?;
-    if text.trim().is_empty() {
-        return Err(Problem::bad_request("The file is empty", "文件为空"));
-    }
-    Ok(text)
-}
-
 /// The households of a file, read lazily.
 pub fn rows(
     format: FileFormat,
-    text: &str,
-) -> Result<Box<dyn Iterator<Item = FileRow> + '_>, Problem> {
+    upload: &Upload,
+) -> Result<Box<dyn Iterator<Item = FileRow>>, Problem> {
     Ok(match format {
-        FileFormat::Ndjson => Box::new(ndjson_rows(text)),
-        FileFormat::Csv => Box::new(CsvRows::new(text)?),
+        FileFormat::Ndjson => Box::new(NdjsonRows {
+            lines: upload.text()?.lines(),
+            at: 0,
+        }),
+        FileFormat::Csv => Box::new(CsvRows::new(upload.text()?, upload.text()?)?),
     })
 }
 
@@ -57,13 +49,32 @@ fn row_error(field: &str, code: &'static str, en: String, zh: String) -> FieldEr
     FieldError::new(field, code, Text::new(en, zh))
 }
 
-fn ndjson_rows(text: &str) -> impl Iterator<Item = FileRow> + '_ {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(index, line)| {
-            let row = index as u64 + 1;
-            match serde_json::from_str::<Value>(line) {
+/// The lines of an NDJSON file, each a household; blank lines are skipped but counted.
+struct NdjsonRows<R> {
+    lines: io::Lines<R>,
+    /// The number of the line last read.
+    at: u64,
+}
+
+impl<R: BufRead> Iterator for NdjsonRows<R> {
+    type Item = FileRow;
+
+    fn next(&mut self) -> Option<FileRow> {
+        loop {
+            let line = self.lines.next()?;
+            self.at += 1;
+            let row = self.at;
+            let line = match line {
+                Ok(line) if line.trim().is_empty() => continue,
+                Ok(line) => line,
+                Err(error) => {
+                    // The file was checked as UTF-8 before: only the disk can fail here. The
+                    // row says so, and reading stops.
+                    while self.lines.next().is_some() {}
+                    return Some(failed(row, "unreadable", error.to_string()));
+                }
+            };
+            return Some(match serde_json::from_str::<Value>(&line) {
                 Ok(value) => FileRow {
                     row,
                     household_number: value
@@ -85,18 +96,66 @@ fn ndjson_rows(text: &str) -> impl Iterator<Item = FileRow> + '_ {
                         )]),
                     }
                 }
+            });
+        }
+    }
+}
+
+fn failed(row: u64, code: &'static str, message: String) -> FileRow {
+    FileRow {
+        row,
+        household_number: None,
+        body: Err(vec![row_error("", code, message.clone(), message)]),
+    }
+}
+
+/// Counts lines through the text, forwards only, as records are read. The CSV reader's own
+/// line numbers lag behind on CRLF line ends, and its byte offset may point at the end of the
+/// previous line, so the counting is done here.
+struct LineCounter<C> {
+    text: C,
+    /// The byte offset counted up to.
+    at: u64,
+    /// The line `at` is on.
+    line: u64,
+}
+
+impl<C: BufRead> LineCounter<C> {
+    /// The line a record starting at `byte` starts on: the first line after `byte` that is
+    /// not a line end.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        if byte < self.at {
+            return self.line;
+        }
+        loop {
+            let buffer = match self.text.fill_buf() {
+                Ok(buffer) if !buffer.is_empty() => buffer,
+                _ => return self.line,
+            };
+            let (mut used, mut found) = (0, false);
+            for &b in buffer {
+                if self.at + used as u64 >= byte && b != b'\r' && b != b'\n' {
+                    found = true;
+                    break;
+                }
+                used += 1;
+                self.line += u64::from(b == b'\n');
             }
-        })
+            self.text.consume(used);
+            self.at += used as u64;
+            if found {
+                return self.line;
+            }
+        }
+    }
 }
 
 /// A CSV line as read: its line number and its cells.
 type Line = (u64, Result<StringRecord, String>);
 
-struct CsvRows<'a> {
-    records: csv::StringRecordsIntoIter<&'a [u8]>,
-    text: &'a str,
-    /// A byte offset and the line it is on, to count lines from.
-    counted: (usize, u64),
+struct CsvRows<R, C> {
+    records: csv::StringRecordsIntoIter<R>,
+    lines: LineCounter<C>,
     columns: Vec<Column>,
     number_at: usize,
     pending: Option<Line>,
@@ -111,11 +170,10 @@ fn header_problem(errors: Vec<FieldError>) -> Problem {
     problem
 }
 
-impl<'a> CsvRows<'a> {
-    fn new(text: &'a str) -> Result<Self, Problem> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(text.as_bytes());
+impl<R: Read, C: BufRead> CsvRows<R, C> {
+    /// Records from `text`; `same_text` is a second reader of it, to count lines with.
+    fn new(text: R, same_text: C) -> Result<Self, Problem> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text);
         let header = reader
             .headers()
             .map_err(|e| {
@@ -165,8 +223,11 @@ impl<'a> CsvRows<'a> {
                 columns,
                 number_at,
                 pending: None,
-                text,
-                counted: (0, 1),
+                lines: LineCounter {
+                    text: same_text,
+                    at: 0,
+                    line: 1,
+                },
             }),
             _ => Err(header_problem(errors)),
         }
@@ -183,25 +244,7 @@ impl<'a> CsvRows<'a> {
                 Err(error.to_string()),
             ),
         };
-        Some((self.line_at(byte), read))
-    }
-
-    /// The line a record starts on. The reader's own line numbers lag behind on CRLF line
-    /// ends, and its byte offset may point at the end of the previous line, so count here.
-    fn line_at(&mut self, byte: u64) -> u64 {
-        let bytes = self.text.as_bytes();
-        let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-        while bytes.get(start).is_some_and(|b| *b == b'\r' || *b == b'\n') {
-            start += 1;
-        }
-        let (from, line) = self.counted;
-        if start < from {
-            return line;
-        }
-        let newlines = bytes[from..start].iter().filter(|b| **b == b'\n').count();
-        let line = line + newlines as u64;
-        self.counted = (start, line);
-        line
+        Some((self.lines.line_at(byte), read))
     }
 
     fn number_of(&self, record: &StringRecord) -> Option<String> {
@@ -275,7 +318,7 @@ impl<'a> CsvRows<'a> {
     }
 }
 
-impl Iterator for CsvRows<'_> {
+impl<R: Read, C: BufRead> Iterator for CsvRows<R, C> {
     type Item = FileRow;
 
     fn next(&mut self) -> Option<FileRow> {
@@ -315,5 +358,28 @@ impl Iterator for CsvRows<'_> {
             household_number: number,
             body: self.household(&lines),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+
+    #[test]
+    fn a_record_starts_on_the_first_line_after_its_offset_that_is_not_a_line_end() {
+        let text = b"a\r\nb\r\n\r\nc\n";
+        let mut lines = LineCounter {
+            text: Cursor::new(&text[..]),
+            at: 0,
+            line: 1,
+        };
+        assert_eq!(lines.line_at(0), 1);
+        assert_eq!(lines.line_at(3), 2);
+        // An offset at the end of the line before: the record is on the next line with text.
+        assert_eq!(lines.line_at(4), 4);
+        assert_eq!(lines.line_at(2), 4, "counting never goes back");
+        assert_eq!(lines.line_at(100), 5);
     }
 }
