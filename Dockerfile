@@ -16,7 +16,8 @@ WORKDIR /app
 USER 10001
 ENV FUPIN_BIND=0.0.0.0:8080 \
     DATABASE_URL=sqlite:///app/data/fupin.db \
-    FUPIN_LOG_FORMAT=json
+    FUPIN_LOG_FORMAT=json \
+    MALLOC_ARENA_MAX=2
 EXPOSE 8080
 ENTRYPOINT ["fupin"]
 CMD ["serve"]

@@ -19,6 +19,8 @@ IMPORT_PORT=18183
 PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
 # One sslmode for every PostgreSQL figure compared (loopback; TLS alone costs a third here).
 export PGSSLMODE=disable
+# The servers run with the allocator setting of the Docker image (README, Configuration).
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 # Public demo keys for the synthetic benchmark data; tokens outlive the run.
 export FUPIN_DEMO=true
 export FUPIN_ACCESS_TOKEN_SECS=3600
@@ -71,6 +73,7 @@ peak_rss_mb() { awk '/VmHWM/ { printf "%.0f", $2/1024 }' "/proc/$1/status"; }
 # shellcheck source=bench/bulk.sh
 source bench/bulk.sh
 
+echo "== MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX"
 echo "== empty actix-web handler"
 "$EMPTY" "127.0.0.1:$EMPTY_PORT" 2 & empty_pid=$!
 trap 'kill $empty_pid 2>/dev/null || true' EXIT
