@@ -69,13 +69,13 @@ impl PgReadPool {
             .build()
             .map_err(|error| StoreError::Unavailable(error.to_string()))?;
         Ok(Self {
-            version_checks: Arc::new(VersionChecks::new(pool.clone(), checkout_timeout)),
             pool,
             checkout_timeout,
+            version_checks: Arc::default(),
         })
     }
 
-    async fn connection(&self) -> Result<PooledAsyncConn, StoreError> {
+    pub(crate) async fn connection(&self) -> Result<PooledAsyncConn, StoreError> {
         tokio::time::timeout(self.checkout_timeout, self.pool.get())
             .await
             .map_err(|_| StoreError::Unavailable("no database connection in time".into()))?
@@ -100,7 +100,7 @@ impl PgReadPool {
     pub async fn current_version(&self, scope: &RegionScope, id: &str) -> Result<i64, StoreError> {
         tokio::time::timeout(
             self.checkout_timeout,
-            self.version_checks.current_version(scope, id),
+            self.version_checks.current_version(self, scope, id),
         )
         .await
         .map_err(|_| StoreError::Unavailable("no version lookup in time".into()))?

@@ -10,32 +10,23 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use diesel::prelude::*;
-use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use fupin_domain::scope::RegionScope;
 use tokio::sync::oneshot;
 
 use crate::error::StoreError;
+use crate::pg_reads::PgReadPool;
 use crate::schema::households;
 
 /// The most households one lookup asks for; more waiting reads go in the lookup after.
 const MOST_PER_LOOKUP: usize = 256;
 
-/// The version checks of one actix worker, on its pool of async connections.
+/// The version checks of one actix worker.
+#[derive(Debug, Default)]
 pub struct VersionChecks {
-    pool: Pool<AsyncPgConnection>,
-    /// How long a lookup waits for a connection, as every read does.
-    checkout_timeout: Duration,
     state: Mutex<Checks>,
-}
-
-impl std::fmt::Debug for VersionChecks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "VersionChecks({} waiting)", self.state().waiting.len())
-    }
 }
 
 #[derive(Debug, Default)]
@@ -55,14 +46,6 @@ struct Waiting {
 type Found = (i64, String);
 
 impl VersionChecks {
-    pub fn new(pool: Pool<AsyncPgConnection>, checkout_timeout: Duration) -> Self {
-        Self {
-            pool,
-            checkout_timeout,
-            state: Mutex::default(),
-        }
-    }
-
     fn state(&self) -> MutexGuard<'_, Checks> {
         // The state is a queue and a flag that every step leaves consistent: a panic elsewhere
         // while it was held leaves nothing half done.
@@ -72,8 +55,10 @@ impl VersionChecks {
     }
 
     /// The household's current version, `NotFound` when there is no such household in scope.
-    pub async fn current_version(
+    /// Lookups run on `reads`, the worker's pool.
+    pub(crate) async fn current_version(
         self: &Arc<Self>,
+        reads: &PgReadPool,
         scope: &RegionScope,
         id: &str,
     ) -> Result<i64, StoreError> {
@@ -88,8 +73,8 @@ impl VersionChecks {
             !std::mem::replace(&mut state.lookup_running, true)
         };
         if start_lookups {
-            let checks = Arc::clone(self);
-            tokio::spawn(async move { checks.run_lookups().await });
+            let (checks, reads) = (Arc::clone(self), reads.clone());
+            tokio::spawn(async move { checks.run_lookups(&reads).await });
         }
         answered.await.map_err(|_| {
             StoreError::Unavailable("the version lookup ended without an answer".into())
@@ -97,7 +82,7 @@ impl VersionChecks {
     }
 
     /// Runs lookups for as long as reads are waiting.
-    async fn run_lookups(&self) {
+    async fn run_lookups(&self, reads: &PgReadPool) {
         // Whatever way this task ends, the next read starts lookups again, and the reads it
         // leaves waiting get an error instead of waiting for ever.
         let _running = LookupsRunning(self);
@@ -110,7 +95,7 @@ impl VersionChecks {
                 }
                 state.waiting.drain(..take).collect::<Vec<_>>()
             };
-            let found = self.look_up(&batch).await;
+            let found = look_up(reads, &batch).await;
             answer(batch, found);
         }
     }
@@ -126,25 +111,23 @@ impl Drop for LookupsRunning<'_> {
     }
 }
 
-impl VersionChecks {
-    async fn look_up(&self, batch: &[Waiting]) -> Result<HashMap<String, Found>, StoreError> {
-        let mut ids: Vec<&str> = batch.iter().map(|waiting| waiting.id.as_str()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut conn = tokio::time::timeout(self.checkout_timeout, self.pool.get())
-            .await
-            .map_err(|_| StoreError::Unavailable("no database connection in time".into()))?
-            .map_err(|error| StoreError::Unavailable(error.to_string()))?;
-        let rows: Vec<(String, i64, String)> = households::table
-            .filter(households::id.eq_any(&ids))
-            .select((households::id, households::version, households::region_code))
-            .load(&mut conn)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, version, region_code)| (id, (version, region_code)))
-            .collect())
-    }
+async fn look_up(
+    reads: &PgReadPool,
+    batch: &[Waiting],
+) -> Result<HashMap<String, Found>, StoreError> {
+    let mut ids: Vec<&str> = batch.iter().map(|waiting| waiting.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut conn = reads.connection().await?;
+    let rows: Vec<(String, i64, String)> = households::table
+        .filter(households::id.eq_any(&ids))
+        .select((households::id, households::version, households::region_code))
+        .load(&mut conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, version, region_code)| (id, (version, region_code)))
+        .collect())
 }
 
 fn answer(batch: Vec<Waiting>, found: Result<HashMap<String, Found>, StoreError>) {
@@ -173,6 +156,8 @@ fn in_scope(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn range(low: &str, high: &str) -> Option<(String, String)> {
@@ -195,15 +180,18 @@ mod tests {
 
     #[tokio::test]
     async fn reads_waiting_together_all_get_the_failure_of_their_lookup() {
-        let manager = diesel_async::pooled_connection::AsyncDieselConnectionManager::new(
+        // Nothing listens on the discard port: the connection is refused at once.
+        let reads = PgReadPool::new(
             "postgres://fupin@127.0.0.1:9/fupin",
-        );
-        let pool = Pool::builder(manager).max_size(1).build().unwrap();
-        let checks = Arc::new(VersionChecks::new(pool, Duration::from_secs(5)));
+            1,
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        let checks = Arc::new(VersionChecks::default());
         let scope = RegionScope::Everything;
         let (first, second) = tokio::join!(
-            checks.current_version(&scope, "a"),
-            checks.current_version(&scope, "b"),
+            checks.current_version(&reads, &scope, "a"),
+            checks.current_version(&reads, &scope, "b"),
         );
         assert!(
             matches!(first, Err(StoreError::Unavailable(_))),
@@ -214,7 +202,7 @@ mod tests {
             "{second:?}"
         );
         // The lookups stopped, and the next read starts them again.
-        let third = checks.current_version(&scope, "c").await;
+        let third = checks.current_version(&reads, &scope, "c").await;
         assert!(
             matches!(third, Err(StoreError::Unavailable(_))),
             "{third:?}"
@@ -227,12 +215,11 @@ mod tests {
         // A server that takes the connection and never answers the start-up message.
         let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("postgres://fupin@{}/fupin", silent.local_addr().unwrap());
-        let manager = diesel_async::pooled_connection::AsyncDieselConnectionManager::new(url);
-        let pool = Pool::builder(manager).max_size(1).build().unwrap();
-        let checks = Arc::new(VersionChecks::new(pool, Duration::from_millis(100)));
+        let reads = PgReadPool::new(&url, 1, Duration::from_millis(100)).unwrap();
+        let checks = Arc::new(VersionChecks::default());
         let read = tokio::time::timeout(
             Duration::from_secs(5),
-            checks.current_version(&RegionScope::Everything, "a"),
+            checks.current_version(&reads, &RegionScope::Everything, "a"),
         )
         .await
         .expect("the lookup gives up after its checkout timeout");

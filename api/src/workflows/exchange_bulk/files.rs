@@ -38,7 +38,7 @@ pub fn rows(
 ) -> Result<Box<dyn Iterator<Item = FileRow>>, Problem> {
     Ok(match format {
         FileFormat::Ndjson => Box::new(NdjsonRows {
-            lines: upload.text()?.lines(),
+            lines: Some(upload.text()?.lines()),
             at: 0,
         }),
         FileFormat::Csv => Box::new(CsvRows::new(upload.text()?, upload.text()?)?),
@@ -51,7 +51,8 @@ fn row_error(field: &str, code: &'static str, en: String, zh: String) -> FieldEr
 
 /// The lines of an NDJSON file, each a household; blank lines are skipped but counted.
 struct NdjsonRows<R> {
-    lines: io::Lines<R>,
+    /// `None` once the file could not be read further.
+    lines: Option<io::Lines<R>>,
     /// The number of the line last read.
     at: u64,
 }
@@ -61,7 +62,7 @@ impl<R: BufRead> Iterator for NdjsonRows<R> {
 
     fn next(&mut self) -> Option<FileRow> {
         loop {
-            let line = self.lines.next()?;
+            let line = self.lines.as_mut()?.next()?;
             self.at += 1;
             let row = self.at;
             let line = match line {
@@ -70,7 +71,7 @@ impl<R: BufRead> Iterator for NdjsonRows<R> {
                 Err(error) => {
                     // The file was checked as UTF-8 before: only the disk can fail here. The
                     // row says so, and reading stops.
-                    while self.lines.next().is_some() {}
+                    self.lines = None;
                     return Some(failed(row, "unreadable", error.to_string()));
                 }
             };
@@ -325,18 +326,7 @@ impl<R: Read, C: BufRead> Iterator for CsvRows<R, C> {
         let (row, first) = self.read()?;
         let first = match first {
             Ok(record) => record,
-            Err(message) => {
-                return Some(FileRow {
-                    row,
-                    household_number: None,
-                    body: Err(vec![row_error(
-                        "",
-                        "malformed_csv",
-                        message.clone(),
-                        message,
-                    )]),
-                })
-            }
+            Err(message) => return Some(failed(row, "malformed_csv", message)),
         };
         let number = self.number_of(&first);
         let mut lines = vec![(row, first)];

@@ -24,7 +24,7 @@ pub struct Upload {
 impl Upload {
     /// Checks the spooled upload: UTF-8 (a byte-order mark is dropped) and not blank.
     pub fn check(file: NamedTempFile) -> Result<Self, Problem> {
-        let text_starts_at = check_text(BufReader::new(file.reopen().map_err(unreadable)?))?;
+        let text_starts_at = check_text(file.reopen().map_err(unreadable)?)?;
         Ok(Self {
             file,
             text_starts_at,
