@@ -44,6 +44,8 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@if $(CARGO) tree -p fupin-domain --edges normal | grep -E 'diesel|actix'; then \
 		echo "the domain crate must not depend on diesel or actix"; exit 1; fi
+	@if $(CARGO) tree -p fupin-app --edges normal | grep -E 'actix'; then \
+		echo "the app crate (units of work) must not depend on actix"; exit 1; fi
 
 docker:
 	docker build -t fupin:latest .

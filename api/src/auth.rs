@@ -17,18 +17,18 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use fupin_domain::access::{allows, Action, Role};
+pub use fupin_app::caller::{forbidden_action, forbidden_region, Caller};
+use fupin_domain::access::{Action, Role};
 use fupin_domain::region::RegionCode;
-use fupin_domain::scope::RegionScope;
 use fupin_persistence::{accounts, DbPool};
 use jsonwebtoken::{
     decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::db;
 use crate::middleware::RequestId;
-use crate::problem::{Kind, Problem};
+use crate::problem::{AppError, Kind, Problem};
+use fupin_app::run as db;
 
 mod subject_status;
 use subject_status::Lookup;
@@ -113,7 +113,7 @@ impl TokenService {
         role: Role,
         scope: &str,
         now: DateTime<Utc>,
-    ) -> Result<String, Problem> {
+    ) -> Result<String, AppError> {
         let lifetime = i64::try_from(self.access_lifetime.as_secs()).unwrap_or(600);
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -131,22 +131,22 @@ impl TokenService {
     }
 
     /// Signs any claims with the current key (tests use it to forge edge cases).
-    pub fn sign(&self, claims: &Claims) -> Result<String, Problem> {
+    pub fn sign(&self, claims: &Claims) -> Result<String, AppError> {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.signing_kid.clone());
-        encode(&header, claims, &self.signing_key).map_err(|_| Problem::internal())
+        encode(&header, claims, &self.signing_key).map_err(|_| AppError::internal())
     }
 
     /// Checks signature, algorithm, key id, issuer, audience, expiry and not-before, by the
     /// system clock (not the request clock: tests move that by days).
-    pub fn verify(&self, token: &str) -> Result<Claims, Problem> {
+    pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
         let now = i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap_or(i64::MAX);
         self.verify_at(token, now)
     }
 
     /// `verify` at `now` (seconds since the epoch). The signature and the other claims of a
     /// token seen before are not checked again; its time claims are, at every use.
-    pub fn verify_at(&self, token: &str, now: i64) -> Result<Claims, Problem> {
+    pub fn verify_at(&self, token: &str, now: i64) -> Result<Claims, AppError> {
         let remembered = self
             .verified
             .lock()
@@ -174,7 +174,7 @@ impl TokenService {
         Ok(claims)
     }
 
-    fn verify_signed(&self, token: &str) -> Result<Claims, Problem> {
+    fn verify_signed(&self, token: &str) -> Result<Claims, AppError> {
         let header = decode_header(token).map_err(|_| unauthorized("The token is malformed"))?;
         if header.alg != Algorithm::HS256 {
             return Err(unauthorized("The token's algorithm is not accepted"));
@@ -206,7 +206,7 @@ impl TokenService {
 }
 
 /// A 401 with the reason in English and Chinese.
-pub fn unauthorized(reason: &str) -> Problem {
+pub fn unauthorized(reason: &str) -> AppError {
     let zh = match reason {
         "The token has expired" => "令牌已过期",
         "The token is not valid yet" => "令牌尚未生效",
@@ -214,45 +214,13 @@ pub fn unauthorized(reason: &str) -> Problem {
         "The account is disabled" => "账号已停用",
         _ => "令牌无效",
     };
-    Problem::new(Kind::Unauthorized).with_detail(reason, zh)
+    AppError::new(Kind::Unauthorized).with_detail(reason, zh)
 }
 
-/// The authenticated bearer of a request.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub subject: String,
-    pub name: String,
-    pub role: Role,
-    pub region: RegionCode,
-    pub request_id: Option<String>,
-    /// The request's clock reading, taken once when the caller is known.
-    pub now: DateTime<Utc>,
-}
-
-impl Caller {
-    pub fn scope(&self) -> RegionScope {
-        RegionScope::Within(self.region.clone())
-    }
-
-    pub fn may(&self, action: Action) -> bool {
-        allows(self.role, action)
-    }
-}
-
-impl FromRequest for Caller {
-    type Error = Problem;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Problem>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { authenticate(&req).await })
-    }
-}
-
-async fn authenticate(req: &HttpRequest) -> Result<Caller, Problem> {
+async fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
     let tokens = req
         .app_data::<web::Data<TokenService>>()
-        .ok_or_else(Problem::internal)?;
+        .ok_or_else(AppError::internal)?;
     let raw = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -267,14 +235,14 @@ async fn authenticate(req: &HttpRequest) -> Result<Caller, Problem> {
         RegionCode::parse(&claims.scope).map_err(|_| unauthorized("The token is not valid"))?;
     let status = req
         .app_data::<web::Data<SubjectStatus>>()
-        .ok_or_else(Problem::internal)?;
+        .ok_or_else(AppError::internal)?;
     let now = Instant::now();
     let disabled = match status.lookup(&claims.sub, now) {
         Lookup::Disabled(disabled) => disabled,
         Lookup::Read => {
             let pool = req
                 .app_data::<web::Data<DbPool>>()
-                .ok_or_else(Problem::internal)?;
+                .ok_or_else(AppError::internal)?;
             let subject = claims.sub.clone();
             let disabled = db::read(pool, move |conn| {
                 Ok(accounts::subject_disabled(conn, &subject)?)
@@ -351,7 +319,7 @@ impl<P: Permission + 'static> FromRequest for Allowed<P> {
         Box::pin(async move {
             let caller = authenticate(&req).await?;
             if !caller.may(P::ACTION) {
-                return Err(forbidden_action(caller.role, P::ACTION));
+                return Err(forbidden_action(caller.role, P::ACTION).into());
             }
             Ok(Allowed {
                 caller,
@@ -359,23 +327,6 @@ impl<P: Permission + 'static> FromRequest for Allowed<P> {
             })
         })
     }
-}
-
-pub fn forbidden_action(role: Role, action: Action) -> Problem {
-    Problem::new(Kind::Forbidden).with_detail(
-        format!(
-            "The role {role} may not {}",
-            action.as_str().replace('_', " ")
-        ),
-        format!("角色“{}”无权{}", role.chinese(), action.chinese()),
-    )
-}
-
-pub fn forbidden_region() -> Problem {
-    Problem::new(Kind::Forbidden).with_detail(
-        "The region is outside your scope",
-        "该区划不在您的管辖范围内",
-    )
 }
 
 #[cfg(test)]
@@ -401,7 +352,7 @@ mod tests {
             .unwrap()
     }
 
-    fn refusal(result: Result<Claims, Problem>) -> String {
+    fn refusal(result: Result<Claims, AppError>) -> String {
         result.unwrap_err().detail.unwrap().en
     }
 

@@ -8,9 +8,9 @@ use fupin_persistence::idempotency::{self, StoredResponse};
 use fupin_persistence::{DbConn, DbPool};
 use serde::Serialize;
 
-use crate::db;
 use crate::extract;
-use crate::problem::{Kind, Problem};
+use crate::problem::{AppError, Kind, Problem};
+use fupin_app::run as db;
 
 /// What a successful write answers: status, body and the headers worth replaying.
 pub struct Outcome {
@@ -25,19 +25,19 @@ impl Outcome {
         body: &T,
         version: i64,
         location: String,
-    ) -> Result<Self, Problem> {
+    ) -> Result<Self, AppError> {
         Ok(Outcome {
             status: StatusCode::CREATED,
-            body: serde_json::to_value(body).map_err(|_| Problem::internal())?,
+            body: serde_json::to_value(body).map_err(|_| AppError::internal())?,
             etag: Some(crate::etag::of_version(version)),
             location: Some(location),
         })
     }
 
-    pub fn ok<T: Serialize>(body: &T, version: i64) -> Result<Self, Problem> {
+    pub fn ok<T: Serialize>(body: &T, version: i64) -> Result<Self, AppError> {
         Ok(Outcome {
             status: StatusCode::OK,
-            body: serde_json::to_value(body).map_err(|_| Problem::internal())?,
+            body: serde_json::to_value(body).map_err(|_| AppError::internal())?,
             etag: Some(crate::etag::of_version(version)),
             location: None,
         })
@@ -73,7 +73,7 @@ pub async fn write_once<F>(
     work: F,
 ) -> Result<HttpResponse, Problem>
 where
-    F: FnOnce(&mut DbConn) -> Result<Outcome, Problem> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<Outcome, AppError> + Send + 'static,
 {
     let Some(key) = extract::idempotency_key(req)? else {
         return Ok(db::write(pool, work).await?.into_response(false));
@@ -120,7 +120,7 @@ where
             .await?;
             match stored {
                 Some(stored) => replay(stored, &fingerprint),
-                None => Err(problem),
+                None => Err(problem.into()),
             }
         }
     }
@@ -128,14 +128,14 @@ where
 
 fn replay(stored: StoredResponse, fingerprint: &str) -> Result<HttpResponse, Problem> {
     if stored.request_hash != fingerprint {
-        return Err(Problem::new(Kind::IdempotencyKeyReused));
+        return Err(AppError::new(Kind::IdempotencyKeyReused).into());
     }
     let status = u16::try_from(stored.response_status)
         .ok()
         .and_then(|s| StatusCode::from_u16(s).ok())
-        .ok_or_else(Problem::internal)?;
+        .ok_or_else(AppError::internal)?;
     let body: serde_json::Value =
-        serde_json::from_str(&stored.response_body).map_err(|_| Problem::internal())?;
+        serde_json::from_str(&stored.response_body).map_err(|_| AppError::internal())?;
     Ok(Outcome {
         status,
         body,

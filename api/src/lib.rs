@@ -2,18 +2,14 @@
 
 pub mod auth;
 pub mod config;
-pub mod db;
 pub mod etag;
 pub mod extract;
 pub mod idempotency;
 pub mod middleware;
-pub mod models;
 pub mod openapi;
-pub mod pagination;
 pub mod problem;
 pub mod routes;
 pub mod throttle;
-pub mod workflows;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -25,18 +21,8 @@ use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
 use utoipa_swagger_ui::SwaggerUi;
 
-/// Where requests read the time: the system clock in service, a settable one in tests.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> chrono::DateTime<chrono::Utc>;
-}
-
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now()
-    }
-}
+pub use fupin_app::caller::{Clock, SystemClock};
+pub use fupin_app::reads::PgReadSettings;
 
 /// Settings of the exit procedure.
 #[derive(Debug, Clone, Copy)]
@@ -57,27 +43,6 @@ pub struct Services {
     pub procedure: ProcedureSettings,
     /// Async PostgreSQL connections for household reads, when the database allows them.
     pub pg_reads: Option<PgReadSettings>,
-}
-
-/// Where and how many async PostgreSQL connections each HTTP worker keeps for household reads.
-#[derive(Debug, Clone)]
-pub struct PgReadSettings {
-    pub url: String,
-    pub per_worker: usize,
-    /// How long a read waits for a connection (the shared pool's timeout).
-    pub checkout_timeout: Duration,
-}
-
-impl PgReadSettings {
-    /// `None` on SQLite, when `per_worker` is 0, or when the URL demands TLS (the async
-    /// connections speak none): household reads then use the shared pool.
-    pub fn for_url(url: &str, per_worker: usize, checkout_timeout: Duration) -> Option<Self> {
-        (per_worker > 0 && fupin_persistence::pg_reads::async_reads_allowed(url)).then(|| Self {
-            url: url.to_owned(),
-            per_worker,
-            checkout_timeout,
-        })
-    }
 }
 
 /// How long refresh tokens live, as handlers see it.
@@ -103,12 +68,12 @@ pub fn server(
     let refresh = web::Data::new(RefreshLifetime(services.refresh_lifetime));
     let clock: web::Data<dyn Clock> = web::Data::from(services.clock);
     let procedure = web::Data::new(services.procedure);
-    let kept_for_reads = db::KeptForReads::default();
+    let kept_for_reads = fupin_app::reads::KeptForReads::default();
     let origins = services.cors_origins;
     let pg_reads = services.pg_reads;
     let mut server = HttpServer::new(move || {
         // Built once per worker, so each worker's connections live on its own runtime.
-        let household_reads = web::Data::new(db::HouseholdReads::for_worker(
+        let household_reads = web::Data::new(fupin_app::reads::HouseholdReads::for_worker(
             pg_reads.as_ref(),
             kept_for_reads.clone(),
         ));

@@ -9,12 +9,11 @@ use std::time::Duration;
 
 use chrono::{SubsecRound, Utc};
 use clap::{Parser, Subcommand};
-use fupin_api::auth::Caller;
 use fupin_api::config::{DatabaseSettings, LogSettings, SecuritySettings, ServerSettings};
-use fupin_api::workflows::accounts::{
+use fupin_app::accounts::{
     check_password_strength, create_client, create_user, hash_secret, parse_region, random_token,
 };
-use fupin_api::workflows::context::Context;
+use fupin_app::{AppError, Caller, Context};
 use fupin_domain::access::Role;
 use fupin_domain::region::RegionCode;
 use fupin_persistence::personal_data::PersonalDataKeys;
@@ -264,26 +263,18 @@ fn with_system_context<T>(
     pool: &DbPool,
     keys: &PersonalDataKeys,
     region: &RegionCode,
-    work: impl FnOnce(
-        &mut fupin_persistence::DbConn,
-        &Context,
-    ) -> Result<T, fupin_api::problem::Problem>,
+    work: impl FnOnce(&mut fupin_persistence::DbConn, &Context) -> Result<T, AppError>,
 ) -> Result<T, String> {
-    let now = Utc::now().trunc_subsecs(6);
-    let ctx = Context {
-        caller: Caller {
-            subject: "system".into(),
-            name: whoami(),
-            role: Role::Admin,
-            region: RegionCode::parse(&format!("{}000000", region.county()))
-                .map_err(|e| e.to_string())?,
-            request_id: None,
-            now,
-        },
-        keys: actix_web::web::Data::new(keys.clone()),
-        now: now.naive_utc(),
-        today: now.date_naive(),
+    let caller = Caller {
+        subject: "system".into(),
+        name: whoami(),
+        role: Role::Admin,
+        region: RegionCode::parse(&format!("{}000000", region.county()))
+            .map_err(|e| e.to_string())?,
+        request_id: None,
+        now: Utc::now(),
     };
+    let ctx = Context::new(caller, std::sync::Arc::new(keys.clone()));
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     in_transaction(&mut conn, |c| work(c, &ctx)).map_err(|p| p.to_string())
 }

@@ -8,7 +8,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse};
 
-use crate::problem::{Kind, Problem, PROBLEM_JSON};
+use crate::problem::{AppError, Kind, Problem, PROBLEM_JSON};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -99,17 +99,17 @@ pub async fn finish_problems(
         .map(|r| r.0.clone());
     let problem = match response.response().error() {
         Some(error) => match error.as_error::<Problem>() {
-            Some(problem) => problem.clone(),
+            Some(problem) => problem.0.clone(),
             None => {
                 if status.is_server_error() {
                     tracing::error!(request_id = request_id.as_deref().unwrap_or(""), %error, "unhandled error");
                 }
-                Problem::new(Kind::for_status(status))
+                AppError::new(Kind::for_status(status.as_u16()))
             }
         },
-        None => Problem::new(Kind::for_status(status)),
+        None => AppError::new(Kind::for_status(status.as_u16())),
     };
-    let mut body = problem.body(chinese, Some(&instance), request_id.as_deref());
+    let mut body = crate::problem::body(&problem, chinese, Some(&instance), request_id.as_deref());
     body.status = status.as_u16();
     let (req, old) = response.into_parts();
     let mut fresh = HttpResponse::build(status);

@@ -117,7 +117,7 @@ pub fn token_service() -> TokenService {
 pub const TEST_PASSWORD: &str = "test-password-123";
 pub fn test_password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| fupin_api::workflows::accounts::hash_secret(TEST_PASSWORD).unwrap())
+    HASH.get_or_init(|| fupin_app::accounts::hash_secret(TEST_PASSWORD).unwrap())
         .clone()
 }
 

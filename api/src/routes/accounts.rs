@@ -7,14 +7,14 @@ use utoipa::OpenApi;
 
 use super::context;
 use crate::auth::{Allowed, ManageAccounts, SubjectStatus};
-use crate::db;
 use crate::extract::JsonBody;
-use crate::models::accounts::{
+use crate::problem::{AppError, Problem, ProblemBody, Text};
+use fupin_app::accounts::{self as workflow, hash_secret, parse_region, random_token};
+use fupin_app::models::accounts::{
     Client, ClientPage, CreateClient, CreateUser, ResetPassword, User, UserPage,
 };
-use crate::pagination::PageParams;
-use crate::problem::{Problem, ProblemBody, Text};
-use crate::workflows::accounts::{self as workflow, hash_secret, parse_region, random_token};
+use fupin_app::pagination::PageParams;
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,9 +57,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/api/v1/clients/{id}/disable").route(web::post().to(disable_client)));
 }
 
-fn region_field(raw: &str) -> Result<fupin_domain::region::RegionCode, Problem> {
+fn region_field(raw: &str) -> Result<fupin_domain::region::RegionCode, AppError> {
     parse_region(raw).ok_or_else(|| {
-        Problem::invalid_field(
+        AppError::invalid_field(
             "region_code",
             "invalid_region_code",
             Text::new(
@@ -111,7 +111,7 @@ pub async fn create_user(
     let password = request.password;
     let hash = web::block(move || hash_secret(&password))
         .await
-        .map_err(|_| Problem::internal())??;
+        .map_err(|_| AppError::internal())??;
     let ctx = context(caller.caller, &keys);
     let user = db::write(&pool, move |conn| {
         workflow::create_user(
@@ -190,7 +190,7 @@ pub async fn reset_password(
     workflow::check_password_strength(&password)?;
     let hash = web::block(move || hash_secret(&password))
         .await
-        .map_err(|_| Problem::internal())??;
+        .map_err(|_| AppError::internal())??;
     let ctx = context(caller.caller, &keys);
     let id = id.into_inner();
     let user = db::write(&pool, move |conn| {
@@ -240,7 +240,7 @@ pub async fn create_client(
     let to_hash = secret.clone();
     let hash = web::block(move || hash_secret(&to_hash))
         .await
-        .map_err(|_| Problem::internal())??;
+        .map_err(|_| AppError::internal())??;
     let ctx = context(caller.caller, &keys);
     let mut client = db::write(&pool, move |conn| {
         workflow::create_client(

@@ -7,14 +7,14 @@ use utoipa::OpenApi;
 
 use super::context;
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
-use crate::db;
 use crate::extract::JsonBody;
-use crate::models::assessments::{
+use crate::problem::Problem;
+use fupin_app::assessments as workflow;
+use fupin_app::models::assessments::{
     Assessment, AssessmentPage, Blocker, CreateAssessment, Criterion, EvaluationParams,
     ExitEvaluation, HousingInput, ItemInput, ItemResult, MemberRef, Overrides,
 };
-use crate::problem::Problem;
-use crate::workflows::assessments as workflow;
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -6,10 +6,10 @@ use fupin_persistence::DbPool;
 use utoipa::OpenApi;
 
 use crate::auth::{Allowed, ReadAudit};
-use crate::db;
-use crate::models::accounts::{AuditEntry, AuditListParams, AuditPage, ChainStatus};
-use crate::pagination::PageParams;
-use crate::problem::Problem;
+use crate::problem::{AppError, Problem};
+use fupin_app::models::accounts::{AuditEntry, AuditListParams, AuditPage, ChainStatus};
+use fupin_app::pagination::PageParams;
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,7 +49,7 @@ pub async fn list_audit(
         None => None,
         Some(text) => Some(
             text.parse::<i64>()
-                .map_err(|_| Problem::new(crate::problem::Kind::InvalidCursor))?,
+                .map_err(|_| AppError::new(crate::problem::Kind::InvalidCursor))?,
         ),
     };
     let (scope, fetch) = (caller.scope(), page.fetch());

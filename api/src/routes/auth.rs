@@ -10,11 +10,12 @@ use utoipa::OpenApi;
 use crate::auth::TokenService;
 use crate::extract::JsonBody;
 use crate::middleware::RequestId;
-use crate::models::accounts::{GrantType, LogoutRequest, TokenRequest, TokenResponse};
-use crate::problem::{Kind, Problem, ProblemBody, Text};
+use crate::problem::{AppError, Kind, Problem, ProblemBody, Text};
 use crate::throttle::LoginThrottle;
-use crate::workflows::accounts::{self as workflow, LoginOutcome};
-use crate::{db, RefreshLifetime};
+use crate::RefreshLifetime;
+use fupin_app::accounts::{self as workflow, LoginOutcome};
+use fupin_app::models::accounts::{GrantType, LogoutRequest, TokenRequest, TokenResponse};
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -34,9 +35,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/auth/logout").route(web::post().to(logout)));
 }
 
-fn required(field: &str, value: Option<String>) -> Result<String, Problem> {
+fn required(field: &str, value: Option<String>) -> Result<String, AppError> {
     value.filter(|v| !v.is_empty()).ok_or_else(|| {
-        Problem::invalid_field(
+        AppError::invalid_field(
             field,
             "required",
             Text::new(
@@ -47,8 +48,8 @@ fn required(field: &str, value: Option<String>) -> Result<String, Problem> {
     })
 }
 
-fn refused() -> Problem {
-    Problem::new(Kind::InvalidCredentials).with_detail(
+fn refused() -> AppError {
+    AppError::new(Kind::InvalidCredentials).with_detail(
         "The username, client or secret is not valid, or the account is disabled",
         "用户名、客户端或密码无效，或账号已停用",
     )
@@ -132,7 +133,7 @@ pub async fn issue_token(
     match outcome {
         LoginOutcome::Refused => {
             throttle.record_failure(&throttled_name, &address, Instant::now());
-            Err(refused())
+            Err(refused().into())
         }
         LoginOutcome::Accepted {
             subject,
@@ -158,12 +159,12 @@ pub async fn issue_token(
     }
 }
 
-fn check_throttle(throttle: &LoginThrottle, name: &str, address: &str) -> Result<(), Problem> {
+fn check_throttle(throttle: &LoginThrottle, name: &str, address: &str) -> Result<(), AppError> {
     throttle
         .check(name, address, Instant::now())
-        .map_err(|seconds| Problem {
+        .map_err(|seconds| AppError {
             retry_after: Some(seconds),
-            ..Problem::new(Kind::RateLimited).with_detail(
+            ..AppError::new(Kind::RateLimited).with_detail(
                 format!("Too many failed attempts; try again in {seconds} s"),
                 format!("失败次数过多，请 {seconds} 秒后再试"),
             )

@@ -7,11 +7,11 @@ use serde_json::Value;
 use utoipa::OpenApi;
 
 use crate::auth::{Allowed, ReadRegistry};
-use crate::db;
-use crate::models::changes::{Change, ChangeFeed, ChangeFeedParams};
-use crate::models::utc;
-use crate::pagination::{open_feed_position, seal_feed_position};
-use crate::problem::Problem;
+use crate::problem::{AppError, Problem};
+use fupin_app::models::changes::{Change, ChangeFeed, ChangeFeedParams};
+use fupin_app::models::utc;
+use fupin_app::pagination::{open_feed_position, seal_feed_position};
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(paths(list_changes), components(schemas(Change, ChangeFeed)))]
@@ -36,10 +36,11 @@ pub async fn list_changes(
     let params = params.into_inner();
     let limit = params.limit.unwrap_or(100);
     if !(1..=MAX_FEED_LIMIT).contains(&limit) {
-        return Err(Problem::bad_request(
+        return Err(AppError::bad_request(
             format!("limit must be between 1 and {MAX_FEED_LIMIT}"),
             format!("limit 必须在 1 到 {MAX_FEED_LIMIT} 之间"),
-        ));
+        )
+        .into());
     }
     let after = match params.after.as_deref() {
         None => 0,

@@ -7,14 +7,14 @@ use utoipa::OpenApi;
 
 use super::context;
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
-use crate::db;
 use crate::extract::JsonBody;
-use crate::models::entities::{
+use crate::problem::{Problem, ProblemBody};
+use fupin_app::entities as workflow;
+use fupin_app::models::entities::{
     CreateEntity, CreateLink, CreateRound, DividendPart, DividendRound, Entity, EntityPage, Link,
     LinkPage, RoundPage,
 };
-use crate::problem::{Problem, ProblemBody};
-use crate::workflows::entities as workflow;
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -179,7 +179,7 @@ pub async fn list_dividends(
 /// Record land rent paid to the household of a land link; the link shows rent paid per year
 /// beside the yearly rent owed.
 #[utoipa::path(post, path = "/api/v1/entities/{id}/links/{link_id}/rent-payments", tag = "money",
-    request_body = crate::models::entities::PayRent,
+    request_body = fupin_app::models::entities::PayRent,
     params(("id" = String, Path, description = "Entity id"), ("link_id" = String, Path, description = "Land link id")),
     responses((status = 201, description = "Recorded; the link with rent paid", body = Link),
         (status = 409, description = "Not a land link, or the reference is recorded", body = ProblemBody, content_type = "application/problem+json")))]
@@ -188,7 +188,7 @@ pub async fn pay_rent(
     pool: web::Data<DbPool>,
     keys: web::Data<PersonalDataKeys>,
     path: web::Path<(String, String)>,
-    body: JsonBody<crate::models::entities::PayRent>,
+    body: JsonBody<fupin_app::models::entities::PayRent>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = context(caller.caller, &keys);
     let (id, link_id) = path.into_inner();

@@ -14,16 +14,16 @@ use utoipa::OpenApi;
 
 use super::{context, disclosure, narrow_to};
 use crate::auth::{forbidden_region, Allowed, ReadRegistry, WriteRegistry};
-use crate::db;
 use crate::middleware::prefers_chinese;
-use crate::models::exchange_bulk::{
+use crate::problem::{AppError, Kind, Problem, ProblemBody};
+use fupin_app::context::Disclosure;
+use fupin_app::exchange_bulk::{self as workflow, files};
+use fupin_app::models::exchange_bulk::{
     Column, ExportFormat, ExportParams, ImportHousehold, ImportMember, ImportMode, ImportParams,
     ImportReport, RowOutcome, RowResult,
 };
-use crate::models::households::HouseholdWithMembers;
-use crate::problem::{Kind, Problem, ProblemBody};
-use crate::workflows::context::Disclosure;
-use crate::workflows::exchange_bulk::{self as workflow, files};
+use fupin_app::models::households::HouseholdWithMembers;
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -134,7 +134,7 @@ fn produce(
     format: ExportFormat,
     sender: &mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
-    let fail = |problem: Problem| {
+    let fail = |problem: AppError| {
         tracing::error!(%problem, "export stopped");
         let _ = sender.blocking_send(Err(std::io::Error::other("the export stopped")));
     };
@@ -152,7 +152,7 @@ fn produce(
     loop {
         let page = pool
             .get()
-            .map_err(|e| Problem::from(StoreError::from(e)))
+            .map_err(|e| AppError::from(StoreError::from(e)))
             .and_then(|mut conn| {
                 workflow::export_page(
                     &mut conn,
@@ -197,10 +197,10 @@ fn produce(
     }
 }
 
-fn ndjson_chunk(page: &[HouseholdWithMembers]) -> Result<Bytes, Problem> {
+fn ndjson_chunk(page: &[HouseholdWithMembers]) -> Result<Bytes, AppError> {
     let mut out = Vec::with_capacity(page.len() * 1024);
     for household in page {
-        serde_json::to_writer(&mut out, household).map_err(|_| Problem::internal())?;
+        serde_json::to_writer(&mut out, household).map_err(|_| AppError::internal())?;
         out.push(b'\n');
     }
     Ok(Bytes::from(out))
@@ -208,15 +208,15 @@ fn ndjson_chunk(page: &[HouseholdWithMembers]) -> Result<Bytes, Problem> {
 
 fn csv_chunk(
     write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> Result<(), csv::Error>,
-) -> Result<Bytes, Problem> {
+) -> Result<Bytes, AppError> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    write(&mut writer).map_err(|_| Problem::internal())?;
+    write(&mut writer).map_err(|_| AppError::internal())?;
     writer
         .into_inner()
         .map(Bytes::from)
-        .map_err(|_| Problem::internal())
+        .map_err(|_| AppError::internal())
 }
 
 /// Import households from a file, checked like `POST /api/v1/households`.
@@ -280,7 +280,7 @@ pub async fn import_households(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_IMPORT_BYTES) {
-        return Err(too_large());
+        return Err(too_large().into());
     }
     let upload = spool(payload).await?;
     let mode = params.mode.unwrap_or_default();
@@ -301,16 +301,16 @@ pub async fn import_households(
 
 /// Writes the request body to a temporary file as it arrives, so an import holds none of it
 /// in memory; a body over `MAX_IMPORT_BYTES` is refused as soon as it passes that size.
-async fn spool(mut payload: web::Payload) -> Result<tempfile::NamedTempFile, Problem> {
+async fn spool(mut payload: web::Payload) -> Result<tempfile::NamedTempFile, AppError> {
     let spooled = web::block(tempfile::NamedTempFile::new)
         .await
-        .map_err(|_| Problem::internal())?
+        .map_err(|_| AppError::internal())?
         .map_err(spool_failed)?;
     let mut file = tokio::fs::File::from_std(spooled.reopen().map_err(spool_failed)?);
     let mut size = 0;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| {
-            Problem::bad_request("The request body could not be read", "无法读取请求体")
+            AppError::bad_request("The request body could not be read", "无法读取请求体")
         })?;
         size += chunk.len();
         if size > MAX_IMPORT_BYTES {
@@ -322,25 +322,25 @@ async fn spool(mut payload: web::Payload) -> Result<tempfile::NamedTempFile, Pro
     Ok(spooled)
 }
 
-fn spool_failed(error: std::io::Error) -> Problem {
+fn spool_failed(error: std::io::Error) -> AppError {
     tracing::error!(%error, "an import could not be written to a temporary file");
-    Problem::new(Kind::Unavailable).with_detail(
+    AppError::new(Kind::Unavailable).with_detail(
         "The file could not be stored for import; try again later",
         "无法暂存导入文件，请稍后再试",
     )
 }
 
-fn too_large() -> Problem {
-    Problem::new(Kind::PayloadTooLarge).with_detail(
+fn too_large() -> AppError {
+    AppError::new(Kind::PayloadTooLarge).with_detail(
         format!("An import file may be at most {MAX_IMPORT_BYTES} bytes"),
         format!("导入文件最多 {MAX_IMPORT_BYTES} 字节"),
     )
 }
 
 /// The file's format from its content type; a charset other than UTF-8 is refused.
-fn file_format(req: &HttpRequest) -> Result<files::FileFormat, Problem> {
+fn file_format(req: &HttpRequest) -> Result<files::FileFormat, AppError> {
     let refused = || {
-        Problem::new(Kind::UnsupportedMediaType).with_detail(
+        AppError::new(Kind::UnsupportedMediaType).with_detail(
             "An import is application/x-ndjson or text/csv, in UTF-8",
             "导入文件必须是 UTF-8 编码的 application/x-ndjson 或 text/csv",
         )

@@ -5,8 +5,8 @@ use fupin_persistence::{ping, DbPool};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
-use crate::db;
-use crate::problem::{Kind, Problem, ProblemBody};
+use crate::problem::{AppError, Kind, Problem, ProblemBody};
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(paths(healthz, readyz), components(schemas(HealthStatus)))]
@@ -42,7 +42,7 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(pool: web::Data<DbPool>) -> Result<HttpResponse, Problem> {
     db::read(&pool, |conn| Ok(ping(conn)?))
         .await
-        .map_err(|_| Problem::new(Kind::Unavailable))?;
+        .map_err(|_| AppError::new(Kind::Unavailable))?;
     Ok(HttpResponse::Ok().json(HealthStatus {
         status: "ok".into(),
     }))

@@ -8,19 +8,20 @@ use utoipa::OpenApi;
 
 use super::{context, disclosure, narrow_to, village_ordered_page};
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
+use crate::etag;
 use crate::extract::{if_match, optional_if_match, JsonBody};
 use crate::idempotency::{write_once, Outcome};
-use crate::models::households::{
+use crate::problem::{AppError, Problem, ProblemBody};
+use fupin_app::context::Disclosure;
+use fupin_app::households as workflow;
+use fupin_app::models::households::{
     CreateHousehold, Household, HouseholdListParams, HouseholdPage, HouseholdWithMembers,
     TransferHeadship, UpdateHousehold,
 };
-use crate::models::RevealParams;
-use crate::pagination::PageParams;
-use crate::problem::{Problem, ProblemBody};
-use crate::workflows::context::Disclosure;
-use crate::workflows::households as workflow;
-use crate::workflows::{household_list, household_views};
-use crate::{db, etag};
+use fupin_app::models::RevealParams;
+use fupin_app::pagination::PageParams;
+use fupin_app::run as db;
+use fupin_app::{household_list, household_views};
 use fupin_persistence::personal_data::PersonalDataKeys;
 
 #[derive(OpenApi)]
@@ -70,7 +71,7 @@ pub async fn list_households(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
     keys: web::Data<PersonalDataKeys>,
-    reads: web::Data<db::HouseholdReads>,
+    reads: web::Data<fupin_app::reads::HouseholdReads>,
     params: web::Query<HouseholdListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -87,10 +88,9 @@ pub async fn list_households(
         .filter(|q| !q.is_empty())
         .map(str::to_owned);
     if text.as_ref().is_some_and(|q| q.chars().count() > 50) {
-        return Err(Problem::bad_request(
-            "q may be at most 50 characters",
-            "q 最多 50 个字符",
-        ));
+        return Err(
+            AppError::bad_request("q may be at most 50 characters", "q 最多 50 个字符").into(),
+        );
     }
     let filter = HouseholdFilter {
         status: params.status.map(|s| s.as_str().to_owned()),
@@ -177,7 +177,7 @@ pub async fn create_household(
 pub async fn get_household(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
-    reads: web::Data<db::HouseholdReads>,
+    reads: web::Data<fupin_app::reads::HouseholdReads>,
     keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,

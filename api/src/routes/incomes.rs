@@ -9,14 +9,15 @@ use utoipa::OpenApi;
 
 use super::context;
 use crate::auth::{Allowed, ManageReferenceData, ReadRegistry, WriteRegistry};
+use crate::etag;
 use crate::extract::{optional_if_match, JsonBody};
-use crate::models::incomes::{
+use crate::problem::{AppError, Problem, ProblemBody};
+use fupin_app::incomes as workflow;
+use fupin_app::models::incomes::{
     IncomeComputation, IncomePage, IncomeRecord, PovertyLine, PovertyLinePage, RecordIncome,
     SetPovertyLine,
 };
-use crate::problem::{Problem, ProblemBody};
-use crate::workflows::incomes as workflow;
-use crate::{db, etag};
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -100,7 +101,7 @@ pub async fn get_poverty_line(
     let year = year.into_inner();
     let row = db::read(&pool, move |conn| Ok(store::line_for(conn, year)?)).await?;
     let line = PovertyLine::from(
-        row.ok_or_else(|| Problem::not_found("poverty line for this year", "该年度贫困线"))?,
+        row.ok_or_else(|| AppError::not_found("poverty line for this year", "该年度贫困线"))?,
     );
     Ok(etag::respond(&req, line.version, &line))
 }

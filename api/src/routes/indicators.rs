@@ -13,15 +13,16 @@ use utoipa::OpenApi;
 
 use super::{context, narrow_to};
 use crate::auth::{forbidden_region, Allowed, ManageReferenceData, ReadRegistry};
+use crate::etag;
 use crate::extract::{optional_if_match, JsonBody};
-use crate::models::indicators::{
+use crate::problem::{AppError, Kind, Problem, ProblemBody, Text};
+use fupin_app::indicators::{cell, definition, for_each_standing, in_force, thresholds_of};
+use fupin_app::models::indicators::{
     DrillDown, DrillHousehold, DrillParams, Indicator, IndicatorMap, MapCell, MapParams,
     SetThresholds,
 };
-use crate::problem::{Kind, Problem, ProblemBody, Text};
-use crate::workflows::indicators::{cell, definition, for_each_standing, in_force, thresholds_of};
-use crate::workflows::rollup::{level_of, RegionRows};
-use crate::{db, etag};
+use fupin_app::rollup::{level_of, RegionRows};
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -91,7 +92,7 @@ pub async fn set_thresholds(
         yellow: body.value.yellow,
     };
     def.check_thresholds(&proposed).map_err(|e| {
-        Problem::invalid_field(
+        AppError::invalid_field(
             "green",
             "invalid_thresholds",
             Text::new(e.to_string(), format!("阈值无效: {e}")),
@@ -111,7 +112,7 @@ pub async fn set_thresholds(
         };
         match (&current, expected) {
             (None, _) => store::insert(conn, &row)?,
-            (Some(_), None) => return Err(Problem::new(Kind::IfMatchRequired)),
+            (Some(_), None) => return Err(AppError::new(Kind::IfMatchRequired)),
             (Some(_), Some(version)) => {
                 store::update(conn, &row, version)?;
                 row.version = version + 1;
@@ -210,7 +211,7 @@ pub async fn drill_down(
     let def = definition(&params.indicator)?;
     let region = region.into_inner();
     RegionCode::parse(&region).map_err(|e| {
-        Problem::bad_request(format!("region: {e}"), format!("region 参数无效: {e}"))
+        AppError::bad_request(format!("region: {e}"), format!("region 参数无效: {e}"))
     })?;
     let scope = narrow_to(&caller.scope(), Some(&region))?.ok_or_else(forbidden_region)?;
     let today = caller.now.date_naive();
@@ -219,7 +220,7 @@ pub async fn drill_down(
     let (row, (numerator, denominator), behind, name) = db::read(&pool, move |conn| {
         let name = regions::find_by_code(conn, &scope, &code)?
             .map(|r| r.name)
-            .ok_or_else(|| Problem::not_found("region", "区划"))?;
+            .ok_or_else(|| AppError::not_found("region", "区划"))?;
         let mut counts = (0, 0);
         let mut behind = Vec::new();
         for_each_standing(conn, &keys, &scope, today, |household| {

@@ -13,15 +13,16 @@ use crate::auth::{
     Allowed, ApproveExit as MayApprove, ReadRegistry, VerifyExit as MayVerify, WriteRegistry,
 };
 use crate::extract::JsonBody;
-use crate::models::households::Household;
-use crate::models::lifecycle::{
+use crate::problem::{Problem, ProblemBody};
+use crate::{etag, ProcedureSettings};
+use fupin_app::context::Context;
+use fupin_app::lifecycle::{self as workflow, StepDetails};
+use fupin_app::models::households::Household;
+use fupin_app::models::lifecycle::{
     ApproveExit, ClearMonitoring, FlagMonitoring, HistoryPage, ProposeExit, RejectExit,
     RemoveHousehold, ReturnToPoverty, StartNotice, StatusEvent, VerifyExit,
 };
-use crate::problem::{Problem, ProblemBody};
-use crate::workflows::context::Context;
-use crate::workflows::lifecycle::{self as workflow, StepDetails};
-use crate::{db, etag, ProcedureSettings};
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,7 +50,7 @@ use crate::{db, etag, ProcedureSettings};
         ClearMonitoring,
         StatusEvent,
         HistoryPage,
-        crate::models::households::Monitoring,
+        fupin_app::models::households::Monitoring,
         fupin_domain::lifecycle::ExitStage,
         fupin_domain::lifecycle::MonitoringKind,
         fupin_domain::lifecycle::RemovalKind,

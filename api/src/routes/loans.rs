@@ -7,15 +7,15 @@ use utoipa::OpenApi;
 
 use super::context;
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
-use crate::db;
 use crate::extract::JsonBody;
 use crate::idempotency::{write_once, Outcome};
-use crate::models::loans::{
+use crate::problem::{AppError, Problem, ProblemBody};
+use crate::ProcedureSettings;
+use fupin_app::loans as workflow;
+use fupin_app::models::loans::{
     ApplyForLoan, AsOfParams, Loan, LoanEvent, LoanPage, LoanStep, Period, Repay,
 };
-use crate::problem::{Problem, ProblemBody};
-use crate::workflows::loans as workflow;
-use crate::ProcedureSettings;
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -204,24 +204,24 @@ pub async fn repay_loan(
 
 /// The treasury's interest subsidy (财政贴息) for a month: per loan with interest due in it,
 /// stopped for loans overdue at the month's end, and the total.
-#[utoipa::path(get, path = "/api/v1/loans/interest-subsidies", tag = "money", params(crate::models::loans::InterestSubsidyParams),
-    responses((status = 200, description = "The month's ledger", body = crate::models::loans::InterestSubsidies)))]
+#[utoipa::path(get, path = "/api/v1/loans/interest-subsidies", tag = "money", params(fupin_app::models::loans::InterestSubsidyParams),
+    responses((status = 200, description = "The month's ledger", body = fupin_app::models::loans::InterestSubsidies)))]
 pub async fn interest_subsidies(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
-    params: web::Query<crate::models::loans::InterestSubsidyParams>,
+    params: web::Query<fupin_app::models::loans::InterestSubsidyParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
     let first = chrono::NaiveDate::parse_from_str(&format!("{}-01", params.month), "%Y-%m-%d")
-        .map_err(|_| Problem::bad_request("month is YYYY-MM", "month 应为 YYYY-MM"))?;
+        .map_err(|_| AppError::bad_request("month is YYYY-MM", "month 应为 YYYY-MM"))?;
     let last = first
         .checked_add_months(chrono::Months::new(1))
         .and_then(|d| d.pred_opt())
-        .ok_or_else(|| Problem::bad_request("month is out of range", "month 超出范围"))?;
+        .ok_or_else(|| AppError::bad_request("month is out of range", "month 超出范围"))?;
     let scope = super::narrow_to(&caller.scope(), params.region.as_deref())?;
     let month = params.month.clone();
     let ledger = match scope {
-        None => crate::models::loans::InterestSubsidies {
+        None => fupin_app::models::loans::InterestSubsidies {
             month,
             lines: vec![],
             total_treasury_interest_fen: 0,
@@ -237,7 +237,7 @@ pub async fn interest_subsidies(
 }
 
 /// Extend the maturity (展期): the last period falls due on the new date. Audited with the reason.
-#[utoipa::path(post, path = "/api/v1/loans/{id}/extension", tag = "money", request_body = crate::models::loans::ExtendLoan,
+#[utoipa::path(post, path = "/api/v1/loans/{id}/extension", tag = "money", request_body = fupin_app::models::loans::ExtendLoan,
     params(("id" = String, Path, description = "Loan id")),
     responses((status = 200, description = "Extended", body = Loan)))]
 pub async fn extend_loan(
@@ -245,7 +245,7 @@ pub async fn extend_loan(
     pool: web::Data<DbPool>,
     keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
-    body: JsonBody<crate::models::loans::ExtendLoan>,
+    body: JsonBody<fupin_app::models::loans::ExtendLoan>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = context(caller.caller, &keys);
     let (id, b) = (id.into_inner(), body.value);
@@ -257,7 +257,7 @@ pub async fn extend_loan(
 }
 
 /// Write a loan off (核销): no more repayments, no more interest subsidy.
-#[utoipa::path(post, path = "/api/v1/loans/{id}/write-off", tag = "money", request_body = crate::models::loans::WriteOffLoan,
+#[utoipa::path(post, path = "/api/v1/loans/{id}/write-off", tag = "money", request_body = fupin_app::models::loans::WriteOffLoan,
     params(("id" = String, Path, description = "Loan id")),
     responses((status = 200, description = "Written off", body = Loan)))]
 pub async fn write_off_loan(
@@ -265,7 +265,7 @@ pub async fn write_off_loan(
     pool: web::Data<DbPool>,
     keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
-    body: JsonBody<crate::models::loans::WriteOffLoan>,
+    body: JsonBody<fupin_app::models::loans::WriteOffLoan>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = context(caller.caller, &keys);
     let (id, b) = (id.into_inner(), body.value);
@@ -277,13 +277,13 @@ pub async fn write_off_loan(
 }
 
 /// Loans in a region (and everything under it), by village, with their standing today.
-#[utoipa::path(get, path = "/api/v1/loans", tag = "money", params(crate::models::loans::LoanListParams),
+#[utoipa::path(get, path = "/api/v1/loans", tag = "money", params(fupin_app::models::loans::LoanListParams),
     responses((status = 200, description = "One page of loans", body = LoanPage)))]
 pub async fn list_loans(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
     keys: web::Data<PersonalDataKeys>,
-    params: web::Query<crate::models::loans::LoanListParams>,
+    params: web::Query<fupin_app::models::loans::LoanListParams>,
 ) -> Result<HttpResponse, Problem> {
     use fupin_persistence::ListKey;
     let params = params.into_inner();
@@ -293,7 +293,7 @@ pub async fn list_loans(
             next_cursor: None,
         }));
     };
-    let page = crate::pagination::PageParams {
+    let page = fupin_app::pagination::PageParams {
         limit: params.limit,
         cursor: params.cursor.clone(),
     }

@@ -8,17 +8,18 @@ use utoipa::OpenApi;
 
 use super::{context, disclosure, narrow_to, village_ordered_page};
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
+use crate::etag;
 use crate::extract::{if_match, optional_if_match, JsonBody};
 use crate::idempotency::{write_once, Outcome};
-use crate::models::members::{
+use crate::problem::{Problem, ProblemBody};
+use fupin_app::context::Disclosure;
+use fupin_app::members as workflow;
+use fupin_app::models::members::{
     member_problem, LeaveBody, Member, MemberListParams, MemberPage, NewMemberBody, UpdateMember,
 };
-use crate::models::RevealParams;
-use crate::pagination::PageParams;
-use crate::problem::{Problem, ProblemBody};
-use crate::workflows::context::Disclosure;
-use crate::workflows::members as workflow;
-use crate::{db, etag};
+use fupin_app::models::RevealParams;
+use fupin_app::pagination::PageParams;
+use fupin_app::run as db;
 use fupin_persistence::personal_data::PersonalDataKeys;
 
 #[derive(OpenApi)]

@@ -20,7 +20,6 @@ pub mod statistics;
 pub mod subsidies;
 
 use actix_web::web;
-use chrono::SubsecRound;
 use fupin_domain::region::RegionCode;
 use fupin_domain::scope::RegionScope;
 
@@ -28,8 +27,8 @@ use fupin_domain::access::Action;
 use fupin_persistence::personal_data::PersonalDataKeys;
 
 use crate::auth::{forbidden_action, Caller};
-use crate::problem::Problem;
-use crate::workflows::context::{Context, Disclosure};
+use crate::problem::AppError;
+use fupin_app::context::{Context, Disclosure};
 
 /// The router tries resources in this order, matching each path template in turn: the most
 /// requested, households, come first. No other resource's template matches a household path,
@@ -55,21 +54,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     exchange_bulk::configure(cfg);
 }
 
-/// The unit-of-work context of a request by `caller`, at the caller's clock reading
-/// (microseconds, the finest PostgreSQL stores, so a write's answer equals a later read).
+/// The unit-of-work context of a request by `caller`.
 pub fn context(caller: Caller, keys: &web::Data<PersonalDataKeys>) -> Context {
-    let at = caller.now.trunc_subsecs(6);
-    let (now, today) = (at.naive_utc(), at.date_naive());
-    Context {
-        caller,
-        keys: keys.clone(),
-        now,
-        today,
-    }
+    Context::new(caller, keys.clone().into_inner())
 }
 
 /// Full personal data for `reveal=true` when the role may read it (403 otherwise).
-pub fn disclosure(caller: &Caller, reveal: Option<bool>) -> Result<Disclosure, Problem> {
+pub fn disclosure(caller: &Caller, reveal: Option<bool>) -> Result<Disclosure, AppError> {
     match reveal {
         Some(true) if caller.may(Action::ReadPersonalData) => Ok(Disclosure::Full),
         Some(true) => Err(forbidden_action(caller.role, Action::ReadPersonalData)),
@@ -81,12 +72,12 @@ pub fn disclosure(caller: &Caller, reveal: Option<bool>) -> Result<Disclosure, P
 pub fn narrow_to(
     scope: &RegionScope,
     region: Option<&str>,
-) -> Result<Option<RegionScope>, Problem> {
+) -> Result<Option<RegionScope>, AppError> {
     match region {
         None => Ok(Some(scope.clone())),
         Some(raw) => {
             let code = RegionCode::parse(raw).map_err(|e| {
-                Problem::bad_request(format!("region: {e}"), format!("region 参数无效: {e}"))
+                AppError::bad_request(format!("region: {e}"), format!("region 参数无效: {e}"))
             })?;
             Ok(scope.narrow(&code))
         }
@@ -98,10 +89,10 @@ pub fn narrow_to(
 /// next cursor.
 pub async fn village_ordered_page<R, L>(
     pool: &fupin_persistence::DbPool,
-    page: &crate::pagination::PageRequest,
+    page: &fupin_app::pagination::PageRequest,
     load: L,
     key_of: impl Fn(&R) -> (&str, &str),
-) -> Result<(Vec<R>, Option<String>), Problem>
+) -> Result<(Vec<R>, Option<String>), AppError>
 where
     R: Send + 'static,
     L: FnOnce(
@@ -114,7 +105,7 @@ where
 {
     use fupin_persistence::ListKey;
     let (fetch, after) = (page.fetch(), page.after_key()?);
-    let rows = crate::db::read(pool, move |conn| {
+    let rows = fupin_app::run::read(pool, move |conn| {
         Ok(load(
             conn,
             after.as_deref().and_then(ListKey::decode),

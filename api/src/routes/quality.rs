@@ -5,25 +5,24 @@ use actix_web::{web, HttpResponse};
 use fupin_domain::indicator::share_bp;
 use fupin_domain::quality::RULES;
 use fupin_persistence::personal_data::PersonalDataKeys;
-use fupin_persistence::quality::{self as store, FindingFilter, FindingRow};
+use fupin_persistence::quality::{self as store, FindingFilter};
 use fupin_persistence::regions;
 use fupin_persistence::DbPool;
 use utoipa::OpenApi;
 
 use super::{context, narrow_to, village_ordered_page};
 use crate::auth::{forbidden_region, Allowed, ReadRegistry, RunDataQuality};
-use crate::db;
 use crate::extract::JsonBody;
-use crate::models::quality::{
+use crate::problem::{AppError, Kind, Problem};
+use crate::ProcedureSettings;
+use fupin_app::models::quality::{
     Finding, FindingListParams, FindingPage, QualityRule, Run, RunMode, RunPage, Score,
     ScoreParams, Scores, StartRun,
 };
-use crate::models::utc;
-use crate::pagination::PageParams;
-use crate::problem::{Kind, Problem};
-use crate::workflows::quality as workflow;
-use crate::workflows::rollup::{level_of, RegionRows};
-use crate::ProcedureSettings;
+use fupin_app::pagination::PageParams;
+use fupin_app::quality as workflow;
+use fupin_app::rollup::{level_of, RegionRows};
+use fupin_app::run as db;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -104,7 +103,7 @@ pub async fn list_runs(
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     if params.cursor.is_some() {
-        return Err(Problem::new(Kind::InvalidCursor));
+        return Err(AppError::new(Kind::InvalidCursor).into());
     }
     let page = params.resolve("runs")?;
     let limit = i64::from(page.limit);
@@ -126,31 +125,15 @@ pub async fn get_run(
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let row = db::read(&pool, move |conn| {
-        store::find_run(conn, &id).map_err(|e| match Problem::from(e) {
-            p if p.kind == Kind::NotFound => Problem::not_found("data-quality run", "数据质量检查"),
+        store::find_run(conn, &id).map_err(|e| match AppError::from(e) {
+            p if p.kind == Kind::NotFound => {
+                AppError::not_found("data-quality run", "数据质量检查")
+            }
             p => p,
         })
     })
     .await?;
     Ok(HttpResponse::Ok().json(Run::from(row)))
-}
-
-impl From<FindingRow> for Finding {
-    fn from(row: FindingRow) -> Finding {
-        Finding {
-            id: row.id,
-            rule: row.rule,
-            severity: row.severity,
-            household_id: row.household_id,
-            region_code: row.region_code,
-            entity_type: row.entity_type,
-            entity_id: row.entity_id,
-            message_en: row.message_en,
-            message_zh: row.message_zh,
-            run_id: row.run_id,
-            found_at: utc(row.found_at),
-        }
-    }
 }
 
 /// The findings standing in your scope, by village: each names the record, the rule and what is
@@ -165,18 +148,20 @@ pub async fn list_findings(
     let params = params.into_inner();
     if let Some(rule) = &params.rule {
         if fupin_domain::quality::rule(rule).is_none() {
-            return Err(Problem::bad_request(
+            return Err(AppError::bad_request(
                 format!("there is no rule {rule}"),
                 format!("没有规则 {rule}"),
-            ));
+            )
+            .into());
         }
     }
     if let Some(severity) = &params.severity {
         if severity != "error" && severity != "warning" {
-            return Err(Problem::bad_request(
+            return Err(AppError::bad_request(
                 "severity is error or warning",
                 "severity 只能是 error 或 warning",
-            ));
+            )
+            .into());
         }
     }
     let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {

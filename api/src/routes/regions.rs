@@ -7,13 +7,16 @@ use utoipa::OpenApi;
 
 use super::{context, narrow_to};
 use crate::auth::{Allowed, ManageRegions, ReadRegistry};
+use crate::etag;
 use crate::extract::{if_match, JsonBody};
 use crate::idempotency::{write_once, Outcome};
-use crate::models::regions::{CreateRegion, Region, RegionListParams, RegionPage, UpdateRegion};
-use crate::pagination::PageParams;
 use crate::problem::Problem;
-use crate::workflows::regions::{self as workflow, not_found_as_region};
-use crate::{db, etag};
+use fupin_app::models::regions::{
+    CreateRegion, Region, RegionListParams, RegionPage, UpdateRegion,
+};
+use fupin_app::pagination::PageParams;
+use fupin_app::regions::{self as workflow, not_found_as_region};
+use fupin_app::run as db;
 use fupin_persistence::personal_data::PersonalDataKeys;
 
 #[derive(OpenApi)]

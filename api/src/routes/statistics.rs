@@ -7,14 +7,14 @@ use utoipa::OpenApi;
 
 use super::narrow_to;
 use crate::auth::{forbidden_region, Allowed, ReadRegistry};
-use crate::db;
-use crate::models::statistics::{
+use crate::problem::{AppError, Problem};
+use fupin_app::models::statistics::{
     ByRegion, ByRegionParams, ExitFigures, Figures, HouseholdFigures, LoanFigures, PersonFigures,
     RegionRow, StudentFigures, SubsidyFigures, Summary, SummaryParams,
 };
-use crate::problem::Problem;
-use crate::workflows::rollup::{level_of, RegionRows};
-use crate::workflows::statistics::{absorb, per_village, Period};
+use fupin_app::rollup::{level_of, RegionRows};
+use fupin_app::run as db;
+use fupin_app::statistics::{absorb, per_village, Period};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,7 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The scope narrowed to `region`; a region outside the caller's scope is a 403.
-fn scope_for(caller: &crate::auth::Caller, region: Option<&str>) -> Result<RegionScope, Problem> {
+fn scope_for(caller: &crate::auth::Caller, region: Option<&str>) -> Result<RegionScope, AppError> {
     narrow_to(&caller.scope(), region)?.ok_or_else(forbidden_region)
 }
 

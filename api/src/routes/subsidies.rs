@@ -8,15 +8,15 @@ use utoipa::OpenApi;
 
 use super::{context, narrow_to, village_ordered_page};
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
-use crate::db;
 use crate::extract::JsonBody;
 use crate::idempotency::{write_once, Outcome};
-use crate::models::subsidies::{
+use crate::problem::{Problem, ProblemBody};
+use fupin_app::models::subsidies::{
     RecordSubsidy, ReverseSubsidy, SubsidyEntry, SubsidyPage, SubsidyParams, SubsidyTotals,
 };
-use crate::pagination::PageParams;
-use crate::problem::{Problem, ProblemBody};
-use crate::workflows::subsidies as workflow;
+use fupin_app::pagination::PageParams;
+use fupin_app::run as db;
+use fupin_app::subsidies as workflow;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,9 +28,9 @@ use crate::workflows::subsidies as workflow;
         household_ledger
     ),
     components(schemas(
-        crate::models::ledger::HouseholdLedger,
-        crate::models::ledger::LedgerLine,
-        crate::models::ledger::YearTotals,
+        fupin_app::models::ledger::HouseholdLedger,
+        fupin_app::models::ledger::LedgerLine,
+        fupin_app::models::ledger::YearTotals,
         RecordSubsidy,
         ReverseSubsidy,
         SubsidyEntry,
@@ -183,7 +183,7 @@ pub async fn subsidy_totals(
 /// income for the income record).
 #[utoipa::path(get, path = "/api/v1/households/{id}/ledger", tag = "money",
     params(("id" = String, Path, description = "Household id")),
-    responses((status = 200, description = "The ledger", body = crate::models::ledger::HouseholdLedger)))]
+    responses((status = 200, description = "The ledger", body = fupin_app::models::ledger::HouseholdLedger)))]
 pub async fn household_ledger(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -193,7 +193,7 @@ pub async fn household_ledger(
     let ctx = context(caller.caller, &keys);
     let id = id.into_inner();
     let ledger = db::read(&pool, move |conn| {
-        crate::workflows::ledger::household_ledger(conn, &ctx, &id)
+        fupin_app::ledger::household_ledger(conn, &ctx, &id)
     })
     .await?;
     Ok(HttpResponse::Ok().json(ledger))

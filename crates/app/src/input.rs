@@ -1,0 +1,128 @@
+//! Request bodies into typed values: JSON with every bad field named, and `validator`'s
+//! findings as field errors. The API's extractors and the bulk import share these.
+
+use serde::de::DeserializeOwned;
+use validator::{ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{AppError, FieldError, Kind, Text};
+
+/// Parses JSON, naming the field of a type error: syntax errors are 400, a well-formed body
+/// with a wrong, missing or unknown field is 422.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let value = result.map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if !inner.is_data() {
+            let message = strip_position(&inner.to_string());
+            return AppError::new(Kind::MalformedJson).with_detail(message.clone(), message);
+        }
+        AppError::invalid_fields(vec![field_error_from_serde(
+            &path,
+            &strip_position(&inner.to_string()),
+        )])
+    })?;
+    deserializer.end().map_err(|e| {
+        let message = strip_position(&e.to_string());
+        AppError::new(Kind::MalformedJson).with_detail(message.clone(), message)
+    })?;
+    Ok(value)
+}
+
+pub fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn field_error_from_serde(path: &str, message: &str) -> FieldError {
+    let named = message.split('`').nth(1).unwrap_or("");
+    let join = |name: &str| {
+        if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
+        } else if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let (field, code, zh) = if message.starts_with("unknown field") {
+        (join(named), "unknown_field", "不允许的字段")
+    } else if message.starts_with("missing field") {
+        (join(named), "required", "必填字段")
+    } else if message.starts_with("unknown variant") {
+        (path.to_owned(), "invalid_choice", "不是允许的取值之一")
+    } else if message.starts_with("invalid type") {
+        (path.to_owned(), "invalid_type", "类型错误")
+    } else {
+        (path.to_owned(), "invalid_value", "取值无效")
+    };
+    FieldError::new(field, code, Text::new(message, format!("{zh}: {message}")))
+}
+
+/// Turns `validator`'s findings into one field error each.
+pub fn validation_problem(errors: ValidationErrors) -> AppError {
+    let mut found = Vec::new();
+    collect_validation(&errors, "", &mut found);
+    AppError::invalid_fields(found)
+}
+
+fn collect_validation(errors: &ValidationErrors, prefix: &str, found: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for error in list {
+                    let message = error
+                        .message
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| describe_rule(error));
+                    let zh = match error.code.as_ref() {
+                        "length" => "长度不符合要求",
+                        "range" => "超出允许范围",
+                        _ => "取值无效",
+                    };
+                    found.push(FieldError::new(
+                        path.clone(),
+                        validation_code(&error.code),
+                        Text::new(message.clone(), format!("{zh}: {message}")),
+                    ));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect_validation(inner, &path, found),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect_validation(inner, &format!("{path}[{index}]"), found);
+                }
+            }
+        }
+    }
+}
+
+fn validation_code(code: &str) -> &'static str {
+    match code {
+        "length" => "length",
+        "range" => "out_of_range",
+        _ => "invalid_value",
+    }
+}
+
+fn describe_rule(error: &validator::ValidationError) -> String {
+    let param = |name: &str| error.params.get(name).map(ToString::to_string);
+    match (param("min"), param("max")) {
+        (Some(min), Some(max)) if error.code == "length" => {
+            format!("length must be between {min} and {max}")
+        }
+        (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+        (None, Some(max)) if error.code == "length" => format!("length must be at most {max}"),
+        (Some(min), None) if error.code == "length" => format!("length must be at least {min}"),
+        _ => format!("fails the `{}` rule", error.code),
+    }
+}

@@ -1,0 +1,546 @@
+//! Microloans: application against policy, decision, disbursement with its schedule, and
+//! repayments; the loan's standing is computed as of a date when read.
+
+use chrono::NaiveDate;
+use fupin_domain::loan::{
+    self, check_application, treasury_interest, Instalment, LoanPolicy, RepaymentMethod,
+};
+use fupin_persistence::loans::{self as store, InstalmentRow, LoanEventRow, LoanRow, RepaymentRow};
+use fupin_persistence::{households, members, DbConn, StoreError};
+
+use super::context::{Context, NOTHING};
+use super::households::not_found_as_household;
+use super::new_id;
+use crate::error::{AppError, Kind, Text};
+use crate::models::loans::{ApplyForLoan, Loan, LoanEvent, Period, Repay};
+use crate::models::{stored, utc};
+
+fn not_found() -> AppError {
+    AppError::not_found("loan", "贷款")
+}
+
+/// The loan with its schedule, repayments applied, and standing on `as_of`.
+pub fn view(conn: &mut DbConn, row: LoanRow, as_of: NaiveDate) -> Result<Loan, AppError> {
+    let method: RepaymentMethod = stored(&row.method)?;
+    let history = store::events(conn, &row.id)?;
+    let instalments: Vec<Instalment> = store::schedule(conn, &row.id)?
+        .into_iter()
+        .map(|i| Instalment {
+            period: u32::try_from(i.period).unwrap_or(0),
+            due_on: i.due_on,
+            principal_fen: i.principal_fen,
+            interest_fen: i.interest_fen,
+        })
+        .collect();
+    let paid: Vec<(NaiveDate, i64)> = store::repayments(conn, &row.id)?
+        .iter()
+        .map(|r| (r.paid_on, r.amount_fen))
+        .collect();
+    let extended_to = history.iter().rev().find_map(|e| e.maturity_on);
+    let (standings, position) = loan::position(instalments, extended_to, &paid, as_of);
+    let disbursed = row.disbursed_on.is_some();
+    Ok(Loan {
+        as_of,
+        outstanding_principal_fen: if disbursed {
+            position.outstanding_principal_fen
+        } else {
+            0
+        },
+        arrears_fen: position.arrears_fen,
+        next_due_on: position.next_due_on,
+        overdue: position.overdue,
+        schedule: standings
+            .iter()
+            .map(|s| Period {
+                period: i32::try_from(s.instalment.period).unwrap_or(0),
+                due_on: s.instalment.due_on,
+                principal_fen: s.instalment.principal_fen,
+                interest_fen: s.instalment.interest_fen,
+                principal_paid_fen: s.principal_paid_fen,
+                interest_paid_fen: s.interest_paid_fen,
+                treasury_interest_fen: treasury_interest(
+                    s.instalment.interest_fen,
+                    row.subsidy_share_bp,
+                ),
+            })
+            .collect(),
+        id: row.id,
+        household_id: row.household_id,
+        region_code: row.region_code,
+        member_id: row.member_id,
+        bank: row.bank,
+        principal_fen: row.principal_fen,
+        term_months: row.term_months,
+        annual_rate_bp: row.annual_rate_bp,
+        subsidy_share_bp: row.subsidy_share_bp,
+        purpose: row.purpose,
+        method,
+        status: row.status,
+        applied_on: row.applied_on,
+        decided_on: row.decided_on,
+        disbursed_on: row.disbursed_on,
+        version: row.version,
+        created_at: utc(row.created_at),
+        updated_at: utc(row.updated_at),
+        history: history
+            .into_iter()
+            .map(|e| LoanEvent {
+                seq: e.seq,
+                status: e.status,
+                on: e.occurred_on,
+                reason: e.reason,
+                maturity_on: e.maturity_on,
+                recorded_by: e.recorded_by,
+                recorded_at: utc(e.created_at),
+            })
+            .collect(),
+    })
+}
+
+/// Appends the step that moved the loan to `status`.
+fn record_step(
+    conn: &mut DbConn,
+    ctx: &Context,
+    loan_id: &str,
+    status: &str,
+    on: NaiveDate,
+    reason: Option<&str>,
+    maturity_on: Option<NaiveDate>,
+) -> Result<(), AppError> {
+    store::append_event(
+        conn,
+        &LoanEventRow {
+            loan_id: loan_id.to_owned(),
+            seq: 0,
+            status: status.to_owned(),
+            occurred_on: on,
+            reason: reason.map(str::to_owned),
+            maturity_on,
+            recorded_by: ctx.caller.name.clone(),
+            created_at: ctx.now,
+        },
+    )?;
+    Ok(())
+}
+
+/// Principal still owed (or to be lent) by a household's other open loans.
+fn outstanding_elsewhere(
+    conn: &mut DbConn,
+    household_id: &str,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let mut total = 0;
+    for other in store::open_for_household(conn, household_id)? {
+        total += if other.disbursed_on.is_some() {
+            view(conn, other, today)?.outstanding_principal_fen
+        } else {
+            other.principal_fen
+        };
+    }
+    Ok(total)
+}
+
+pub fn apply(
+    conn: &mut DbConn,
+    ctx: &Context,
+    household_id: &str,
+    policy: &LoanPolicy,
+    input: ApplyForLoan,
+) -> Result<Loan, AppError> {
+    if input.applied_on > ctx.today {
+        return Err(AppError::invalid_field(
+            "applied_on",
+            "out_of_range",
+            Text::new("the date cannot be in the future", "日期不能晚于今天"),
+        ));
+    }
+    let household = households::find(conn, &ctx.scope(), household_id)
+        .map_err(|e| not_found_as_household(e.into()))?;
+    let borrower = members::find(conn, &ctx.scope(), household_id, &input.member_id)
+        .ok()
+        .filter(|m| m.left_on.is_none_or(|left| left > input.applied_on))
+        .ok_or_else(|| {
+            AppError::invalid_field(
+                "member_id",
+                "member_not_current",
+                Text::new(
+                    "the borrower is not a current member of this household",
+                    "借款人不是本户现有成员",
+                ),
+            )
+        })?;
+    let subsidy_share_bp = input.subsidy_share_bp.unwrap_or(10_000);
+    let others = outstanding_elsewhere(conn, household_id, ctx.today)?;
+    check_application(
+        policy,
+        input.principal_fen,
+        others,
+        input.term_months,
+        input.annual_rate_bp,
+        subsidy_share_bp,
+        loan::borrower_age(borrower.birth_date, input.applied_on),
+    )
+    .map_err(|(field, rule)| {
+        AppError::invalid_field(
+            field,
+            "loan_policy",
+            Text::new(rule.to_string(), format!("不符合小额信贷政策: {rule}")),
+        )
+    })?;
+    let row = LoanRow {
+        id: new_id(),
+        household_id: household.id.clone(),
+        county_code: household.county_code.clone(),
+        region_code: household.region_code.clone(),
+        member_id: borrower.id,
+        bank: input.bank.trim().to_owned(),
+        principal_fen: input.principal_fen,
+        term_months: i32::try_from(input.term_months).unwrap_or(i32::MAX),
+        annual_rate_bp: input.annual_rate_bp,
+        subsidy_share_bp,
+        purpose: input.purpose.trim().to_owned(),
+        method: input.method.as_str().to_owned(),
+        status: "applied".into(),
+        applied_on: input.applied_on,
+        decided_on: None,
+        disbursed_on: None,
+        version: 1,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    };
+    store::insert(conn, &row)?;
+    record_step(conn, ctx, &row.id, "applied", row.applied_on, None, None)?;
+    let loan = view(conn, row, ctx.today)?;
+    ctx.audit(
+        conn,
+        "apply_for_loan",
+        ("loan", &loan.id),
+        Some(&household.region_code),
+        NOTHING,
+        Some(&loan),
+    )?;
+    Ok(loan)
+}
+
+/// `approve`, `reject` or `disburse` (which generates and stores the schedule).
+pub fn step(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    action: &str,
+    on: NaiveDate,
+) -> Result<Loan, AppError> {
+    step_with_reason(conn, ctx, id, action, on, None, None)
+}
+
+/// A step with its reason (extension, write-off) and, for an extension, the new maturity;
+/// both go into the loan's history and its audit entry.
+pub fn step_with_reason(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    action: &str,
+    on: NaiveDate,
+    reason: Option<&str>,
+    maturity_on: Option<NaiveDate>,
+) -> Result<Loan, AppError> {
+    let row = store::find(conn, &ctx.scope(), id).map_err(|e| match AppError::from(e) {
+        p if p.kind == Kind::NotFound => not_found(),
+        p => p,
+    })?;
+    let next = match (action, row.status.as_str()) {
+        ("approve", "applied") => "approved",
+        ("reject", "applied") => "rejected",
+        ("disburse", "approved") => "disbursed",
+        ("extend", "disbursed" | "extended") => "extended",
+        ("write_off", "disbursed" | "extended") => "written_off",
+        _ => {
+            let allowed: Vec<&str> = match row.status.as_str() {
+                "applied" => vec!["approve", "reject"],
+                "approved" => vec!["disburse"],
+                "disbursed" | "extended" => vec!["repay", "extend", "write_off"],
+                _ => vec![],
+            };
+            return Err(AppError::new(Kind::StateConflict)
+                .with_detail(
+                    format!("A loan that is {} cannot {action}", row.status),
+                    "当前贷款状态不允许此操作",
+                )
+                .with_extension("allowed_next_steps", serde_json::json!(allowed)));
+        }
+    };
+    if on > ctx.today || on < row.applied_on {
+        return Err(AppError::invalid_field(
+            "on",
+            "out_of_range",
+            Text::new(
+                "the date is between the application and today",
+                "日期应在申请日与今天之间",
+            ),
+        ));
+    }
+    let before = view(conn, row.clone(), ctx.today)?;
+    let (decided_on, disbursed_on) = match next {
+        "disbursed" => (row.decided_on, Some(on)),
+        "extended" | "written_off" => (row.decided_on, row.disbursed_on),
+        _ => (Some(on), None),
+    };
+    store::set_status(
+        conn,
+        id,
+        row.version,
+        next,
+        decided_on,
+        disbursed_on,
+        ctx.now,
+    )?;
+    record_step(conn, ctx, id, next, on, reason, maturity_on)?;
+    if next == "disbursed" {
+        let method: RepaymentMethod = stored(&row.method)?;
+        let term = u32::try_from(row.term_months).unwrap_or(0);
+        let rows: Vec<InstalmentRow> =
+            loan::schedule(row.principal_fen, term, row.annual_rate_bp, method, on)
+                .into_iter()
+                .map(|i| InstalmentRow {
+                    loan_id: row.id.clone(),
+                    period: i32::try_from(i.period).unwrap_or(0),
+                    due_on: i.due_on,
+                    principal_fen: i.principal_fen,
+                    interest_fen: i.interest_fen,
+                })
+                .collect();
+        store::insert_schedule(conn, &rows)?;
+    }
+    let updated = store::find(conn, &ctx.scope(), id)?;
+    let after = view(conn, updated, ctx.today)?;
+    let action = format!("{action}_loan");
+    let entity = ("loan", id);
+    match reason {
+        Some(reason) => {
+            let recorded = serde_json::json!({"loan": &after, "reason": reason, "on": on});
+            ctx.audit(
+                conn,
+                &action,
+                entity,
+                Some(&row.region_code),
+                Some(&before),
+                Some(&recorded),
+            )?
+        }
+        None => ctx.audit(
+            conn,
+            &action,
+            entity,
+            Some(&row.region_code),
+            Some(&before),
+            Some(&after),
+        )?,
+    }
+    Ok(after)
+}
+
+/// Extends the maturity: the last period falls due on `new_maturity_on` (later than now).
+pub fn extend(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    on: NaiveDate,
+    new_maturity_on: NaiveDate,
+    reason: &str,
+) -> Result<Loan, AppError> {
+    let current = find(conn, ctx, id, ctx.today)?;
+    let maturity = current.schedule.last().map(|p| p.due_on);
+    if maturity.is_none_or(|m| new_maturity_on <= m) {
+        return Err(AppError::invalid_field(
+            "new_maturity_on",
+            "out_of_range",
+            Text::new(
+                "the new maturity must come after the current one",
+                "新的到期日须晚于原到期日",
+            ),
+        ));
+    }
+    step_with_reason(
+        conn,
+        ctx,
+        id,
+        "extend",
+        on,
+        Some(reason),
+        Some(new_maturity_on),
+    )
+}
+
+pub fn repay(conn: &mut DbConn, ctx: &Context, id: &str, input: Repay) -> Result<Loan, AppError> {
+    store::lock(conn, id)?;
+    let row = store::find(conn, &ctx.scope(), id).map_err(|e| match AppError::from(e) {
+        p if p.kind == Kind::NotFound => not_found(),
+        p => p,
+    })?;
+    if row.status != "disbursed" && row.status != "extended" {
+        return Err(AppError::new(Kind::StateConflict).with_detail(
+            format!("A loan that is {} takes no repayment", row.status),
+            "该贷款当前不能还款",
+        ));
+    }
+    if input.amount_fen <= 0 || input.amount_fen > fupin_domain::money::MAX_PAYMENT_FEN {
+        return Err(AppError::invalid_field(
+            "amount_fen",
+            "out_of_range",
+            Text::new("the amount must be positive", "金额必须为正"),
+        ));
+    }
+    if input.paid_on > ctx.today || row.disbursed_on.is_some_and(|d| input.paid_on < d) {
+        return Err(AppError::invalid_field(
+            "paid_on",
+            "out_of_range",
+            Text::new(
+                "the date is between the disbursement and today",
+                "日期应在放款日与今天之间",
+            ),
+        ));
+    }
+    let before = view(conn, row.clone(), ctx.today)?;
+    if input.amount_fen
+        > before.outstanding_principal_fen
+            + before
+                .schedule
+                .iter()
+                .map(|p| p.interest_fen - p.interest_paid_fen)
+                .sum::<i64>()
+    {
+        return Err(AppError::invalid_field(
+            "amount_fen",
+            "overpayment",
+            Text::new(
+                "the amount is more than the loan still owes",
+                "还款金额超过应还总额",
+            ),
+        ));
+    }
+    store::insert_repayment(
+        conn,
+        &RepaymentRow {
+            id: new_id(),
+            loan_id: row.id.clone(),
+            paid_on: input.paid_on,
+            amount_fen: input.amount_fen,
+            reference: input.reference.trim().to_owned(),
+            recorded_by: ctx.caller.name.clone(),
+            created_at: ctx.now,
+        },
+    )
+    .map_err(|e| match e {
+        StoreError::Unique(_) => AppError::new(Kind::StateConflict).with_detail(
+            "This repayment reference is recorded already",
+            "该还款凭证已登记",
+        ),
+        other => other.into(),
+    })?;
+    let mut after = view(conn, row.clone(), ctx.today)?;
+    if after.outstanding_principal_fen == 0
+        && after
+            .schedule
+            .iter()
+            .all(|p| p.interest_paid_fen == p.interest_fen)
+    {
+        store::set_status(
+            conn,
+            id,
+            row.version,
+            "repaid",
+            row.decided_on,
+            row.disbursed_on,
+            ctx.now,
+        )?;
+        record_step(conn, ctx, id, "repaid", input.paid_on, None, None)?;
+        let updated = store::find(conn, &ctx.scope(), id)?;
+        after = view(conn, updated, ctx.today)?;
+    }
+    ctx.audit(
+        conn,
+        "repay_loan",
+        ("loan", id),
+        Some(&row.region_code),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
+}
+
+pub fn find(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    as_of: NaiveDate,
+) -> Result<Loan, AppError> {
+    let row = store::find(conn, &ctx.scope(), id).map_err(|e| match AppError::from(e) {
+        p if p.kind == Kind::NotFound => not_found(),
+        p => p,
+    })?;
+    view(conn, row, as_of)
+}
+
+pub fn for_household(
+    conn: &mut DbConn,
+    ctx: &Context,
+    household_id: &str,
+) -> Result<Vec<Loan>, AppError> {
+    households::find(conn, &ctx.scope(), household_id)
+        .map_err(|e| not_found_as_household(e.into()))?;
+    store::list(conn, &ctx.scope(), Some(household_id), None)?
+        .into_iter()
+        .map(|row| view(conn, row, ctx.today))
+        .collect()
+}
+
+/// What the treasury owes for interest due in `[first, last]`, per loan in scope. The subsidy
+/// stops for a loan that is overdue at the end of the month.
+pub fn interest_subsidies(
+    conn: &mut DbConn,
+    scope: &fupin_domain::scope::RegionScope,
+    month: &str,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<crate::models::loans::InterestSubsidies, AppError> {
+    use crate::models::loans::{InterestSubsidies, InterestSubsidyLine};
+    let mut lines = Vec::new();
+    // Written-off loans get no subsidy; extended ones keep it while not overdue.
+    for status in ["disbursed", "extended", "repaid"] {
+        for row in store::list(conn, scope, None, Some(status))? {
+            let (share, household_id, region_code) = (
+                row.subsidy_share_bp,
+                row.household_id.clone(),
+                row.region_code.clone(),
+            );
+            let loan = view(conn, row, last)?;
+            let interest_fen: i64 = loan
+                .schedule
+                .iter()
+                .filter(|p| p.due_on >= first && p.due_on <= last)
+                .map(|p| p.interest_fen)
+                .sum();
+            if interest_fen == 0 {
+                continue;
+            }
+            let stopped = loan.overdue.then(|| "overdue".to_owned());
+            lines.push(InterestSubsidyLine {
+                loan_id: loan.id,
+                household_id,
+                region_code,
+                interest_fen,
+                treasury_interest_fen: if stopped.is_some() {
+                    0
+                } else {
+                    treasury_interest(interest_fen, share)
+                },
+                stopped,
+            });
+        }
+    }
+    Ok(InterestSubsidies {
+        month: month.to_owned(),
+        total_treasury_interest_fen: lines.iter().map(|l| l.treasury_interest_fen).sum(),
+        lines,
+    })
+}

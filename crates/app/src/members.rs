@@ -1,0 +1,194 @@
+//! Adding, editing and recording the departure of household members.
+
+use fupin_domain::member::{check_leave, check_new_relation, MemberRuleError, Relation};
+use fupin_persistence::members::{self, MemberRow};
+use fupin_persistence::{households, DbConn, StoreError};
+
+use super::context::{Context, Disclosure, NOTHING};
+use super::ensure_id_number_free;
+use super::households::{member_row, not_found_as_household};
+use crate::error::{AppError, Kind, Text};
+use crate::models::members::{member_problem, CheckedMember, LeaveBody, Member, UpdateMember};
+
+fn rule_conflict(error: MemberRuleError) -> AppError {
+    let zh = match error {
+        MemberRuleError::SecondHead => "该户已有户主",
+        MemberRuleError::HeadCannotLeave => "户主不能减员，请先变更户主",
+        MemberRuleError::AlreadyLeft(_) => "该成员已减员",
+        MemberRuleError::LeaveDateInFuture => "减员日期不能晚于今天",
+        MemberRuleError::LeaveDateBeforeBirth => "减员日期不能早于出生日期",
+        MemberRuleError::LeftMemberIsReadOnly => "已减员的成员不能修改",
+        MemberRuleError::RelationHeadByTransfer => "户主关系只能通过变更户主修改",
+    };
+    match error {
+        // A bad date is a field the client can fix, not a conflict with the record's state.
+        MemberRuleError::LeaveDateInFuture | MemberRuleError::LeaveDateBeforeBirth => {
+            AppError::invalid_field("left_on", "out_of_range", Text::new(error.to_string(), zh))
+        }
+        _ => AppError::new(Kind::StateConflict).with_detail(error.to_string(), zh),
+    }
+}
+
+fn not_found_as_member(problem: AppError) -> AppError {
+    if problem.kind == Kind::NotFound {
+        AppError::not_found("member in this household", "家庭成员")
+    } else {
+        problem
+    }
+}
+
+/// A member of a household; a full disclosure is recorded in the audit trail.
+pub fn find(
+    conn: &mut DbConn,
+    ctx: &Context,
+    household_id: &str,
+    id: &str,
+    disclosure: Disclosure,
+) -> Result<Member, AppError> {
+    let row = members::find(conn, &ctx.scope(), household_id, id)
+        .map_err(|e| not_found_as_member(e.into()))?;
+    let member = Member::from_row(row, &ctx.keys, disclosure)?;
+    if disclosure == Disclosure::Full {
+        ctx.audit(
+            conn,
+            "read_personal_data",
+            ("member", id),
+            Some(&member.region_code),
+            NOTHING,
+            NOTHING,
+        )?;
+    }
+    Ok(member)
+}
+
+pub fn add(
+    conn: &mut DbConn,
+    ctx: &Context,
+    household_id: &str,
+    member: CheckedMember,
+) -> Result<Member, AppError> {
+    let household = households::find(conn, &ctx.scope(), household_id)
+        .map_err(|e| not_found_as_household(e.into()))?;
+    let has_head = members::household_has_current_head(conn, household_id)?;
+    check_new_relation(member.relation, has_head).map_err(rule_conflict)?;
+    let member = member.seal(&ctx.keys)?;
+    ensure_id_number_free(
+        conn,
+        member.fields.id_number_hmac.as_deref().unwrap_or_default(),
+        None,
+    )?;
+    let added = record_new(conn, ctx, member_row(&household, &member, ctx))?;
+    households::refresh_after_member_change(conn, household_id, ctx.now)?;
+    Ok(added)
+}
+
+/// Stores a member row and records its creation in the audit trail; the caller keeps the
+/// household's own figures.
+pub fn record_new(conn: &mut DbConn, ctx: &Context, row: MemberRow) -> Result<Member, AppError> {
+    members::insert(conn, &row)?;
+    let added = Member::from_row(row, &ctx.keys, Disclosure::Masked)?;
+    ctx.audit(
+        conn,
+        "create",
+        ("member", &added.id),
+        Some(&added.region_code),
+        NOTHING,
+        Some(&added),
+    )?;
+    Ok(added)
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    ctx: &Context,
+    household_id: &str,
+    id: &str,
+    expected_version: i64,
+    change: UpdateMember,
+) -> Result<Member, AppError> {
+    let scope = ctx.scope();
+    let row =
+        members::find(conn, &scope, household_id, id).map_err(|e| not_found_as_member(e.into()))?;
+    let current = Member::from_row(row.clone(), &ctx.keys, Disclosure::Full)?;
+    let before = Member::from_row(row, &ctx.keys, Disclosure::Masked)?;
+    if current.version != expected_version {
+        return Err(StoreError::Stale {
+            current: current.version,
+        }
+        .into());
+    }
+    if !current.current {
+        return Err(rule_conflict(MemberRuleError::LeftMemberIsReadOnly));
+    }
+    if let Some(relation) = change.relation {
+        if (relation == Relation::Head) != (current.relation == Relation::Head) {
+            return Err(rule_conflict(MemberRuleError::RelationHeadByTransfer));
+        }
+    }
+    let checked = change
+        .apply_to(&current)
+        .check(ctx.today, None)
+        .map_err(|findings| member_problem(findings, None))?
+        .seal(&ctx.keys)?;
+    ensure_id_number_free(
+        conn,
+        checked.fields.id_number_hmac.as_deref().unwrap_or_default(),
+        Some(id),
+    )?;
+    members::update(conn, id, expected_version, &checked.fields, ctx.now)?;
+    households::refresh_after_member_change(conn, household_id, ctx.now)?;
+    let after = find(conn, ctx, household_id, id, Disclosure::Masked)?;
+    ctx.audit(
+        conn,
+        "update",
+        ("member", id),
+        Some(&after.region_code),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
+}
+
+pub fn leave(
+    conn: &mut DbConn,
+    ctx: &Context,
+    household_id: &str,
+    id: &str,
+    expected_version: Option<i64>,
+    leaving: LeaveBody,
+) -> Result<Member, AppError> {
+    let before = find(conn, ctx, household_id, id, Disclosure::Masked)?;
+    if expected_version.is_some_and(|v| v != before.version) {
+        return Err(StoreError::Stale {
+            current: before.version,
+        }
+        .into());
+    }
+    check_leave(
+        before.relation,
+        before.birth_date,
+        before.left_on,
+        leaving.left_on,
+        ctx.today,
+    )
+    .map_err(rule_conflict)?;
+    members::record_leaving(
+        conn,
+        id,
+        before.version,
+        leaving.left_on,
+        leaving.reason.as_str(),
+        ctx.now,
+    )?;
+    households::refresh_after_member_change(conn, household_id, ctx.now)?;
+    let after = find(conn, ctx, household_id, id, Disclosure::Masked)?;
+    ctx.audit(
+        conn,
+        "leave",
+        ("member", id),
+        Some(&after.region_code),
+        Some(&before),
+        Some(&after),
+    )?;
+    Ok(after)
+}
