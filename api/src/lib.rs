@@ -19,6 +19,7 @@ use actix_web::middleware::{from_fn, Compress, Condition, DefaultHeaders};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
+use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use fupin_app::caller::{Clock, SystemClock};
@@ -57,6 +58,7 @@ pub fn server(
     services: Services,
 ) -> std::io::Result<Server> {
     let document = openapi::document();
+    let unrouted = web::Data::new(routes::Unrouted::of(&document));
     let tokens = web::Data::new(services.tokens);
     let keys = web::Data::new(services.keys);
     let subjects = web::Data::new(auth::SubjectStatus::new(Duration::from_secs(5)));
@@ -125,7 +127,11 @@ pub fn server(
             .wrap(Compress::default())
             .wrap(Condition::new(!origins.is_empty(), cors))
             .wrap(from_fn(middleware::request_id_and_log))
+            .into_utoipa_app()
             .configure(routes::configure)
+            .split_for_parts()
+            .0
+            // The documentation itself is the one thing served outside the route table.
             .service(web::resource("/swagger-ui").route(web::get().to(|| async {
                 HttpResponse::PermanentRedirect()
                     .insert_header(("Location", "/swagger-ui/"))
@@ -134,6 +140,8 @@ pub fn server(
             .service(
                 SwaggerUi::new("/swagger-ui/{_:.*}").url("/api/v1/openapi.json", document.clone()),
             )
+            .app_data(unrouted.clone())
+            .default_service(web::to(routes::unrouted))
     })
     .listen(listener)?;
     if let Some(workers) = workers {

@@ -1,4 +1,5 @@
-//! The OpenAPI document: each route file contributes its own paths; the error answers every
+//! The OpenAPI document: the operations come from the route table itself (`routes::configure`,
+//! where each handler is routed and documented by one `service` call); the error answers every
 //! operation can give are declared here once and attached by rule, not restated per handler.
 
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -46,24 +47,7 @@ struct ApiDoc;
 /// The whole document, as served at `/api/v1/openapi.json` and committed in `openapi/`.
 pub fn document() -> Document {
     let mut doc = ApiDoc::openapi();
-    doc.merge(routes::health::Doc::openapi());
-    doc.merge(routes::auth::Doc::openapi());
-    doc.merge(routes::regions::Doc::openapi());
-    doc.merge(routes::households::Doc::openapi());
-    doc.merge(routes::members::Doc::openapi());
-    doc.merge(routes::incomes::Doc::openapi());
-    doc.merge(routes::assessments::Doc::openapi());
-    doc.merge(routes::lifecycle::Doc::openapi());
-    doc.merge(routes::subsidies::Doc::openapi());
-    doc.merge(routes::loans::Doc::openapi());
-    doc.merge(routes::entities::Doc::openapi());
-    doc.merge(routes::accounts::Doc::openapi());
-    doc.merge(routes::audit::Doc::openapi());
-    doc.merge(routes::changes::Doc::openapi());
-    doc.merge(routes::exchange_bulk::Doc::openapi());
-    doc.merge(routes::statistics::Doc::openapi());
-    doc.merge(routes::quality::Doc::openapi());
-    doc.merge(routes::indicators::Doc::openapi());
+    doc.merge(routes::operations());
     add_bearer_scheme(&mut doc);
     attach_common_errors(&mut doc);
     doc

@@ -20,6 +20,7 @@ mod operations;
 mod quality;
 mod regions;
 mod repositories;
+mod routes;
 mod security;
 mod statistics;
 mod subsidies;

@@ -152,16 +152,6 @@ async fn security_headers_are_on_every_answer() {
 }
 
 #[tokio::test]
-async fn wrong_method_is_405_problem() {
-    let app = TestApp::spawn().await;
-    let reply = send(app.client.delete(app.url("/api/v1/households"))).await;
-    reply.assert_problem(405, "method_not_allowed");
-    assert!(reply
-        .header("allow")
-        .is_some_and(|a| a.contains("GET") && a.contains("POST")));
-}
-
-#[tokio::test]
 async fn answers_are_compressed_when_the_client_accepts_it() {
     let app = TestApp::spawn().await;
     let raw = reqwest::Client::builder().no_gzip().build().unwrap();
@@ -246,51 +236,4 @@ fn the_readme_and_the_document_show_the_permission_matrix_of_the_code() {
         .as_str()
         .unwrap()
         .contains(&matrix));
-}
-
-#[tokio::test]
-async fn every_documented_operation_is_routed() {
-    let app = TestApp::spawn().await;
-    let doc: Value = serde_json::from_str(&fupin_api::openapi::document_json()).unwrap();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        let concrete: String = path
-            .split('/')
-            .map(|part| {
-                if part.starts_with('{') {
-                    if part == "{year}" {
-                        "2019"
-                    } else {
-                        "no-such-id"
-                    }
-                } else {
-                    part
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("/");
-        for method in item.as_object().unwrap().keys() {
-            let request = match method.as_str() {
-                "get" => app.get(&concrete),
-                "post" => app.post(&concrete, &serde_json::json!({})),
-                "put" => app
-                    .client
-                    .put(app.url(&concrete))
-                    .bearer_auth(&app.admin_token)
-                    .json(&serde_json::json!({})),
-                "patch" => app
-                    .patch(&concrete, &serde_json::json!({}))
-                    .header("If-Match", "\"1\""),
-                other => panic!("unexpected method {other}"),
-            };
-            let reply = send(request).await;
-            // The router's own 404/405 carry no detail; a handler's refusal does, or is not a 404.
-            let unrouted =
-                (reply.status == 404 && reply.body.get("detail").is_none()) || reply.status == 405;
-            assert!(
-                !unrouted,
-                "{method} {path} is documented but not routed: {}",
-                reply.body
-            );
-        }
-    }
 }

@@ -1,9 +1,10 @@
 //! `/api/v1/users` and `/api/v1/clients`: account management, for admins, within their scope.
 
+use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::{accounts as store, DbPool};
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::context;
 use crate::auth::{Allowed, ManageAccounts, SubjectStatus};
@@ -16,45 +17,15 @@ use fupin_app::models::accounts::{
 use fupin_app::pagination::PageParams;
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        list_users,
-        create_user,
-        disable_user,
-        enable_user,
-        reset_password,
-        list_clients,
-        create_client,
-        disable_client
-    ),
-    components(schemas(
-        User,
-        UserPage,
-        CreateUser,
-        ResetPassword,
-        Client,
-        ClientPage,
-        CreateClient
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/users")
-            .route(web::get().to(list_users))
-            .route(web::post().to(create_user)),
-    )
-    .service(web::resource("/api/v1/users/{id}/disable").route(web::post().to(disable_user)))
-    .service(web::resource("/api/v1/users/{id}/enable").route(web::post().to(enable_user)))
-    .service(web::resource("/api/v1/users/{id}/password").route(web::post().to(reset_password)))
-    .service(
-        web::resource("/api/v1/clients")
-            .route(web::get().to(list_clients))
-            .route(web::post().to(create_client)),
-    )
-    .service(web::resource("/api/v1/clients/{id}/disable").route(web::post().to(disable_client)));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_users)
+        .service(create_user)
+        .service(disable_user)
+        .service(enable_user)
+        .service(reset_password)
+        .service(list_clients)
+        .service(create_client)
+        .service(disable_client);
 }
 
 fn region_field(raw: &str) -> Result<fupin_domain::region::RegionCode, AppError> {
@@ -71,8 +42,9 @@ fn region_field(raw: &str) -> Result<fupin_domain::region::RegionCode, AppError>
 }
 
 /// List the users in your scope.
-#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", params(PageParams),
+#[utoipa::path(tag = "accounts", params(PageParams),
     responses((status = 200, description = "One page of users", body = UserPage)))]
+#[get("/api/v1/users")]
 pub async fn list_users(
     caller: Allowed<ManageAccounts>,
     pool: web::Data<DbPool>,
@@ -93,12 +65,13 @@ pub async fn list_users(
 }
 
 /// Create a person's account, within your scope.
-#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = CreateUser,
+#[utoipa::path(tag = "accounts", request_body = CreateUser,
     responses(
         (status = 201, description = "Created", body = User),
         (status = 403, description = "The region is outside your scope", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = ProblemBody, content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/users")]
 pub async fn create_user(
     caller: Allowed<ManageAccounts>,
     pool: web::Data<DbPool>,
@@ -148,9 +121,10 @@ async fn set_user_disabled(
 }
 
 /// Disable a user: their tokens stop working within seconds and their refresh tokens are revoked.
-#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "accounts",
+#[utoipa::path(tag = "accounts",
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "Disabled", body = User)))]
+#[post("/api/v1/users/{id}/disable")]
 pub async fn disable_user(
     caller: Allowed<ManageAccounts>,
     pool: web::Data<DbPool>,
@@ -162,9 +136,10 @@ pub async fn disable_user(
 }
 
 /// Enable a disabled user again.
-#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "accounts",
+#[utoipa::path(tag = "accounts",
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "Enabled", body = User)))]
+#[post("/api/v1/users/{id}/enable")]
 pub async fn enable_user(
     caller: Allowed<ManageAccounts>,
     pool: web::Data<DbPool>,
@@ -176,9 +151,10 @@ pub async fn enable_user(
 }
 
 /// Set a user's password; their refresh tokens are revoked.
-#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "accounts", request_body = ResetPassword,
+#[utoipa::path(tag = "accounts", request_body = ResetPassword,
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "Password set", body = User)))]
+#[post("/api/v1/users/{id}/password")]
 pub async fn reset_password(
     caller: Allowed<ManageAccounts>,
     pool: web::Data<DbPool>,
@@ -201,8 +177,9 @@ pub async fn reset_password(
 }
 
 /// List the client systems in your scope.
-#[utoipa::path(get, path = "/api/v1/clients", tag = "accounts", params(PageParams),
+#[utoipa::path(tag = "accounts", params(PageParams),
     responses((status = 200, description = "One page of clients", body = ClientPage)))]
+#[get("/api/v1/clients")]
 pub async fn list_clients(
     caller: Allowed<ManageAccounts>,
     pool: web::Data<DbPool>,
@@ -223,11 +200,12 @@ pub async fn list_clients(
 }
 
 /// Register a client system; the answer shows its secret, this once.
-#[utoipa::path(post, path = "/api/v1/clients", tag = "accounts", request_body = CreateClient,
+#[utoipa::path(tag = "accounts", request_body = CreateClient,
     responses(
         (status = 201, description = "Created, with `client_secret`", body = Client),
         (status = 409, description = "The client id is taken", body = ProblemBody, content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/clients")]
 pub async fn create_client(
     caller: Allowed<ManageAccounts>,
     pool: web::Data<DbPool>,
@@ -261,9 +239,10 @@ pub async fn create_client(
 }
 
 /// Disable a client system.
-#[utoipa::path(post, path = "/api/v1/clients/{id}/disable", tag = "accounts",
+#[utoipa::path(tag = "accounts",
     params(("id" = String, Path, description = "Client record id")),
     responses((status = 200, description = "Disabled", body = Client)))]
+#[post("/api/v1/clients/{id}/disable")]
 pub async fn disable_client(
     caller: Allowed<ManageAccounts>,
     pool: web::Data<DbPool>,

@@ -1,9 +1,10 @@
 //! `/api/v1/households/{id}/assessments` and `/api/v1/households/{id}/exit-evaluation`.
 
+use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::context;
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
@@ -11,49 +12,22 @@ use crate::extract::JsonBody;
 use crate::problem::Problem;
 use fupin_app::assessments as workflow;
 use fupin_app::models::assessments::{
-    Assessment, AssessmentPage, Blocker, CreateAssessment, Criterion, EvaluationParams,
-    ExitEvaluation, HousingInput, ItemInput, ItemResult, MemberRef, Overrides,
+    Assessment, AssessmentPage, CreateAssessment, EvaluationParams, ExitEvaluation,
 };
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(record_assessment, list_assessments, exit_evaluation),
-    components(schemas(
-        Assessment,
-        AssessmentPage,
-        CreateAssessment,
-        ItemInput,
-        HousingInput,
-        Overrides,
-        ItemResult,
-        MemberRef,
-        ExitEvaluation,
-        Criterion,
-        Blocker,
-        fupin_domain::assessment::HouseGrade,
-        fupin_domain::assessment::AssessmentItem,
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/households/{id}/assessments")
-            .route(web::get().to(list_assessments))
-            .route(web::post().to(record_assessment)),
-    )
-    .service(
-        web::resource("/api/v1/households/{id}/exit-evaluation")
-            .route(web::get().to(exit_evaluation)),
-    );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_assessments)
+        .service(record_assessment)
+        .service(exit_evaluation);
 }
 
 /// Record a 两不愁三保障 assessment. Compulsory education and basic medical care are derived
 /// from the members; overriding a derived failure needs a reason and is audited.
-#[utoipa::path(post, path = "/api/v1/households/{id}/assessments", tag = "incomes", request_body = CreateAssessment,
+#[utoipa::path(tag = "incomes", request_body = CreateAssessment,
     params(("id" = String, Path, description = "Household id")),
     responses((status = 201, description = "Recorded, with every item's result", body = Assessment)))]
+#[post("/api/v1/households/{id}/assessments")]
 pub async fn record_assessment(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -76,9 +50,10 @@ pub async fn record_assessment(
 }
 
 /// A household's assessments, latest first, each item evaluated.
-#[utoipa::path(get, path = "/api/v1/households/{id}/assessments", tag = "incomes",
+#[utoipa::path(tag = "incomes",
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "Latest first (one page)", body = AssessmentPage)))]
+#[get("/api/v1/households/{id}/assessments")]
 pub async fn list_assessments(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -97,9 +72,10 @@ pub async fn list_assessments(
 /// Explain, criterion by criterion, whether the household may exit: per-capita income above the
 /// year's line (the record and line used), each item of 两不愁三保障 from the latest assessment,
 /// and blockers (unsafe house, school-age dropout, serious illness without cover).
-#[utoipa::path(get, path = "/api/v1/households/{id}/exit-evaluation", tag = "incomes",
+#[utoipa::path(tag = "incomes",
     params(("id" = String, Path, description = "Household id"), EvaluationParams),
     responses((status = 200, description = "The evaluation", body = ExitEvaluation)))]
+#[get("/api/v1/households/{id}/exit-evaluation")]
 pub async fn exit_evaluation(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,

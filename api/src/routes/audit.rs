@@ -1,9 +1,10 @@
 //! `/api/v1/audit`: the audit trail and its verification.
 
+use actix_web::get;
 use actix_web::{web, HttpResponse};
 use fupin_persistence::audit::{self as store, AuditFilter};
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Allowed, ReadAudit};
 use crate::problem::{AppError, Problem};
@@ -11,21 +12,14 @@ use fupin_app::models::accounts::{AuditEntry, AuditListParams, AuditPage, ChainS
 use fupin_app::pagination::PageParams;
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(list_audit, verify_audit),
-    components(schemas(AuditEntry, AuditPage, ChainStatus))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/audit").route(web::get().to(list_audit)))
-        .service(web::resource("/api/v1/audit/verify").route(web::get().to(verify_audit)));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_audit).service(verify_audit);
 }
 
 /// The audit trail in your scope, newest first.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditListParams),
+#[utoipa::path(tag = "audit", params(AuditListParams),
     responses((status = 200, description = "One page of entries", body = AuditPage)))]
+#[get("/api/v1/audit")]
 pub async fn list_audit(
     caller: Allowed<ReadAudit>,
     pool: web::Data<DbPool>,
@@ -69,8 +63,9 @@ pub async fn list_audit(
 }
 
 /// Recompute the whole chain and report the first entry that does not hold.
-#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
+#[utoipa::path(tag = "audit",
     responses((status = 200, description = "The chain's state", body = ChainStatus)))]
+#[get("/api/v1/audit/verify")]
 pub async fn verify_audit(
     _caller: Allowed<ReadAudit>,
     pool: web::Data<DbPool>,

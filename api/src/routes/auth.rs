@@ -2,10 +2,11 @@
 
 use std::time::Instant;
 
+use actix_web::post;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{SubsecRound, Utc};
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::TokenService;
 use crate::extract::JsonBody;
@@ -17,22 +18,8 @@ use fupin_app::accounts::{self as workflow, LoginOutcome};
 use fupin_app::models::accounts::{GrantType, LogoutRequest, TokenRequest, TokenResponse};
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(issue_token, logout),
-    components(schemas(
-        TokenRequest,
-        TokenResponse,
-        LogoutRequest,
-        GrantType,
-        fupin_domain::access::Role
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/auth/token").route(web::post().to(issue_token)))
-        .service(web::resource("/api/v1/auth/logout").route(web::post().to(logout)));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(issue_token).service(logout);
 }
 
 fn required(field: &str, value: Option<String>) -> Result<String, AppError> {
@@ -60,7 +47,7 @@ fn refused() -> AppError {
 ///
 /// Failed attempts are limited per username and per client address (429 with `Retry-After`).
 /// Answers never tell whether a username exists.
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = TokenRequest, security(()),
+#[utoipa::path(tag = "auth", request_body = TokenRequest, security(()),
     responses(
         (status = 200, description = "Tokens", body = TokenResponse),
         (status = 401, description = "Wrong credentials, disabled account, or an unusable refresh token \
@@ -68,6 +55,7 @@ fn refused() -> AppError {
         (status = 429, description = "Too many failed attempts; see `Retry-After`", body = ProblemBody,
             content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/auth/token")]
 pub async fn issue_token(
     pool: web::Data<DbPool>,
     tokens: web::Data<TokenService>,
@@ -172,8 +160,9 @@ fn check_throttle(throttle: &LoginThrottle, name: &str, address: &str) -> Result
 }
 
 /// Log out: revoke a refresh token (an unknown one is ignored).
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = LogoutRequest, security(()),
+#[utoipa::path(tag = "auth", request_body = LogoutRequest, security(()),
     responses((status = 204, description = "Revoked")))]
+#[post("/api/v1/auth/logout")]
 pub async fn logout(
     pool: web::Data<DbPool>,
     req: HttpRequest,

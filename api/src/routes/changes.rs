@@ -1,10 +1,11 @@
 //! `/api/v1/changes`: every change to records in the caller's scope, in commit order.
 
+use actix_web::get;
 use actix_web::{web, HttpResponse};
 use fupin_persistence::audit::AuditRow;
 use fupin_persistence::{changes as store, DbPool};
 use serde_json::Value;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{Allowed, ReadRegistry};
 use crate::problem::{AppError, Problem};
@@ -13,12 +14,8 @@ use fupin_app::models::utc;
 use fupin_app::pagination::{open_feed_position, seal_feed_position};
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(paths(list_changes), components(schemas(Change, ChangeFeed)))]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/changes").route(web::get().to(list_changes)));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_changes);
 }
 
 const MAX_FEED_LIMIT: u32 = 1000;
@@ -26,8 +23,9 @@ const MAX_FEED_LIMIT: u32 = 1000;
 /// Changes (create, update, state change, removal) after your last cursor, oldest first.
 /// Resuming from `next_cursor` never skips or repeats a change, also while others write: a
 /// change's position is taken under a lock held until its transaction commits.
-#[utoipa::path(get, path = "/api/v1/changes", tag = "exchange", params(ChangeFeedParams),
+#[utoipa::path(tag = "exchange", params(ChangeFeedParams),
     responses((status = 200, description = "Changes and where to resume", body = ChangeFeed)))]
+#[get("/api/v1/changes")]
 pub async fn list_changes(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,

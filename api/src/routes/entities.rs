@@ -1,9 +1,10 @@
 //! `/api/v1/entities`: business entities, their links with households, dividend rounds.
 
+use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::context;
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
@@ -11,64 +12,26 @@ use crate::extract::JsonBody;
 use crate::problem::{Problem, ProblemBody};
 use fupin_app::entities as workflow;
 use fupin_app::models::entities::{
-    CreateEntity, CreateLink, CreateRound, DividendPart, DividendRound, Entity, EntityPage, Link,
-    LinkPage, RoundPage,
+    CreateEntity, CreateLink, CreateRound, DividendRound, Entity, EntityPage, Link, LinkPage,
+    RoundPage,
 };
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        create_entity,
-        list_entities,
-        add_link,
-        list_links,
-        pay_dividend,
-        list_dividends
-    ),
-    components(schemas(
-        CreateEntity,
-        Entity,
-        EntityPage,
-        CreateLink,
-        Link,
-        LinkPage,
-        CreateRound,
-        DividendRound,
-        DividendPart,
-        RoundPage,
-        fupin_domain::dividend::EntityKind,
-        fupin_domain::dividend::LinkKind,
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/entities")
-            .route(web::get().to(list_entities))
-            .route(web::post().to(create_entity)),
-    )
-    .service(
-        web::resource("/api/v1/entities/{id}/links")
-            .route(web::get().to(list_links))
-            .route(web::post().to(add_link)),
-    )
-    .service(
-        web::resource("/api/v1/entities/{id}/links/{link_id}/rent-payments")
-            .route(web::post().to(pay_rent)),
-    )
-    .service(
-        web::resource("/api/v1/entities/{id}/dividends")
-            .route(web::get().to(list_dividends))
-            .route(web::post().to(pay_dividend)),
-    );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_entities)
+        .service(create_entity)
+        .service(list_links)
+        .service(add_link)
+        .service(pay_rent)
+        .service(list_dividends)
+        .service(pay_dividend);
 }
 
 /// Register a business entity (its unified social credit code is checked).
-#[utoipa::path(post, path = "/api/v1/entities", tag = "money", request_body = CreateEntity,
+#[utoipa::path(tag = "money", request_body = CreateEntity,
     responses((status = 201, description = "Registered", body = Entity),
         (status = 409, description = "The credit code is registered already", body = ProblemBody, content_type = "application/problem+json")))]
+#[post("/api/v1/entities")]
 pub async fn create_entity(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -81,8 +44,9 @@ pub async fn create_entity(
 }
 
 /// The entities in your scope.
-#[utoipa::path(get, path = "/api/v1/entities", tag = "money",
+#[utoipa::path(tag = "money",
     responses((status = 200, description = "The entities (one page)", body = EntityPage)))]
+#[get("/api/v1/entities")]
 pub async fn list_entities(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -97,9 +61,10 @@ pub async fn list_entities(
 }
 
 /// Link a household: shares (a stake), land leased (area and rent per mu) or jobs, dated.
-#[utoipa::path(post, path = "/api/v1/entities/{id}/links", tag = "money", request_body = CreateLink,
+#[utoipa::path(tag = "money", request_body = CreateLink,
     params(("id" = String, Path, description = "Entity id")),
     responses((status = 201, description = "Linked", body = Link)))]
+#[post("/api/v1/entities/{id}/links")]
 pub async fn add_link(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -117,9 +82,10 @@ pub async fn add_link(
 }
 
 /// The entity's links; land links show the yearly rent owed.
-#[utoipa::path(get, path = "/api/v1/entities/{id}/links", tag = "money",
+#[utoipa::path(tag = "money",
     params(("id" = String, Path, description = "Entity id")),
     responses((status = 200, description = "The links (one page)", body = LinkPage)))]
+#[get("/api/v1/entities/{id}/links")]
 pub async fn list_links(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -137,10 +103,11 @@ pub async fn list_links(
 
 /// Pay a dividend round: the pool is shared by stake among households with a shares link on the
 /// record date, exactly to the fen (largest remainder; ties to the smaller household id).
-#[utoipa::path(post, path = "/api/v1/entities/{id}/dividends", tag = "money", request_body = CreateRound,
+#[utoipa::path(tag = "money", request_body = CreateRound,
     params(("id" = String, Path, description = "Entity id")),
     responses((status = 201, description = "Paid, with each household's part", body = DividendRound),
         (status = 409, description = "No stakes on the record date, or the period was paid", body = ProblemBody, content_type = "application/problem+json")))]
+#[post("/api/v1/entities/{id}/dividends")]
 pub async fn pay_dividend(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -158,9 +125,10 @@ pub async fn pay_dividend(
 }
 
 /// The entity's dividend rounds with their parts.
-#[utoipa::path(get, path = "/api/v1/entities/{id}/dividends", tag = "money",
+#[utoipa::path(tag = "money",
     params(("id" = String, Path, description = "Entity id")),
     responses((status = 200, description = "The rounds (one page)", body = RoundPage)))]
+#[get("/api/v1/entities/{id}/dividends")]
 pub async fn list_dividends(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -178,11 +146,12 @@ pub async fn list_dividends(
 
 /// Record land rent paid to the household of a land link; the link shows rent paid per year
 /// beside the yearly rent owed.
-#[utoipa::path(post, path = "/api/v1/entities/{id}/links/{link_id}/rent-payments", tag = "money",
+#[utoipa::path(tag = "money",
     request_body = fupin_app::models::entities::PayRent,
     params(("id" = String, Path, description = "Entity id"), ("link_id" = String, Path, description = "Land link id")),
     responses((status = 201, description = "Recorded; the link with rent paid", body = Link),
         (status = 409, description = "Not a land link, or the reference is recorded", body = ProblemBody, content_type = "application/problem+json")))]
+#[post("/api/v1/entities/{id}/links/{link_id}/rent-payments")]
 pub async fn pay_rent(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,

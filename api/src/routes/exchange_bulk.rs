@@ -3,6 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
+use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_domain::scope::RegionScope;
 use fupin_persistence::personal_data::PersonalDataKeys;
@@ -10,7 +11,7 @@ use fupin_persistence::{DbPool, StoreError};
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{context, disclosure, narrow_to};
 use crate::auth::{forbidden_region, Allowed, ReadRegistry, WriteRegistry};
@@ -19,25 +20,10 @@ use crate::problem::{AppError, Kind, Problem, ProblemBody};
 use fupin_app::context::Disclosure;
 use fupin_app::exchange_bulk::{self as workflow, files};
 use fupin_app::models::exchange_bulk::{
-    Column, ExportFormat, ExportParams, ImportHousehold, ImportMember, ImportMode, ImportParams,
-    ImportReport, RowOutcome, RowResult,
+    Column, ExportFormat, ExportParams, ImportHousehold, ImportParams, ImportReport,
 };
 use fupin_app::models::households::HouseholdWithMembers;
 use fupin_app::run as db;
-
-#[derive(OpenApi)]
-#[openapi(
-    paths(export_households, import_households),
-    components(schemas(
-        ImportMode,
-        ImportReport,
-        RowResult,
-        RowOutcome,
-        ImportHousehold,
-        ImportMember
-    ))
-)]
-pub struct Doc;
 
 /// The largest import file accepted (the rest of the API takes at most 256 KiB).
 pub const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
@@ -45,11 +31,8 @@ pub const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
 /// Households read per query of an export.
 const EXPORT_PAGE: i64 = 500;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/exports/households").route(web::get().to(export_households)),
-    )
-    .service(web::resource("/api/v1/imports/households").route(web::post().to(import_households)));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(export_households).service(import_households);
 }
 
 /// Export households with their members, as a file.
@@ -70,7 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Values are the API's wire values: enumerations in lower_snake_case, dates `YYYY-MM-DD`,
 /// booleans `true`/`false`, `other_causes` separated by `;`, an absent value an empty cell.
 /// If the database fails midway the connection is cut, so a partial file never looks complete.
-#[utoipa::path(get, path = "/api/v1/exports/households", tag = "exchange", params(ExportParams),
+#[utoipa::path(tag = "exchange", params(ExportParams),
     responses(
         (status = 200, description = "The households, streamed",
             content(
@@ -79,6 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ),
             headers(("Content-Disposition" = String, description = "`attachment` with a file name"))),
     ))]
+#[get("/api/v1/exports/households")]
 pub async fn export_households(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -252,7 +236,7 @@ fn csv_chunk(
 /// The server stores the file in a temporary file as it arrives and reads it from there a
 /// household at a time, so its memory does not grow with the file (the report does: some
 /// 150 bytes a household).
-#[utoipa::path(post, path = "/api/v1/imports/households", tag = "exchange", params(ImportParams),
+#[utoipa::path(tag = "exchange", params(ImportParams),
     request_body(description = "The households: NDJSON (one `ImportHousehold` per line) or CSV with the export's header",
         content(
             (ImportHousehold = "application/x-ndjson"),
@@ -265,6 +249,7 @@ fn csv_chunk(
         (status = 415, description = "The body is neither `application/x-ndjson` nor `text/csv` (UTF-8)",
             body = ProblemBody, content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/imports/households")]
 pub async fn import_households(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,

@@ -1,20 +1,17 @@
 //! Liveness and readiness probes (no authentication).
 
+use actix_web::get;
 use actix_web::{web, HttpResponse};
 use fupin_persistence::{ping, DbPool};
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::problem::{AppError, Kind, Problem, ProblemBody};
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(paths(healthz, readyz), components(schemas(HealthStatus)))]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").route(web::get().to(healthz)))
-        .service(web::resource("/readyz").route(web::get().to(readyz)));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(healthz).service(readyz);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -24,8 +21,9 @@ pub struct HealthStatus {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+#[utoipa::path(tag = "operations", security(()),
     responses((status = 200, description = "The process is up", body = HealthStatus)))]
+#[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(HealthStatus {
         status: "ok".into(),
@@ -33,12 +31,13 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// The database answers a query.
-#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
+#[utoipa::path(tag = "operations", security(()),
     responses(
         (status = 200, description = "Ready to serve", body = HealthStatus),
         (status = 503, description = "The database does not answer", body = ProblemBody,
             content_type = "application/problem+json"),
     ))]
+#[get("/readyz")]
 pub async fn readyz(pool: web::Data<DbPool>) -> Result<HttpResponse, Problem> {
     db::read(&pool, |conn| Ok(ping(conn)?))
         .await

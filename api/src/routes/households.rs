@@ -1,10 +1,11 @@
 //! `/api/v1/households`: registered poor households.
 
 use actix_web::http::header;
+use actix_web::{get, patch, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::households::{self as household_store, HouseholdFilter};
 use fupin_persistence::{DbPool, ListKey};
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{context, disclosure, narrow_to, village_ordered_page};
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
@@ -24,49 +25,18 @@ use fupin_app::run as db;
 use fupin_app::{household_list, household_views};
 use fupin_persistence::personal_data::PersonalDataKeys;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        list_households,
-        create_household,
-        get_household,
-        update_household,
-        transfer_headship
-    ),
-    components(schemas(
-        Household,
-        HouseholdPage,
-        HouseholdWithMembers,
-        CreateHousehold,
-        UpdateHousehold,
-        TransferHeadship,
-        fupin_domain::household::Attribute,
-        fupin_domain::household::PovertyCause,
-        fupin_domain::household::HouseholdStatus,
-        fupin_domain::household::HouseholdKind,
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/households")
-            .route(web::get().to(list_households))
-            .route(web::post().to(create_household)),
-    )
-    .service(
-        web::resource("/api/v1/households/{id}")
-            .route(web::get().to(get_household))
-            .route(web::patch().to(update_household)),
-    )
-    .service(
-        web::resource("/api/v1/households/{id}/head").route(web::post().to(transfer_headship)),
-    );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_households)
+        .service(create_household)
+        .service(get_household)
+        .service(update_household)
+        .service(transfer_headship);
 }
 
 /// List households, filtered, by village and then in registration order.
-#[utoipa::path(get, path = "/api/v1/households", tag = "households", params(HouseholdListParams),
+#[utoipa::path(tag = "households", params(HouseholdListParams),
     responses((status = 200, description = "One page of households", body = HouseholdPage)))]
+#[get("/api/v1/households")]
 pub async fn list_households(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -140,7 +110,7 @@ pub async fn list_households(
 }
 
 /// Register a household in a village, with its head. Its status starts as `not_exited`.
-#[utoipa::path(post, path = "/api/v1/households", tag = "households", request_body = CreateHousehold,
+#[utoipa::path(tag = "households", request_body = CreateHousehold,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 201, description = "Registered", body = HouseholdWithMembers,
@@ -149,6 +119,7 @@ pub async fn list_households(
             resident ID number belongs to a current member elsewhere (`resident_id_registered`)",
             body = ProblemBody, content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/households")]
 pub async fn create_household(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -168,12 +139,13 @@ pub async fn create_household(
 }
 
 /// Get a household with all its members (current and former).
-#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households",
+#[utoipa::path(tag = "households",
     params(("id" = String, Path, description = "Household id"), RevealParams),
     responses(
         (status = 200, description = "The household", body = HouseholdWithMembers, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
     ))]
+#[get("/api/v1/households/{id}")]
 pub async fn get_household(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -198,7 +170,7 @@ pub async fn get_household(
 }
 
 /// Edit a household (requires `If-Match`). `status` is not editable here.
-#[utoipa::path(patch, path = "/api/v1/households/{id}", tag = "households", request_body = UpdateHousehold,
+#[utoipa::path(tag = "households", request_body = UpdateHousehold,
     params(("id" = String, Path, description = "Household id"),
         ("If-Match" = String, Header, description = "The ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses(
@@ -206,6 +178,7 @@ pub async fn get_household(
         (status = 409, description = "The new household number is taken", body = ProblemBody,
             content_type = "application/problem+json"),
     ))]
+#[patch("/api/v1/households/{id}")]
 pub async fn update_household(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -227,7 +200,7 @@ pub async fn update_household(
 }
 
 /// Make another current member the head of household.
-#[utoipa::path(post, path = "/api/v1/households/{id}/head", tag = "households", request_body = TransferHeadship,
+#[utoipa::path(tag = "households", request_body = TransferHeadship,
     params(("id" = String, Path, description = "Household id"),
         ("If-Match" = Option<String>, Header, description = "When given, the household's ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
@@ -237,6 +210,7 @@ pub async fn update_household(
         (status = 409, description = "The member is the head already", body = ProblemBody,
             content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/households/{id}/head")]
 pub async fn transfer_headship(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,

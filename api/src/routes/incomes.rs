@@ -1,11 +1,12 @@
 //! `/api/v1/poverty-lines` and `/api/v1/households/{id}/incomes`.
 
 use actix_web::http::header;
+use actix_web::{get, put};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::incomes as store;
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::context;
 use crate::auth::{Allowed, ManageReferenceData, ReadRegistry, WriteRegistry};
@@ -14,54 +15,18 @@ use crate::extract::{optional_if_match, JsonBody};
 use crate::problem::{AppError, Problem, ProblemBody};
 use fupin_app::incomes as workflow;
 use fupin_app::models::incomes::{
-    IncomeComputation, IncomePage, IncomeRecord, PovertyLine, PovertyLinePage, RecordIncome,
-    SetPovertyLine,
+    IncomePage, IncomeRecord, PovertyLine, PovertyLinePage, RecordIncome, SetPovertyLine,
 };
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        list_poverty_lines,
-        get_poverty_line,
-        set_poverty_line,
-        list_incomes,
-        record_income,
-        get_income,
-        income_history
-    ),
-    components(schemas(
-        PovertyLine,
-        PovertyLinePage,
-        SetPovertyLine,
-        RecordIncome,
-        IncomeRecord,
-        IncomeComputation,
-        IncomePage,
-        fupin_domain::income::LineComparison,
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/poverty-lines").route(web::get().to(list_poverty_lines)))
-        .service(
-            web::resource("/api/v1/poverty-lines/{year}")
-                .route(web::get().to(get_poverty_line))
-                .route(web::put().to(set_poverty_line)),
-        )
-        .service(
-            web::resource("/api/v1/households/{id}/incomes").route(web::get().to(list_incomes)),
-        )
-        .service(
-            web::resource("/api/v1/households/{id}/incomes/{year}")
-                .route(web::get().to(get_income))
-                .route(web::put().to(record_income)),
-        )
-        .service(
-            web::resource("/api/v1/households/{id}/incomes/{year}/history")
-                .route(web::get().to(income_history)),
-        );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_poverty_lines)
+        .service(get_poverty_line)
+        .service(set_poverty_line)
+        .service(list_incomes)
+        .service(get_income)
+        .service(record_income)
+        .service(income_history);
 }
 
 fn with_etag<T: serde::Serialize>(
@@ -75,8 +40,9 @@ fn with_etag<T: serde::Serialize>(
 }
 
 /// Every year's poverty line and monitoring line.
-#[utoipa::path(get, path = "/api/v1/poverty-lines", tag = "incomes",
+#[utoipa::path(tag = "incomes",
     responses((status = 200, description = "All years, oldest first (one page)", body = PovertyLinePage)))]
+#[get("/api/v1/poverty-lines")]
 pub async fn list_poverty_lines(
     _caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -89,9 +55,10 @@ pub async fn list_poverty_lines(
 }
 
 /// One year's lines.
-#[utoipa::path(get, path = "/api/v1/poverty-lines/{year}", tag = "incomes",
+#[utoipa::path(tag = "incomes",
     params(("year" = i32, Path, description = "Year")),
     responses((status = 200, description = "The year's lines", body = PovertyLine, headers(("ETag" = String)))))]
+#[get("/api/v1/poverty-lines/{year}")]
 pub async fn get_poverty_line(
     _caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -107,7 +74,7 @@ pub async fn get_poverty_line(
 }
 
 /// Set a year's lines (administrators). Replacing existing lines needs `If-Match`.
-#[utoipa::path(put, path = "/api/v1/poverty-lines/{year}", tag = "incomes", request_body = SetPovertyLine,
+#[utoipa::path(tag = "incomes", request_body = SetPovertyLine,
     params(("year" = i32, Path, description = "Year"),
         ("If-Match" = Option<String>, Header, description = "Required when the year has lines already", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses(
@@ -115,6 +82,7 @@ pub async fn get_poverty_line(
         (status = 200, description = "Replaced", body = PovertyLine, headers(("ETag" = String))),
         (status = 428, description = "The year has lines: send If-Match", body = ProblemBody, content_type = "application/problem+json"),
     ))]
+#[put("/api/v1/poverty-lines/{year}")]
 pub async fn set_poverty_line(
     caller: Allowed<ManageReferenceData>,
     pool: web::Data<DbPool>,
@@ -139,9 +107,10 @@ pub async fn set_poverty_line(
 }
 
 /// The current income record of every year, with its computation.
-#[utoipa::path(get, path = "/api/v1/households/{id}/incomes", tag = "incomes",
+#[utoipa::path(tag = "incomes",
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "Oldest year first (one page)", body = IncomePage)))]
+#[get("/api/v1/households/{id}/incomes")]
 pub async fn list_incomes(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -159,7 +128,7 @@ pub async fn list_incomes(
 
 /// Record a year's income, or correct it (`If-Match` with the current record's ETag). The
 /// answer shows net income, the household size used, per-capita income and the year's lines.
-#[utoipa::path(put, path = "/api/v1/households/{id}/incomes/{year}", tag = "incomes", request_body = RecordIncome,
+#[utoipa::path(tag = "incomes", request_body = RecordIncome,
     params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year"),
         ("If-Match" = Option<String>, Header, description = "Required to correct an existing record", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses(
@@ -168,6 +137,7 @@ pub async fn list_incomes(
         (status = 409, description = "The year has no poverty line yet", body = ProblemBody, content_type = "application/problem+json"),
         (status = 428, description = "The year has a record: send If-Match", body = ProblemBody, content_type = "application/problem+json"),
     ))]
+#[put("/api/v1/households/{id}/incomes/{year}")]
 pub async fn record_income(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -192,9 +162,10 @@ pub async fn record_income(
 }
 
 /// A year's current income record, with its computation.
-#[utoipa::path(get, path = "/api/v1/households/{id}/incomes/{year}", tag = "incomes",
+#[utoipa::path(tag = "incomes",
     params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year")),
     responses((status = 200, description = "The current record", body = IncomeRecord, headers(("ETag" = String)))))]
+#[get("/api/v1/households/{id}/incomes/{year}")]
 pub async fn get_income(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -211,9 +182,10 @@ pub async fn get_income(
 }
 
 /// Every version of a year's income record, newest first.
-#[utoipa::path(get, path = "/api/v1/households/{id}/incomes/{year}/history", tag = "incomes",
+#[utoipa::path(tag = "incomes",
     params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year")),
     responses((status = 200, description = "All versions (one page)", body = IncomePage)))]
+#[get("/api/v1/households/{id}/incomes/{year}/history")]
 pub async fn income_history(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,

@@ -2,6 +2,7 @@
 //! colour, and the households behind a value.
 
 use actix_web::http::header;
+use actix_web::{get, put};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_domain::indicator::{Thresholds, INDICATORS};
 use fupin_domain::region::RegionCode;
@@ -9,7 +10,7 @@ use fupin_persistence::indicators::{self as store, ThresholdRow};
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::regions;
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{context, narrow_to};
 use crate::auth::{forbidden_region, Allowed, ManageReferenceData, ReadRegistry};
@@ -18,44 +19,22 @@ use crate::extract::{optional_if_match, JsonBody};
 use crate::problem::{AppError, Kind, Problem, ProblemBody, Text};
 use fupin_app::indicators::{cell, definition, for_each_standing, in_force, thresholds_of};
 use fupin_app::models::indicators::{
-    DrillDown, DrillHousehold, DrillParams, Indicator, IndicatorMap, MapCell, MapParams,
-    SetThresholds,
+    DrillDown, DrillHousehold, DrillParams, Indicator, IndicatorMap, MapParams, SetThresholds,
 };
 use fupin_app::rollup::{level_of, RegionRows};
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(list_indicators, set_thresholds, indicator_map, drill_down),
-    components(schemas(
-        Indicator,
-        SetThresholds,
-        IndicatorMap,
-        MapCell,
-        DrillDown,
-        DrillHousehold,
-        fupin_domain::indicator::Direction,
-        fupin_domain::indicator::Colour
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/indicators").route(web::get().to(list_indicators)))
-        .service(web::resource("/api/v1/indicators/map").route(web::get().to(indicator_map)))
-        .service(
-            web::resource("/api/v1/indicators/map/{region}/households")
-                .route(web::get().to(drill_down)),
-        )
-        .service(
-            web::resource("/api/v1/indicators/{id}/thresholds")
-                .route(web::put().to(set_thresholds)),
-        );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_indicators)
+        .service(indicator_map)
+        .service(drill_down)
+        .service(set_thresholds);
 }
 
 /// Every indicator with its direction and the thresholds in force.
-#[utoipa::path(get, path = "/api/v1/indicators", tag = "indicators",
+#[utoipa::path(tag = "indicators",
     responses((status = 200, description = "The indicators", body = [Indicator])))]
+#[get("/api/v1/indicators")]
 pub async fn list_indicators(
     _caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -70,13 +49,14 @@ pub async fn list_indicators(
 
 /// Set an indicator's green and yellow thresholds (its direction is fixed). The first change
 /// needs no `If-Match`; later ones need the current `ETag` (428 without, 412 when stale).
-#[utoipa::path(put, path = "/api/v1/indicators/{id}/thresholds", tag = "indicators", request_body = SetThresholds,
+#[utoipa::path(tag = "indicators", request_body = SetThresholds,
     params(("id" = String, Path, description = "Indicator id"),
         ("If-Match" = Option<String>, Header, description = "Required once the thresholds were set", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses(
         (status = 200, description = "The indicator with its new thresholds", body = Indicator, headers(("ETag" = String))),
         (status = 428, description = "The thresholds were set before: send If-Match", body = ProblemBody, content_type = "application/problem+json"),
     ))]
+#[put("/api/v1/indicators/{id}/thresholds")]
 pub async fn set_thresholds(
     caller: Allowed<ManageReferenceData>,
     pool: web::Data<DbPool>,
@@ -138,8 +118,9 @@ pub async fn set_thresholds(
 
 /// Each town or village of the region with its value of one indicator and its colour, and the
 /// region's own value.
-#[utoipa::path(get, path = "/api/v1/indicators/map", tag = "indicators", params(MapParams),
+#[utoipa::path(tag = "indicators", params(MapParams),
     responses((status = 200, description = "The coloured map", body = IndicatorMap)))]
+#[get("/api/v1/indicators/map")]
 pub async fn indicator_map(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -198,9 +179,10 @@ pub async fn indicator_map(
 /// The households of a region (town or village) that hold its value down for one indicator:
 /// those not meeting 两不愁三保障, not exited, with data-quality errors, or with an overdue
 /// loan — what to work on to turn red to green.
-#[utoipa::path(get, path = "/api/v1/indicators/map/{region}/households", tag = "indicators",
+#[utoipa::path(tag = "indicators",
     params(("region" = String, Path, description = "Region code (12 digits)"), DrillParams),
     responses((status = 200, description = "The region's value and the households behind it", body = DrillDown)))]
+#[get("/api/v1/indicators/map/{region}/households")]
 pub async fn drill_down(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,

@@ -2,11 +2,12 @@
 //! of a household's life, each with its own permission.
 
 use actix_web::http::header;
+use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
 use fupin_domain::lifecycle::LifecycleEvent;
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::context;
 use crate::auth::{
@@ -20,57 +21,21 @@ use fupin_app::lifecycle::{self as workflow, StepDetails};
 use fupin_app::models::households::Household;
 use fupin_app::models::lifecycle::{
     ApproveExit, ClearMonitoring, FlagMonitoring, HistoryPage, ProposeExit, RejectExit,
-    RemoveHousehold, ReturnToPoverty, StartNotice, StatusEvent, VerifyExit,
+    RemoveHousehold, ReturnToPoverty, StartNotice, VerifyExit,
 };
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        propose_exit,
-        verify_exit,
-        start_notice,
-        approve_exit,
-        reject_exit,
-        return_to_poverty,
-        remove_household,
-        flag_monitoring,
-        clear_monitoring,
-        household_history
-    ),
-    components(schemas(
-        ProposeExit,
-        VerifyExit,
-        StartNotice,
-        ApproveExit,
-        RejectExit,
-        ReturnToPoverty,
-        RemoveHousehold,
-        FlagMonitoring,
-        ClearMonitoring,
-        StatusEvent,
-        HistoryPage,
-        fupin_app::models::households::Monitoring,
-        fupin_domain::lifecycle::ExitStage,
-        fupin_domain::lifecycle::MonitoringKind,
-        fupin_domain::lifecycle::RemovalKind,
-        fupin_domain::lifecycle::LifecycleEvent,
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    let post = |path: &str| web::resource(format!("/api/v1/households/{{id}}{path}"));
-    cfg.service(post("/exit/proposal").route(web::post().to(propose_exit)))
-        .service(post("/exit/verification").route(web::post().to(verify_exit)))
-        .service(post("/exit/notice").route(web::post().to(start_notice)))
-        .service(post("/exit/approval").route(web::post().to(approve_exit)))
-        .service(post("/exit/rejection").route(web::post().to(reject_exit)))
-        .service(post("/return").route(web::post().to(return_to_poverty)))
-        .service(post("/removal").route(web::post().to(remove_household)))
-        .service(post("/monitoring").route(web::post().to(flag_monitoring)))
-        .service(post("/monitoring/clearance").route(web::post().to(clear_monitoring)))
-        .service(post("/history").route(web::get().to(household_history)));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(propose_exit)
+        .service(verify_exit)
+        .service(start_notice)
+        .service(approve_exit)
+        .service(reject_exit)
+        .service(return_to_poverty)
+        .service(remove_household)
+        .service(flag_monitoring)
+        .service(clear_monitoring)
+        .service(household_history);
 }
 
 fn answer(household: Household) -> HttpResponse {
@@ -95,13 +60,14 @@ async fn run_step(
 }
 
 /// Village review (民主评议) proposes the exit; the minutes are referenced.
-#[utoipa::path(post, path = "/api/v1/households/{id}/exit/proposal", tag = "lifecycle", request_body = ProposeExit,
+#[utoipa::path(tag = "lifecycle", request_body = ProposeExit,
     params(("id" = String, Path, description = "Household id")),
     responses(
         (status = 200, description = "The household, exit stage `proposed`", body = Household),
         (status = 409, description = "Not allowed now; `allowed_next_steps` lists what is", body = ProblemBody,
             content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/households/{id}/exit/proposal")]
 pub async fn propose_exit(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -128,9 +94,10 @@ pub async fn propose_exit(
 }
 
 /// The town or subdistrict verifies the proposal.
-#[utoipa::path(post, path = "/api/v1/households/{id}/exit/verification", tag = "lifecycle", request_body = VerifyExit,
+#[utoipa::path(tag = "lifecycle", request_body = VerifyExit,
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "The household, exit stage `verified`", body = Household)))]
+#[post("/api/v1/households/{id}/exit/verification")]
 pub async fn verify_exit(
     caller: Allowed<MayVerify>,
     pool: web::Data<DbPool>,
@@ -157,9 +124,10 @@ pub async fn verify_exit(
 }
 
 /// The public notice (公示) starts; approval can follow once it has run its days.
-#[utoipa::path(post, path = "/api/v1/households/{id}/exit/notice", tag = "lifecycle", request_body = StartNotice,
+#[utoipa::path(tag = "lifecycle", request_body = StartNotice,
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "The household, exit stage `noticed`", body = Household)))]
+#[post("/api/v1/households/{id}/exit/notice")]
 pub async fn start_notice(
     caller: Allowed<MayVerify>,
     pool: web::Data<DbPool>,
@@ -187,13 +155,14 @@ pub async fn start_notice(
 /// The district approves the exit (district officers and admins). Refused with 409 unless the
 /// notice has run its days and the exit evaluation of `exit_year` passes now; the refusal
 /// carries `notice_ends_on` or the `evaluation`.
-#[utoipa::path(post, path = "/api/v1/households/{id}/exit/approval", tag = "lifecycle", request_body = ApproveExit,
+#[utoipa::path(tag = "lifecycle", request_body = ApproveExit,
     params(("id" = String, Path, description = "Household id")),
     responses(
         (status = 200, description = "The household, `exited` with its exit year", body = Household),
         (status = 409, description = "Not at the notice stage, notice still running, or evaluation fails", body = ProblemBody,
             content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/households/{id}/exit/approval")]
 pub async fn approve_exit(
     caller: Allowed<MayApprove>,
     pool: web::Data<DbPool>,
@@ -212,9 +181,10 @@ pub async fn approve_exit(
 }
 
 /// Send the procedure back to its start, with the reason (town officers and above).
-#[utoipa::path(post, path = "/api/v1/households/{id}/exit/rejection", tag = "lifecycle", request_body = RejectExit,
+#[utoipa::path(tag = "lifecycle", request_body = RejectExit,
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "The household, exit stage `none`", body = Household)))]
+#[post("/api/v1/households/{id}/exit/rejection")]
 pub async fn reject_exit(
     caller: Allowed<MayVerify>,
     pool: web::Data<DbPool>,
@@ -241,9 +211,10 @@ pub async fn reject_exit(
 }
 
 /// An exited household fell back into poverty (返贫); it can enter the exit procedure again.
-#[utoipa::path(post, path = "/api/v1/households/{id}/return", tag = "lifecycle", request_body = ReturnToPoverty,
+#[utoipa::path(tag = "lifecycle", request_body = ReturnToPoverty,
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "The household, `returned`", body = Household)))]
+#[post("/api/v1/households/{id}/return")]
 pub async fn return_to_poverty(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -271,9 +242,10 @@ pub async fn return_to_poverty(
 
 /// Remove the household from the registry (剔除 or natural decrease; district officers and
 /// admins). The record stays; lists leave it out unless asked for `status=removed`.
-#[utoipa::path(post, path = "/api/v1/households/{id}/removal", tag = "lifecycle", request_body = RemoveHousehold,
+#[utoipa::path(tag = "lifecycle", request_body = RemoveHousehold,
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "The household, `removed`", body = Household)))]
+#[post("/api/v1/households/{id}/removal")]
 pub async fn remove_household(
     caller: Allowed<MayApprove>,
     pool: web::Data<DbPool>,
@@ -300,9 +272,10 @@ pub async fn remove_household(
 }
 
 /// Flag the household for monitoring (防止返贫监测), with the risk and the date identified.
-#[utoipa::path(post, path = "/api/v1/households/{id}/monitoring", tag = "lifecycle", request_body = FlagMonitoring,
+#[utoipa::path(tag = "lifecycle", request_body = FlagMonitoring,
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "The household, monitored", body = Household)))]
+#[post("/api/v1/households/{id}/monitoring")]
 pub async fn flag_monitoring(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -320,9 +293,10 @@ pub async fn flag_monitoring(
 }
 
 /// Record that the monitored risk was eliminated, with the date and reason.
-#[utoipa::path(post, path = "/api/v1/households/{id}/monitoring/clearance", tag = "lifecycle", request_body = ClearMonitoring,
+#[utoipa::path(tag = "lifecycle", request_body = ClearMonitoring,
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "The household, no longer monitored", body = Household)))]
+#[post("/api/v1/households/{id}/monitoring/clearance")]
 pub async fn clear_monitoring(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -340,9 +314,10 @@ pub async fn clear_monitoring(
 }
 
 /// Every step of the household's life with who, when, why and the evidence, oldest first.
-#[utoipa::path(get, path = "/api/v1/households/{id}/history", tag = "lifecycle",
+#[utoipa::path(tag = "lifecycle",
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "Oldest first (one page)", body = HistoryPage)))]
+#[get("/api/v1/households/{id}/history")]
 pub async fn household_history(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,

@@ -1,9 +1,10 @@
 //! `/api/v1/households/{id}/loans` and `/api/v1/loans/{id}`: poverty-alleviation microloans.
 
+use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::context;
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
@@ -12,60 +13,30 @@ use crate::idempotency::{write_once, Outcome};
 use crate::problem::{AppError, Problem, ProblemBody};
 use crate::ProcedureSettings;
 use fupin_app::loans as workflow;
-use fupin_app::models::loans::{
-    ApplyForLoan, AsOfParams, Loan, LoanEvent, LoanPage, LoanStep, Period, Repay,
-};
+use fupin_app::models::loans::{ApplyForLoan, AsOfParams, Loan, LoanPage, LoanStep, Repay};
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        apply_for_loan,
-        household_loans,
-        get_loan,
-        approve_loan,
-        reject_loan,
-        disburse_loan,
-        repay_loan
-    ),
-    components(schemas(
-        ApplyForLoan,
-        Loan,
-        LoanPage,
-        LoanStep,
-        Repay,
-        Period,
-        LoanEvent,
-        fupin_domain::loan::RepaymentMethod
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/households/{id}/loans")
-            .route(web::get().to(household_loans))
-            .route(web::post().to(apply_for_loan)),
-    )
-    .service(web::resource("/api/v1/loans").route(web::get().to(list_loans)))
-    .service(
-        web::resource("/api/v1/loans/interest-subsidies").route(web::get().to(interest_subsidies)),
-    )
-    .service(web::resource("/api/v1/loans/{id}").route(web::get().to(get_loan)))
-    .service(web::resource("/api/v1/loans/{id}/approval").route(web::post().to(approve_loan)))
-    .service(web::resource("/api/v1/loans/{id}/rejection").route(web::post().to(reject_loan)))
-    .service(web::resource("/api/v1/loans/{id}/disbursement").route(web::post().to(disburse_loan)))
-    .service(web::resource("/api/v1/loans/{id}/repayments").route(web::post().to(repay_loan)))
-    .service(web::resource("/api/v1/loans/{id}/extension").route(web::post().to(extend_loan)))
-    .service(web::resource("/api/v1/loans/{id}/write-off").route(web::post().to(write_off_loan)));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(household_loans)
+        .service(apply_for_loan)
+        .service(list_loans)
+        .service(interest_subsidies)
+        .service(get_loan)
+        .service(approve_loan)
+        .service(reject_loan)
+        .service(disburse_loan)
+        .service(repay_loan)
+        .service(extend_loan)
+        .service(write_off_loan);
 }
 
 /// Apply for a loan. Breaking a policy limit (principal per household, term, borrower age) is a
 /// 422 naming the rule.
-#[utoipa::path(post, path = "/api/v1/households/{id}/loans", tag = "money", request_body = ApplyForLoan,
+#[utoipa::path(tag = "money", request_body = ApplyForLoan,
     params(("id" = String, Path, description = "Household id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
     responses((status = 201, description = "Applied", body = Loan)))]
+#[post("/api/v1/households/{id}/loans")]
 pub async fn apply_for_loan(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -86,9 +57,10 @@ pub async fn apply_for_loan(
 }
 
 /// A household's loans with their standing today.
-#[utoipa::path(get, path = "/api/v1/households/{id}/loans", tag = "money",
+#[utoipa::path(tag = "money",
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "The loans (one page)", body = LoanPage)))]
+#[get("/api/v1/households/{id}/loans")]
 pub async fn household_loans(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -106,9 +78,10 @@ pub async fn household_loans(
 
 /// A loan with its schedule, outstanding principal, arrears, next due date and whether it is
 /// overdue, as of `as_of` (default today).
-#[utoipa::path(get, path = "/api/v1/loans/{id}", tag = "money",
+#[utoipa::path(tag = "money",
     params(("id" = String, Path, description = "Loan id"), AsOfParams),
     responses((status = 200, description = "The loan", body = Loan)))]
+#[get("/api/v1/loans/{id}")]
 pub async fn get_loan(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -139,10 +112,11 @@ async fn run_step(
 }
 
 /// Approve an application.
-#[utoipa::path(post, path = "/api/v1/loans/{id}/approval", tag = "money", request_body = LoanStep,
+#[utoipa::path(tag = "money", request_body = LoanStep,
     params(("id" = String, Path, description = "Loan id")),
     responses((status = 200, description = "Approved", body = Loan),
         (status = 409, description = "Not allowed now; `allowed_next_steps` lists what is", body = ProblemBody, content_type = "application/problem+json")))]
+#[post("/api/v1/loans/{id}/approval")]
 pub async fn approve_loan(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -154,9 +128,10 @@ pub async fn approve_loan(
 }
 
 /// Reject an application.
-#[utoipa::path(post, path = "/api/v1/loans/{id}/rejection", tag = "money", request_body = LoanStep,
+#[utoipa::path(tag = "money", request_body = LoanStep,
     params(("id" = String, Path, description = "Loan id")),
     responses((status = 200, description = "Rejected", body = Loan)))]
+#[post("/api/v1/loans/{id}/rejection")]
 pub async fn reject_loan(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -168,9 +143,10 @@ pub async fn reject_loan(
 }
 
 /// Disburse an approved loan: its repayment schedule is generated and stored.
-#[utoipa::path(post, path = "/api/v1/loans/{id}/disbursement", tag = "money", request_body = LoanStep,
+#[utoipa::path(tag = "money", request_body = LoanStep,
     params(("id" = String, Path, description = "Loan id")),
     responses((status = 200, description = "Disbursed, with its schedule", body = Loan)))]
+#[post("/api/v1/loans/{id}/disbursement")]
 pub async fn disburse_loan(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -183,9 +159,10 @@ pub async fn disburse_loan(
 
 /// Record a repayment: interest first, then principal, earliest period first. A loan fully
 /// paid becomes `repaid`.
-#[utoipa::path(post, path = "/api/v1/loans/{id}/repayments", tag = "money", request_body = Repay,
+#[utoipa::path(tag = "money", request_body = Repay,
     params(("id" = String, Path, description = "Loan id")),
     responses((status = 200, description = "The loan after the repayment", body = Loan)))]
+#[post("/api/v1/loans/{id}/repayments")]
 pub async fn repay_loan(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -204,8 +181,9 @@ pub async fn repay_loan(
 
 /// The treasury's interest subsidy (财政贴息) for a month: per loan with interest due in it,
 /// stopped for loans overdue at the month's end, and the total.
-#[utoipa::path(get, path = "/api/v1/loans/interest-subsidies", tag = "money", params(fupin_app::models::loans::InterestSubsidyParams),
+#[utoipa::path(tag = "money", params(fupin_app::models::loans::InterestSubsidyParams),
     responses((status = 200, description = "The month's ledger", body = fupin_app::models::loans::InterestSubsidies)))]
+#[get("/api/v1/loans/interest-subsidies")]
 pub async fn interest_subsidies(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -237,9 +215,10 @@ pub async fn interest_subsidies(
 }
 
 /// Extend the maturity (展期): the last period falls due on the new date. Audited with the reason.
-#[utoipa::path(post, path = "/api/v1/loans/{id}/extension", tag = "money", request_body = fupin_app::models::loans::ExtendLoan,
+#[utoipa::path(tag = "money", request_body = fupin_app::models::loans::ExtendLoan,
     params(("id" = String, Path, description = "Loan id")),
     responses((status = 200, description = "Extended", body = Loan)))]
+#[post("/api/v1/loans/{id}/extension")]
 pub async fn extend_loan(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -257,9 +236,10 @@ pub async fn extend_loan(
 }
 
 /// Write a loan off (核销): no more repayments, no more interest subsidy.
-#[utoipa::path(post, path = "/api/v1/loans/{id}/write-off", tag = "money", request_body = fupin_app::models::loans::WriteOffLoan,
+#[utoipa::path(tag = "money", request_body = fupin_app::models::loans::WriteOffLoan,
     params(("id" = String, Path, description = "Loan id")),
     responses((status = 200, description = "Written off", body = Loan)))]
+#[post("/api/v1/loans/{id}/write-off")]
 pub async fn write_off_loan(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -277,8 +257,9 @@ pub async fn write_off_loan(
 }
 
 /// Loans in a region (and everything under it), by village, with their standing today.
-#[utoipa::path(get, path = "/api/v1/loans", tag = "money", params(fupin_app::models::loans::LoanListParams),
+#[utoipa::path(tag = "money", params(fupin_app::models::loans::LoanListParams),
     responses((status = 200, description = "One page of loans", body = LoanPage)))]
+#[get("/api/v1/loans")]
 pub async fn list_loans(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,

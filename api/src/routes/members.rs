@@ -1,10 +1,11 @@
 //! `/api/v1/households/{id}/members` and `/api/v1/members`: the people in households.
 
 use actix_web::http::header;
+use actix_web::{get, patch, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::members::{self as member_store, MemberFilter};
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{context, disclosure, narrow_to, village_ordered_page};
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
@@ -22,48 +23,18 @@ use fupin_app::pagination::PageParams;
 use fupin_app::run as db;
 use fupin_persistence::personal_data::PersonalDataKeys;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(list_members, add_member, get_member, update_member, record_leaving),
-    components(schemas(
-        Member,
-        MemberPage,
-        NewMemberBody,
-        UpdateMember,
-        LeaveBody,
-        fupin_domain::member::Sex,
-        fupin_domain::member::Relation,
-        fupin_domain::member::Education,
-        fupin_domain::member::SchoolingStatus,
-        fupin_domain::member::Health,
-        fupin_domain::member::Disability,
-        fupin_domain::member::LabourAbility,
-        fupin_domain::member::Employment,
-        fupin_domain::member::LeaveReason,
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/members").route(web::get().to(list_members)))
-        .service(
-            web::resource("/api/v1/households/{household_id}/members")
-                .route(web::post().to(add_member)),
-        )
-        .service(
-            web::resource("/api/v1/households/{household_id}/members/{id}")
-                .route(web::get().to(get_member))
-                .route(web::patch().to(update_member)),
-        )
-        .service(
-            web::resource("/api/v1/households/{household_id}/members/{id}/leave")
-                .route(web::post().to(record_leaving)),
-        );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_members)
+        .service(add_member)
+        .service(get_member)
+        .service(update_member)
+        .service(record_leaving);
 }
 
 /// List members of households in a region (and everything under it), by village, then in the order they were added.
-#[utoipa::path(get, path = "/api/v1/members", tag = "members", params(MemberListParams),
+#[utoipa::path(tag = "members", params(MemberListParams),
     responses((status = 200, description = "One page of members", body = MemberPage)))]
+#[get("/api/v1/members")]
 pub async fn list_members(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -100,7 +71,7 @@ pub async fn list_members(
 }
 
 /// Add a member to a household. `relation` is required; a second `head` is a 409.
-#[utoipa::path(post, path = "/api/v1/households/{household_id}/members", tag = "members",
+#[utoipa::path(tag = "members",
     request_body = NewMemberBody,
     params(("household_id" = String, Path, description = "Household id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
@@ -110,6 +81,7 @@ pub async fn list_members(
             or the household has a head already (`state_conflict`)", body = ProblemBody,
             content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/households/{household_id}/members")]
 pub async fn add_member(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -134,12 +106,13 @@ pub async fn add_member(
 }
 
 /// Get one member of a household.
-#[utoipa::path(get, path = "/api/v1/households/{household_id}/members/{id}", tag = "members",
+#[utoipa::path(tag = "members",
     params(("household_id" = String, Path, description = "Household id"), ("id" = String, Path, description = "Member id")),
     responses(
         (status = 200, description = "The member", body = Member, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
     ))]
+#[get("/api/v1/households/{household_id}/members/{id}")]
 pub async fn get_member(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -163,7 +136,7 @@ pub async fn get_member(
 }
 
 /// Edit a current member (requires `If-Match`).
-#[utoipa::path(patch, path = "/api/v1/households/{household_id}/members/{id}", tag = "members",
+#[utoipa::path(tag = "members",
     request_body = UpdateMember,
     params(("household_id" = String, Path, description = "Household id"), ("id" = String, Path, description = "Member id"),
         ("If-Match" = String, Header, description = "The ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#)),
@@ -172,6 +145,7 @@ pub async fn get_member(
         (status = 409, description = "The member has left, the relation change needs a headship transfer, \
             or the new resident ID number is registered", body = ProblemBody, content_type = "application/problem+json"),
     ))]
+#[patch("/api/v1/households/{household_id}/members/{id}")]
 pub async fn update_member(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -193,7 +167,7 @@ pub async fn update_member(
 }
 
 /// Record that a member left the household (death, marriage, moved, other). The record stays.
-#[utoipa::path(post, path = "/api/v1/households/{household_id}/members/{id}/leave", tag = "members",
+#[utoipa::path(tag = "members",
     request_body = LeaveBody,
     params(("household_id" = String, Path, description = "Household id"), ("id" = String, Path, description = "Member id"),
         ("If-Match" = Option<String>, Header, description = "When given, the member's ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#),
@@ -203,6 +177,7 @@ pub async fn update_member(
         (status = 409, description = "The member left already, or is the head", body = ProblemBody,
             content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/households/{household_id}/members/{id}/leave")]
 pub async fn record_leaving(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,

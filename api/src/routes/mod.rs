@@ -19,9 +19,14 @@ pub mod regions;
 pub mod statistics;
 pub mod subsidies;
 
-use actix_web::web;
+use actix_web::dev::ResourceDef;
+use actix_web::http::{header, Method};
+use actix_web::{web, App, HttpRequest, HttpResponse};
 use fupin_domain::region::RegionCode;
 use fupin_domain::scope::RegionScope;
+use utoipa::openapi::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
 
 use fupin_domain::access::Action;
 use fupin_persistence::personal_data::PersonalDataKeys;
@@ -30,10 +35,13 @@ use crate::auth::{forbidden_action, Caller};
 use crate::problem::AppError;
 use fupin_app::context::{Context, Disclosure};
 
-/// The router tries resources in this order, matching each path template in turn: the most
-/// requested, households, come first. No other resource's template matches a household path,
-/// so the order decides nothing else.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// The route table. Each `service(handler)` routes the handler by its actix route macro and
+/// documents it by its `utoipa::path`, so nothing is routed without being documented (a handler
+/// without a `utoipa::path` does not compile here). The router tries operations in this order,
+/// matching each path template in turn: the most requested, households, come first; a static
+/// path comes before a template that would also match it (`/loans/interest-subsidies` before
+/// `/loans/{id}`).
+pub fn configure(cfg: &mut ServiceConfig) {
     households::configure(cfg);
     health::configure(cfg);
     auth::configure(cfg);
@@ -52,6 +60,60 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     loans::configure(cfg);
     entities::configure(cfg);
     exchange_bulk::configure(cfg);
+}
+
+/// The operations of the route table, as OpenAPI paths and the schemas they use.
+pub fn operations() -> OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .configure(configure)
+        .split_for_parts()
+        .1
+}
+
+/// The methods of each documented path, for the answer to a request no route takes.
+pub struct Unrouted {
+    paths: Vec<(ResourceDef, Vec<Method>)>,
+}
+
+impl Unrouted {
+    pub fn of(document: &OpenApi) -> Self {
+        let paths = document
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let methods = [
+                    (item.get.is_some(), Method::GET),
+                    (item.post.is_some(), Method::POST),
+                    (item.put.is_some(), Method::PUT),
+                    (item.patch.is_some(), Method::PATCH),
+                    (item.delete.is_some(), Method::DELETE),
+                ]
+                .into_iter()
+                .filter_map(|(has, method)| has.then_some(method))
+                .collect();
+                (ResourceDef::new(template.as_str()), methods)
+            })
+            .collect();
+        Self { paths }
+    }
+}
+
+/// A path some operation has, asked with another method: 405 with `Allow`; else 404.
+pub async fn unrouted(req: HttpRequest, table: web::Data<Unrouted>) -> HttpResponse {
+    let allowed: Vec<&str> = table
+        .paths
+        .iter()
+        .filter(|(template, _)| template.is_match(req.path()))
+        .flat_map(|(_, methods)| methods.iter().map(Method::as_str))
+        .collect();
+    if allowed.is_empty() {
+        return HttpResponse::NotFound().finish();
+    }
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, allowed.join(", ")))
+        .finish()
 }
 
 /// The unit-of-work context of a request by `caller`.

@@ -1,6 +1,7 @@
 //! `/api/v1/data-quality`: the rules, runs over the caller's scope, the findings that stand,
 //! and scores per region.
 
+use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
 use fupin_domain::indicator::share_bp;
 use fupin_domain::quality::RULES;
@@ -8,7 +9,7 @@ use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::quality::{self as store, FindingFilter};
 use fupin_persistence::regions;
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{context, narrow_to, village_ordered_page};
 use crate::auth::{forbidden_region, Allowed, ReadRegistry, RunDataQuality};
@@ -16,46 +17,27 @@ use crate::extract::JsonBody;
 use crate::problem::{AppError, Kind, Problem};
 use crate::ProcedureSettings;
 use fupin_app::models::quality::{
-    Finding, FindingListParams, FindingPage, QualityRule, Run, RunMode, RunPage, Score,
-    ScoreParams, Scores, StartRun,
+    Finding, FindingListParams, FindingPage, QualityRule, Run, RunPage, Score, ScoreParams, Scores,
+    StartRun,
 };
 use fupin_app::pagination::PageParams;
 use fupin_app::quality as workflow;
 use fupin_app::rollup::{level_of, RegionRows};
 use fupin_app::run as db;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(list_rules, start_run, list_runs, get_run, list_findings, scores),
-    components(schemas(
-        StartRun,
-        RunMode,
-        Run,
-        RunPage,
-        QualityRule,
-        Finding,
-        FindingPage,
-        Score,
-        Scores
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/data-quality/rules").route(web::get().to(list_rules)))
-        .service(
-            web::resource("/api/v1/data-quality/runs")
-                .route(web::post().to(start_run))
-                .route(web::get().to(list_runs)),
-        )
-        .service(web::resource("/api/v1/data-quality/runs/{id}").route(web::get().to(get_run)))
-        .service(web::resource("/api/v1/data-quality/findings").route(web::get().to(list_findings)))
-        .service(web::resource("/api/v1/data-quality/scores").route(web::get().to(scores)));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_rules)
+        .service(start_run)
+        .service(list_runs)
+        .service(get_run)
+        .service(list_findings)
+        .service(scores);
 }
 
 /// The rules every run applies, with their severity and names.
-#[utoipa::path(get, path = "/api/v1/data-quality/rules", tag = "data-quality",
+#[utoipa::path(tag = "data-quality",
     responses((status = 200, description = "Every rule", body = [QualityRule])))]
+#[get("/api/v1/data-quality/rules")]
 pub async fn list_rules(_caller: Allowed<ReadRegistry>) -> HttpResponse {
     let rules: Vec<QualityRule> = RULES
         .iter()
@@ -73,8 +55,9 @@ pub async fn list_rules(_caller: Allowed<ReadRegistry>) -> HttpResponse {
 /// Run every rule over your scope (`full`) or over the households changed since the last run
 /// (`changed`). The answer is the recorded run with the error and warning findings standing in
 /// your scope afterwards; a record fixed since the previous run has no findings any more.
-#[utoipa::path(post, path = "/api/v1/data-quality/runs", tag = "data-quality", request_body = StartRun,
+#[utoipa::path(tag = "data-quality", request_body = StartRun,
     responses((status = 201, description = "The run, finished", body = Run, headers(("Location" = String)))))]
+#[post("/api/v1/data-quality/runs")]
 pub async fn start_run(
     caller: Allowed<RunDataQuality>,
     pool: web::Data<DbPool>,
@@ -95,8 +78,9 @@ pub async fn start_run(
 }
 
 /// The latest runs, newest first (at most `limit`).
-#[utoipa::path(get, path = "/api/v1/data-quality/runs", tag = "data-quality", params(PageParams),
+#[utoipa::path(tag = "data-quality", params(PageParams),
     responses((status = 200, description = "Runs", body = RunPage)))]
+#[get("/api/v1/data-quality/runs")]
 pub async fn list_runs(
     _caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -115,9 +99,10 @@ pub async fn list_runs(
 }
 
 /// One run.
-#[utoipa::path(get, path = "/api/v1/data-quality/runs/{id}", tag = "data-quality",
+#[utoipa::path(tag = "data-quality",
     params(("id" = String, Path, description = "Run id")),
     responses((status = 200, description = "The run", body = Run)))]
+#[get("/api/v1/data-quality/runs/{id}")]
 pub async fn get_run(
     _caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -138,8 +123,9 @@ pub async fn get_run(
 
 /// The findings standing in your scope, by village: each names the record, the rule and what is
 /// wrong, so the record can be fixed.
-#[utoipa::path(get, path = "/api/v1/data-quality/findings", tag = "data-quality", params(FindingListParams),
+#[utoipa::path(tag = "data-quality", params(FindingListParams),
     responses((status = 200, description = "One page of findings", body = FindingPage)))]
+#[get("/api/v1/data-quality/findings")]
 pub async fn list_findings(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -206,8 +192,9 @@ fn score(region_code: String, name: String, checked: i64, failing: i64) -> Score
 
 /// Per town or village of the region: households checked by the latest runs, those with an
 /// error finding, the share passing, and the rank (best first); and the region's own score.
-#[utoipa::path(get, path = "/api/v1/data-quality/scores", tag = "data-quality", params(ScoreParams),
+#[utoipa::path(tag = "data-quality", params(ScoreParams),
     responses((status = 200, description = "Scores", body = Scores)))]
+#[get("/api/v1/data-quality/scores")]
 pub async fn scores(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,

@@ -1,9 +1,10 @@
 //! `/api/v1/regions`: the district → town → village tree.
 
+use actix_web::{get, patch, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::regions::{self as region_store, RegionFilter};
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{context, narrow_to};
 use crate::auth::{Allowed, ManageRegions, ReadRegistry};
@@ -19,35 +20,17 @@ use fupin_app::regions::{self as workflow, not_found_as_region};
 use fupin_app::run as db;
 use fupin_persistence::personal_data::PersonalDataKeys;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(list_regions, create_region, get_region, update_region),
-    components(schemas(
-        Region,
-        RegionPage,
-        CreateRegion,
-        UpdateRegion,
-        fupin_domain::region::RegionLevel
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/regions")
-            .route(web::get().to(list_regions))
-            .route(web::post().to(create_region)),
-    )
-    .service(
-        web::resource("/api/v1/regions/{id}")
-            .route(web::get().to(get_region))
-            .route(web::patch().to(update_region)),
-    );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_regions)
+        .service(create_region)
+        .service(get_region)
+        .service(update_region);
 }
 
 /// List regions, in creation order.
-#[utoipa::path(get, path = "/api/v1/regions", tag = "regions", params(RegionListParams),
+#[utoipa::path(tag = "regions", params(RegionListParams),
     responses((status = 200, description = "One page of regions", body = RegionPage)))]
+#[get("/api/v1/regions")]
 pub async fn list_regions(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -90,7 +73,7 @@ pub async fn list_regions(
 }
 
 /// Create a region. A town's or village's parent must exist; the code must extend it.
-#[utoipa::path(post, path = "/api/v1/regions", tag = "regions", request_body = CreateRegion,
+#[utoipa::path(tag = "regions", request_body = CreateRegion,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 201, description = "Created", body = Region,
@@ -98,6 +81,7 @@ pub async fn list_regions(
         (status = 409, description = "The code is taken (`region_code_taken`)", body = crate::problem::ProblemBody,
             content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/regions")]
 pub async fn create_region(
     caller: Allowed<ManageRegions>,
     pool: web::Data<DbPool>,
@@ -117,12 +101,13 @@ pub async fn create_region(
 }
 
 /// Get one region.
-#[utoipa::path(get, path = "/api/v1/regions/{id}", tag = "regions",
+#[utoipa::path(tag = "regions",
     params(("id" = String, Path, description = "Region id")),
     responses(
         (status = 200, description = "The region", body = Region, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
     ))]
+#[get("/api/v1/regions/{id}")]
 pub async fn get_region(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -140,10 +125,11 @@ pub async fn get_region(
 }
 
 /// Rename a region (requires `If-Match`).
-#[utoipa::path(patch, path = "/api/v1/regions/{id}", tag = "regions", request_body = UpdateRegion,
+#[utoipa::path(tag = "regions", request_body = UpdateRegion,
     params(("id" = String, Path, description = "Region id"),
         ("If-Match" = String, Header, description = "The ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses((status = 200, description = "Renamed", body = Region, headers(("ETag" = String)))))]
+#[patch("/api/v1/regions/{id}")]
 pub async fn update_region(
     caller: Allowed<ManageRegions>,
     pool: web::Data<DbPool>,

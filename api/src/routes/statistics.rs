@@ -1,42 +1,23 @@
 //! `/api/v1/statistics`: figures of a region and per town or village, reconciled by construction.
 
+use actix_web::get;
 use actix_web::{web, HttpResponse};
 use fupin_domain::scope::RegionScope;
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::narrow_to;
 use crate::auth::{forbidden_region, Allowed, ReadRegistry};
 use crate::problem::{AppError, Problem};
 use fupin_app::models::statistics::{
-    ByRegion, ByRegionParams, ExitFigures, Figures, HouseholdFigures, LoanFigures, PersonFigures,
-    RegionRow, StudentFigures, SubsidyFigures, Summary, SummaryParams,
+    ByRegion, ByRegionParams, Figures, RegionRow, Summary, SummaryParams,
 };
 use fupin_app::rollup::{level_of, RegionRows};
 use fupin_app::run as db;
 use fupin_app::statistics::{absorb, per_village, Period};
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(summary, by_region),
-    components(schemas(
-        Summary,
-        ByRegion,
-        RegionRow,
-        Figures,
-        HouseholdFigures,
-        PersonFigures,
-        StudentFigures,
-        LoanFigures,
-        SubsidyFigures,
-        ExitFigures
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/statistics/summary").route(web::get().to(summary)))
-        .service(web::resource("/api/v1/statistics/by-region").route(web::get().to(by_region)));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(summary).service(by_region);
 }
 
 /// The scope narrowed to `region`; a region outside the caller's scope is a 403.
@@ -47,8 +28,9 @@ fn scope_for(caller: &crate::auth::Caller, region: Option<&str>) -> Result<Regio
 /// Households and persons by status, attribute, main cause and monitoring kind; students in
 /// compulsory education; loans; subsidies by category; dividends and land rent paid; exits by
 /// year — for a region and everything under it. Equal to the sum of `by-region` rows.
-#[utoipa::path(get, path = "/api/v1/statistics/summary", tag = "statistics", params(SummaryParams),
+#[utoipa::path(tag = "statistics", params(SummaryParams),
     responses((status = 200, description = "The region's figures", body = Summary)))]
+#[get("/api/v1/statistics/summary")]
 pub async fn summary(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -73,8 +55,9 @@ pub async fn summary(
 
 /// The same figures for every town or village of the region (regions with nothing show
 /// zeros), and their total.
-#[utoipa::path(get, path = "/api/v1/statistics/by-region", tag = "statistics", params(ByRegionParams),
+#[utoipa::path(tag = "statistics", params(ByRegionParams),
     responses((status = 200, description = "One row per region", body = ByRegion)))]
+#[get("/api/v1/statistics/by-region")]
 pub async fn by_region(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,

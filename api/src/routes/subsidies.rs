@@ -1,10 +1,11 @@
 //! `/api/v1/households/{id}/subsidies` and `/api/v1/subsidies`: the subsidy ledger.
 
+use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::subsidies::{self as store, SubsidyFilter};
 use fupin_persistence::DbPool;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{context, narrow_to, village_ordered_page};
 use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
@@ -18,40 +19,12 @@ use fupin_app::pagination::PageParams;
 use fupin_app::run as db;
 use fupin_app::subsidies as workflow;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        record_subsidy,
-        reverse_subsidy,
-        list_subsidies,
-        subsidy_totals,
-        household_ledger
-    ),
-    components(schemas(
-        fupin_app::models::ledger::HouseholdLedger,
-        fupin_app::models::ledger::LedgerLine,
-        fupin_app::models::ledger::YearTotals,
-        RecordSubsidy,
-        ReverseSubsidy,
-        SubsidyEntry,
-        SubsidyPage,
-        SubsidyTotals,
-        fupin_domain::money::SubsidyCategory,
-        fupin_domain::money::InsuranceLayer,
-    ))
-)]
-pub struct Doc;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/v1/households/{id}/subsidies").route(web::post().to(record_subsidy)),
-    )
-    .service(web::resource("/api/v1/households/{id}/ledger").route(web::get().to(household_ledger)))
-    .service(web::resource("/api/v1/subsidies").route(web::get().to(list_subsidies)))
-    .service(web::resource("/api/v1/subsidies/totals").route(web::get().to(subsidy_totals)))
-    .service(
-        web::resource("/api/v1/subsidies/{id}/reversal").route(web::post().to(reverse_subsidy)),
-    );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(record_subsidy)
+        .service(household_ledger)
+        .service(list_subsidies)
+        .service(subsidy_totals)
+        .service(reverse_subsidy);
 }
 
 fn filter_of(params: &SubsidyParams) -> SubsidyFilter {
@@ -65,13 +38,14 @@ fn filter_of(params: &SubsidyParams) -> SubsidyFilter {
 
 /// Record a payment to a household. The same reference from the same source twice is a 409
 /// naming the entry that has it.
-#[utoipa::path(post, path = "/api/v1/households/{id}/subsidies", tag = "money", request_body = RecordSubsidy,
+#[utoipa::path(tag = "money", request_body = RecordSubsidy,
     params(("id" = String, Path, description = "Household id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 201, description = "Recorded", body = SubsidyEntry),
         (status = 409, description = "The source's reference is recorded already", body = ProblemBody, content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/households/{id}/subsidies")]
 pub async fn record_subsidy(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -95,12 +69,13 @@ pub async fn record_subsidy(
 }
 
 /// Reverse an entry: a new entry of the opposite amount points at it. Once per entry.
-#[utoipa::path(post, path = "/api/v1/subsidies/{id}/reversal", tag = "money", request_body = ReverseSubsidy,
+#[utoipa::path(tag = "money", request_body = ReverseSubsidy,
     params(("id" = String, Path, description = "Entry to reverse")),
     responses(
         (status = 201, description = "The reversing entry", body = SubsidyEntry),
         (status = 409, description = "Reversed already, or itself a reversal", body = ProblemBody, content_type = "application/problem+json"),
     ))]
+#[post("/api/v1/subsidies/{id}/reversal")]
 pub async fn reverse_subsidy(
     caller: Allowed<WriteRegistry>,
     pool: web::Data<DbPool>,
@@ -124,8 +99,9 @@ pub async fn reverse_subsidy(
 }
 
 /// The ledger, filtered, by village and then recording order.
-#[utoipa::path(get, path = "/api/v1/subsidies", tag = "money", params(SubsidyParams),
+#[utoipa::path(tag = "money", params(SubsidyParams),
     responses((status = 200, description = "One page of entries", body = SubsidyPage)))]
+#[get("/api/v1/subsidies")]
 pub async fn list_subsidies(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -159,8 +135,9 @@ pub async fn list_subsidies(
 }
 
 /// Net totals per year and category, for a household (`household=`) or a region (`region=`).
-#[utoipa::path(get, path = "/api/v1/subsidies/totals", tag = "money", params(SubsidyParams),
+#[utoipa::path(tag = "money", params(SubsidyParams),
     responses((status = 200, description = "Totals", body = SubsidyTotals)))]
+#[get("/api/v1/subsidies/totals")]
 pub async fn subsidy_totals(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,
@@ -181,9 +158,10 @@ pub async fn subsidy_totals(
 /// The household's money: every subsidy, loan movement and dividend in date order, with running
 /// totals per kind and each year's totals by income kind (suggested transfer and property
 /// income for the income record).
-#[utoipa::path(get, path = "/api/v1/households/{id}/ledger", tag = "money",
+#[utoipa::path(tag = "money",
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "The ledger", body = fupin_app::models::ledger::HouseholdLedger)))]
+#[get("/api/v1/households/{id}/ledger")]
 pub async fn household_ledger(
     caller: Allowed<ReadRegistry>,
     pool: web::Data<DbPool>,

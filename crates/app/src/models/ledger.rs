@@ -34,6 +34,7 @@ pub struct YearTotals {
 pub struct HouseholdLedger {
     pub household_id: String,
     pub lines: Vec<LedgerLine>,
-    #[schema(value_type = Object)]
+    /// By year (`"2019"`, ...).
+    #[schema(value_type = BTreeMap<String, YearTotals>)]
     pub years: BTreeMap<i32, YearTotals>,
 }
