@@ -49,10 +49,13 @@ fn every_routed_operation_is_documented() {
     let mut routed = BTreeSet::new();
     for (path, text) in api_sources() {
         for line in text.lines().map(str::trim) {
+            // `#[get("/path")]` on a handler, or `name: post "/path", ...` in a table of handlers.
             for method in ["get", "post", "put", "patch", "delete", "head"] {
-                if let Some(rest) = line.strip_prefix(&format!("#[{method}(\"")) {
-                    let template = rest.split('"').next().unwrap().to_owned();
-                    routed.insert((method.to_owned(), template));
+                for marker in [format!("#[{method}(\""), format!(": {method} \"")] {
+                    if let Some((_, rest)) = line.split_once(&marker) {
+                        let template = rest.split('"').next().unwrap().to_owned();
+                        routed.insert((method.to_owned(), template));
+                    }
                 }
             }
             // Routes outside the table would be served without being documented. The one

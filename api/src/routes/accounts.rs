@@ -2,12 +2,10 @@
 
 use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
-use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::{accounts as store, DbPool};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::context;
-use crate::auth::{Allowed, ManageAccounts, SubjectStatus};
+use crate::auth::{Acting, Allowed, ManageAccounts, SubjectStatus};
 use crate::extract::JsonBody;
 use crate::problem::{AppError, Problem, ProblemBody, Text};
 use fupin_app::accounts::{self as workflow, hash_secret, parse_region, random_token};
@@ -73,9 +71,8 @@ pub async fn list_users(
     ))]
 #[post("/api/v1/users")]
 pub async fn create_user(
-    caller: Allowed<ManageAccounts>,
+    acting: Acting<ManageAccounts>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     body: JsonBody<CreateUser>,
 ) -> Result<HttpResponse, Problem> {
     let request = body.value;
@@ -85,7 +82,7 @@ pub async fn create_user(
     let hash = web::block(move || hash_secret(&password))
         .await
         .map_err(|_| AppError::internal())??;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let user = db::write(&pool, move |conn| {
         workflow::create_user(
             conn,
@@ -103,14 +100,13 @@ pub async fn create_user(
 }
 
 async fn set_user_disabled(
-    caller: Allowed<ManageAccounts>,
+    acting: Acting<ManageAccounts>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     subjects: web::Data<SubjectStatus>,
     id: String,
     disabled: bool,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let target = id.clone();
     let user = db::write(&pool, move |conn| {
         workflow::set_user_disabled(conn, &ctx, &target, disabled)
@@ -126,13 +122,12 @@ async fn set_user_disabled(
     responses((status = 200, description = "Disabled", body = User)))]
 #[post("/api/v1/users/{id}/disable")]
 pub async fn disable_user(
-    caller: Allowed<ManageAccounts>,
+    acting: Acting<ManageAccounts>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     subjects: web::Data<SubjectStatus>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    set_user_disabled(caller, pool, keys, subjects, id.into_inner(), true).await
+    set_user_disabled(acting, pool, subjects, id.into_inner(), true).await
 }
 
 /// Enable a disabled user again.
@@ -141,13 +136,12 @@ pub async fn disable_user(
     responses((status = 200, description = "Enabled", body = User)))]
 #[post("/api/v1/users/{id}/enable")]
 pub async fn enable_user(
-    caller: Allowed<ManageAccounts>,
+    acting: Acting<ManageAccounts>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     subjects: web::Data<SubjectStatus>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    set_user_disabled(caller, pool, keys, subjects, id.into_inner(), false).await
+    set_user_disabled(acting, pool, subjects, id.into_inner(), false).await
 }
 
 /// Set a user's password; their refresh tokens are revoked.
@@ -156,9 +150,8 @@ pub async fn enable_user(
     responses((status = 200, description = "Password set", body = User)))]
 #[post("/api/v1/users/{id}/password")]
 pub async fn reset_password(
-    caller: Allowed<ManageAccounts>,
+    acting: Acting<ManageAccounts>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<ResetPassword>,
 ) -> Result<HttpResponse, Problem> {
@@ -167,7 +160,7 @@ pub async fn reset_password(
     let hash = web::block(move || hash_secret(&password))
         .await
         .map_err(|_| AppError::internal())??;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let user = db::write(&pool, move |conn| {
         workflow::reset_password(conn, &ctx, &id, &hash)
@@ -207,9 +200,8 @@ pub async fn list_clients(
     ))]
 #[post("/api/v1/clients")]
 pub async fn create_client(
-    caller: Allowed<ManageAccounts>,
+    acting: Acting<ManageAccounts>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     body: JsonBody<CreateClient>,
 ) -> Result<HttpResponse, Problem> {
     let request = body.value;
@@ -219,7 +211,7 @@ pub async fn create_client(
     let hash = web::block(move || hash_secret(&to_hash))
         .await
         .map_err(|_| AppError::internal())??;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let mut client = db::write(&pool, move |conn| {
         workflow::create_client(
             conn,
@@ -244,13 +236,12 @@ pub async fn create_client(
     responses((status = 200, description = "Disabled", body = Client)))]
 #[post("/api/v1/clients/{id}/disable")]
 pub async fn disable_client(
-    caller: Allowed<ManageAccounts>,
+    acting: Acting<ManageAccounts>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     subjects: web::Data<SubjectStatus>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let target = id.clone();
     let client = db::write(&pool, move |conn| {

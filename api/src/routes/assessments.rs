@@ -2,12 +2,10 @@
 
 use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
-use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::context;
-use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
+use crate::auth::{Acting, ReadRegistry, WriteRegistry};
 use crate::extract::JsonBody;
 use crate::problem::Problem;
 use fupin_app::assessments as workflow;
@@ -29,13 +27,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
     responses((status = 201, description = "Recorded, with every item's result", body = Assessment)))]
 #[post("/api/v1/households/{id}/assessments")]
 pub async fn record_assessment(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<CreateAssessment>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let assessment = db::write(&pool, move |conn| {
         workflow::record(conn, &ctx, &id, body.value)
@@ -55,12 +52,11 @@ pub async fn record_assessment(
     responses((status = 200, description = "Latest first (one page)", body = AssessmentPage)))]
 #[get("/api/v1/households/{id}/assessments")]
 pub async fn list_assessments(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let items = db::read(&pool, move |conn| workflow::list(conn, &ctx, &id)).await?;
     Ok(HttpResponse::Ok().json(AssessmentPage {
@@ -77,13 +73,12 @@ pub async fn list_assessments(
     responses((status = 200, description = "The evaluation", body = ExitEvaluation)))]
 #[get("/api/v1/households/{id}/exit-evaluation")]
 pub async fn exit_evaluation(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     params: web::Query<EvaluationParams>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, year) = (id.into_inner(), params.year);
     let evaluation = db::read(&pool, move |conn| {
         workflow::evaluate_exit(conn, &ctx, &id, year)

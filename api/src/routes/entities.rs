@@ -2,12 +2,10 @@
 
 use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
-use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::context;
-use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
+use crate::auth::{Acting, ReadRegistry, WriteRegistry};
 use crate::extract::JsonBody;
 use crate::problem::{Problem, ProblemBody};
 use fupin_app::entities as workflow;
@@ -33,12 +31,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 409, description = "The credit code is registered already", body = ProblemBody, content_type = "application/problem+json")))]
 #[post("/api/v1/entities")]
 pub async fn create_entity(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     body: JsonBody<CreateEntity>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let created = db::write(&pool, move |conn| workflow::create(conn, &ctx, body.value)).await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -48,11 +45,10 @@ pub async fn create_entity(
     responses((status = 200, description = "The entities (one page)", body = EntityPage)))]
 #[get("/api/v1/entities")]
 pub async fn list_entities(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let items = db::read(&pool, move |conn| workflow::list(conn, &ctx)).await?;
     Ok(HttpResponse::Ok().json(EntityPage {
         items,
@@ -66,13 +62,12 @@ pub async fn list_entities(
     responses((status = 201, description = "Linked", body = Link)))]
 #[post("/api/v1/entities/{id}/links")]
 pub async fn add_link(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<CreateLink>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let created = db::write(&pool, move |conn| {
         workflow::add_link(conn, &ctx, &id, body.value)
@@ -87,12 +82,11 @@ pub async fn add_link(
     responses((status = 200, description = "The links (one page)", body = LinkPage)))]
 #[get("/api/v1/entities/{id}/links")]
 pub async fn list_links(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let items = db::read(&pool, move |conn| workflow::links(conn, &ctx, &id)).await?;
     Ok(HttpResponse::Ok().json(LinkPage {
@@ -109,13 +103,12 @@ pub async fn list_links(
         (status = 409, description = "No stakes on the record date, or the period was paid", body = ProblemBody, content_type = "application/problem+json")))]
 #[post("/api/v1/entities/{id}/dividends")]
 pub async fn pay_dividend(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<CreateRound>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let paid = db::write(&pool, move |conn| {
         workflow::pay_round(conn, &ctx, &id, body.value)
@@ -130,12 +123,11 @@ pub async fn pay_dividend(
     responses((status = 200, description = "The rounds (one page)", body = RoundPage)))]
 #[get("/api/v1/entities/{id}/dividends")]
 pub async fn list_dividends(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let items = db::read(&pool, move |conn| workflow::rounds(conn, &ctx, &id)).await?;
     Ok(HttpResponse::Ok().json(RoundPage {
@@ -153,13 +145,12 @@ pub async fn list_dividends(
         (status = 409, description = "Not a land link, or the reference is recorded", body = ProblemBody, content_type = "application/problem+json")))]
 #[post("/api/v1/entities/{id}/links/{link_id}/rent-payments")]
 pub async fn pay_rent(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     path: web::Path<(String, String)>,
     body: JsonBody<fupin_app::models::entities::PayRent>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, link_id) = path.into_inner();
     let shown = db::write(&pool, move |conn| {
         workflow::pay_rent(conn, &ctx, &id, &link_id, body.value)

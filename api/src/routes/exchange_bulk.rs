@@ -13,8 +13,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{context, disclosure, narrow_to};
-use crate::auth::{forbidden_region, Allowed, ReadRegistry, WriteRegistry};
+use super::{disclosure, narrow_to};
+use crate::auth::{forbidden_region, Acting, ReadRegistry, WriteRegistry};
 use crate::middleware::prefers_chinese;
 use crate::problem::{AppError, Kind, Problem, ProblemBody};
 use fupin_app::context::Disclosure;
@@ -64,22 +64,21 @@ pub fn configure(cfg: &mut ServiceConfig) {
     ))]
 #[get("/api/v1/exports/households")]
 pub async fn export_households(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     params: web::Query<ExportParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let disclosure = disclosure(&caller, params.reveal)?;
+    let disclosure = disclosure(&acting.caller, params.reveal)?;
     let scope =
-        narrow_to(&caller.scope(), params.region.as_deref())?.ok_or_else(forbidden_region)?;
+        narrow_to(&acting.scope(), params.region.as_deref())?.ok_or_else(forbidden_region)?;
     let region = match &scope {
         RegionScope::Within(code) => code.as_str().to_owned(),
         RegionScope::Everything => "all".to_owned(),
     };
     let format = params.format.unwrap_or_default();
-    let ctx = context(caller.caller, &keys);
-    let date = ctx.today;
+    let ctx = acting.into_context();
+    let (date, ctx_keys) = (ctx.today, ctx.keys.clone());
     if disclosure == Disclosure::Full {
         let region = region.clone();
         db::write(&pool, move |conn| {
@@ -90,7 +89,7 @@ pub async fn export_households(
     // A bounded channel: the reader waits while the client is slow, so at most a few pages are
     // in memory at any time.
     let (sender, mut receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(2);
-    let (pool, keys) = (pool.get_ref().clone(), keys.clone());
+    let (pool, keys) = (pool.get_ref().clone(), ctx_keys);
     tokio::task::spawn_blocking(move || {
         produce(&pool, &scope, &keys, disclosure, format, &sender);
     });
@@ -251,9 +250,8 @@ fn csv_chunk(
     ))]
 #[post("/api/v1/imports/households")]
 pub async fn import_households(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     params: web::Query<ImportParams>,
     payload: web::Payload,
@@ -274,7 +272,7 @@ pub async fn import_households(
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let report = db::read(&pool, move |conn| {
         let upload = files::Upload::check(upload)?;
         let mut rows = files::rows(format, &upload)?;

@@ -7,8 +7,8 @@ use fupin_persistence::households::{self as household_store, HouseholdFilter};
 use fupin_persistence::{DbPool, ListKey};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{context, disclosure, narrow_to, village_ordered_page};
-use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
+use super::{disclosure, narrow_to, village_ordered_page};
+use crate::auth::{Acting, ReadRegistry, WriteRegistry};
 use crate::etag;
 use crate::extract::{if_match, optional_if_match, JsonBody};
 use crate::idempotency::{write_once, Outcome};
@@ -23,7 +23,6 @@ use fupin_app::models::RevealParams;
 use fupin_app::pagination::PageParams;
 use fupin_app::run as db;
 use fupin_app::{household_list, household_views};
-use fupin_persistence::personal_data::PersonalDataKeys;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_households)
@@ -38,14 +37,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
     responses((status = 200, description = "One page of households", body = HouseholdPage)))]
 #[get("/api/v1/households")]
 pub async fn list_households(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     reads: web::Data<fupin_app::reads::HouseholdReads>,
     params: web::Query<HouseholdListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
+    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
         return Ok(HttpResponse::Ok().json(HouseholdPage {
             items: vec![],
             next_cursor: None,
@@ -101,9 +99,14 @@ pub async fn list_households(
             .await?
         }
     };
-    let body =
-        household_list::render_page(&pool, &keys, &reads.kept.list_items, listed, next_cursor)
-            .await?;
+    let body = household_list::render_page(
+        &pool,
+        &acting.keys,
+        &reads.kept.list_items,
+        listed,
+        next_cursor,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header(header::ContentType::json())
         .body(body))
@@ -121,13 +124,12 @@ pub async fn list_households(
     ))]
 #[post("/api/v1/households")]
 pub async fn create_household(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     body: JsonBody<CreateHousehold>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let new = body.value.check(ctx.today)?;
     let owner = ctx.caller.subject.clone();
     write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
@@ -147,16 +149,15 @@ pub async fn create_household(
     ))]
 #[get("/api/v1/households/{id}")]
 pub async fn get_household(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
     reads: web::Data<fupin_app::reads::HouseholdReads>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
     reveal: web::Query<RevealParams>,
 ) -> Result<HttpResponse, Problem> {
-    let disclosure = disclosure(&caller, reveal.reveal)?;
-    let ctx = context(caller.caller, &keys);
+    let disclosure = disclosure(&acting.caller, reveal.reveal)?;
+    let ctx = acting.into_context();
     let id = id.into_inner();
     if disclosure == Disclosure::Masked {
         let masked = household_views::read_masked(&pool, &reads, ctx, id).await?;
@@ -180,15 +181,14 @@ pub async fn get_household(
     ))]
 #[patch("/api/v1/households/{id}")]
 pub async fn update_household(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<UpdateHousehold>,
 ) -> Result<HttpResponse, Problem> {
     let expected = if_match(&req)?;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let household = db::write(&pool, move |conn| {
         workflow::update(conn, &ctx, &id, expected, body.value)
@@ -212,15 +212,14 @@ pub async fn update_household(
     ))]
 #[post("/api/v1/households/{id}/head")]
 pub async fn transfer_headship(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<TransferHeadship>,
 ) -> Result<HttpResponse, Problem> {
     let expected = optional_if_match(&req)?;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let owner = ctx.caller.subject.clone();
     let id = id.into_inner();
     write_once(&pool, &req, &owner, body.fingerprint, move |conn| {

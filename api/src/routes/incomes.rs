@@ -4,12 +4,10 @@ use actix_web::http::header;
 use actix_web::{get, put};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::incomes as store;
-use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::context;
-use crate::auth::{Allowed, ManageReferenceData, ReadRegistry, WriteRegistry};
+use crate::auth::{Acting, Allowed, ManageReferenceData, ReadRegistry, WriteRegistry};
 use crate::etag;
 use crate::extract::{optional_if_match, JsonBody};
 use crate::problem::{AppError, Problem, ProblemBody};
@@ -84,15 +82,14 @@ pub async fn get_poverty_line(
     ))]
 #[put("/api/v1/poverty-lines/{year}")]
 pub async fn set_poverty_line(
-    caller: Allowed<ManageReferenceData>,
+    acting: Acting<ManageReferenceData>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     year: web::Path<i32>,
     body: JsonBody<SetPovertyLine>,
 ) -> Result<HttpResponse, Problem> {
     let expected = optional_if_match(&req)?;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let year = year.into_inner();
     let (line, created) = db::write(&pool, move |conn| {
         workflow::set_line(conn, &ctx, year, expected, body.value)
@@ -112,12 +109,11 @@ pub async fn set_poverty_line(
     responses((status = 200, description = "Oldest year first (one page)", body = IncomePage)))]
 #[get("/api/v1/households/{id}/incomes")]
 pub async fn list_incomes(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let items = db::read(&pool, move |conn| workflow::current(conn, &ctx, &id)).await?;
     Ok(HttpResponse::Ok().json(IncomePage {
@@ -139,15 +135,14 @@ pub async fn list_incomes(
     ))]
 #[put("/api/v1/households/{id}/incomes/{year}")]
 pub async fn record_income(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     path: web::Path<(String, i32)>,
     body: JsonBody<RecordIncome>,
 ) -> Result<HttpResponse, Problem> {
     let expected = optional_if_match(&req)?;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, year) = path.into_inner();
     let (record, first) = db::write(&pool, move |conn| {
         workflow::record(conn, &ctx, &id, year, expected, body.value)
@@ -167,13 +162,12 @@ pub async fn record_income(
     responses((status = 200, description = "The current record", body = IncomeRecord, headers(("ETag" = String)))))]
 #[get("/api/v1/households/{id}/incomes/{year}")]
 pub async fn get_income(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, year) = path.into_inner();
     let mut versions =
         db::read(&pool, move |conn| workflow::history(conn, &ctx, &id, year)).await?;
@@ -187,12 +181,11 @@ pub async fn get_income(
     responses((status = 200, description = "All versions (one page)", body = IncomePage)))]
 #[get("/api/v1/households/{id}/incomes/{year}/history")]
 pub async fn income_history(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, year) = path.into_inner();
     let items = db::read(&pool, move |conn| workflow::history(conn, &ctx, &id, year)).await?;
     Ok(HttpResponse::Ok().json(IncomePage {

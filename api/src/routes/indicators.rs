@@ -7,13 +7,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_domain::indicator::{Thresholds, INDICATORS};
 use fupin_domain::region::RegionCode;
 use fupin_persistence::indicators::{self as store, ThresholdRow};
-use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::regions;
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{context, narrow_to};
-use crate::auth::{forbidden_region, Allowed, ManageReferenceData, ReadRegistry};
+use super::narrow_to;
+use crate::auth::{forbidden_region, Acting, Allowed, ManageReferenceData, ReadRegistry};
 use crate::etag;
 use crate::extract::{optional_if_match, JsonBody};
 use crate::problem::{AppError, Kind, Problem, ProblemBody, Text};
@@ -58,9 +57,8 @@ pub async fn list_indicators(
     ))]
 #[put("/api/v1/indicators/{id}/thresholds")]
 pub async fn set_thresholds(
-    caller: Allowed<ManageReferenceData>,
+    acting: Acting<ManageReferenceData>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<SetThresholds>,
@@ -79,7 +77,7 @@ pub async fn set_thresholds(
         )
     })?;
     let expected = optional_if_match(&req)?;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let indicator = db::write(&pool, move |conn| {
         let current = store::find(conn, def.id)?;
         let mut row = ThresholdRow {
@@ -122,18 +120,16 @@ pub async fn set_thresholds(
     responses((status = 200, description = "The coloured map", body = IndicatorMap)))]
 #[get("/api/v1/indicators/map")]
 pub async fn indicator_map(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     params: web::Query<MapParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
     let def = definition(&params.indicator)?;
     let level = level_of(params.level.as_deref())?;
     let scope =
-        narrow_to(&caller.scope(), params.region.as_deref())?.ok_or_else(forbidden_region)?;
-    let today = caller.now.date_naive();
-    let keys = keys.into_inner();
+        narrow_to(&acting.scope(), params.region.as_deref())?.ok_or_else(forbidden_region)?;
+    let (today, keys) = (acting.today, acting.keys.clone());
     let overall_code = scope
         .root()
         .map(|c| c.as_str().to_owned())
@@ -184,9 +180,8 @@ pub async fn indicator_map(
     responses((status = 200, description = "The region's value and the households behind it", body = DrillDown)))]
 #[get("/api/v1/indicators/map/{region}/households")]
 pub async fn drill_down(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     region: web::Path<String>,
     params: web::Query<DrillParams>,
 ) -> Result<HttpResponse, Problem> {
@@ -195,9 +190,8 @@ pub async fn drill_down(
     RegionCode::parse(&region).map_err(|e| {
         AppError::bad_request(format!("region: {e}"), format!("region 参数无效: {e}"))
     })?;
-    let scope = narrow_to(&caller.scope(), Some(&region))?.ok_or_else(forbidden_region)?;
-    let today = caller.now.date_naive();
-    let keys = keys.into_inner();
+    let scope = narrow_to(&acting.scope(), Some(&region))?.ok_or_else(forbidden_region)?;
+    let (today, keys) = (acting.today, acting.keys.clone());
     let code = region.clone();
     let (row, (numerator, denominator), behind, name) = db::read(&pool, move |conn| {
         let name = regions::find_by_code(conn, &scope, &code)?

@@ -4,26 +4,23 @@
 use actix_web::http::header;
 use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
-use fupin_domain::lifecycle::LifecycleEvent;
-use fupin_persistence::personal_data::PersonalDataKeys;
-use fupin_persistence::DbPool;
-use utoipa_actix_web::service_config::ServiceConfig;
-
-use super::context;
-use crate::auth::{
-    Allowed, ApproveExit as MayApprove, ReadRegistry, VerifyExit as MayVerify, WriteRegistry,
-};
-use crate::extract::JsonBody;
-use crate::problem::{Problem, ProblemBody};
-use crate::{etag, ProcedureSettings};
-use fupin_app::context::Context;
-use fupin_app::lifecycle::{self as workflow, StepDetails};
+use fupin_app::lifecycle::{self as workflow, StepRequest};
 use fupin_app::models::households::Household;
 use fupin_app::models::lifecycle::{
     ApproveExit, ClearMonitoring, FlagMonitoring, HistoryPage, ProposeExit, RejectExit,
     RemoveHousehold, ReturnToPoverty, StartNotice, VerifyExit,
 };
 use fupin_app::run as db;
+use fupin_app::Context;
+use fupin_persistence::DbPool;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::{
+    Acting, ApproveExit as MayApprove, ReadRegistry, VerifyExit as MayVerify, WriteRegistry,
+};
+use crate::extract::JsonBody;
+use crate::problem::{Problem, ProblemBody};
+use crate::{etag, ProcedureSettings};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(propose_exit)
@@ -44,112 +41,60 @@ fn answer(household: Household) -> HttpResponse {
         .json(household)
 }
 
-async fn run_step(
+async fn record_step<R: StepRequest + Send + 'static>(
     pool: &DbPool,
     ctx: Context,
     id: String,
-    event: LifecycleEvent,
-    date_field: &'static str,
-    details: StepDetails,
+    request: R,
 ) -> Result<HttpResponse, Problem> {
-    let household = db::write(pool, move |conn| {
-        workflow::step(conn, &ctx, &id, event, date_field, details, None)
-    })
-    .await?;
+    let household = db::write(pool, move |conn| workflow::record(conn, &ctx, &id, request)).await?;
     Ok(answer(household))
 }
 
-/// Village review (民主评议) proposes the exit; the minutes are referenced.
-#[utoipa::path(tag = "lifecycle", request_body = ProposeExit,
-    params(("id" = String, Path, description = "Household id")),
-    responses(
-        (status = 200, description = "The household, exit stage `proposed`", body = Household),
-        (status = 409, description = "Not allowed now; `allowed_next_steps` lists what is", body = ProblemBody,
-            content_type = "application/problem+json"),
-    ))]
-#[post("/api/v1/households/{id}/exit/proposal")]
-pub async fn propose_exit(
-    caller: Allowed<WriteRegistry>,
-    pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
-    id: web::Path<String>,
-    body: JsonBody<ProposeExit>,
-) -> Result<HttpResponse, Problem> {
-    let b = body.value;
-    let details = StepDetails {
-        occurred_on: b.village_review_on,
-        reason: None,
-        reference: Some(b.minutes_reference),
-        evidence: None,
-    };
-    run_step(
-        &pool,
-        context(caller.caller, &keys),
-        id.into_inner(),
-        LifecycleEvent::ProposeExit,
-        "village_review_on",
-        details,
-    )
-    .await
+/// The steps that record what their request says (see `StepRequest`): one handler each, with
+/// its path, the permission it needs, its body and what the household shows after it.
+macro_rules! step_handlers {
+    ($($(#[doc = $doc:literal])+ $name:ident: post $path:literal, $permission:ty, $body:ty, $after:literal;)+) => {$(
+        $(#[doc = $doc])+
+        #[utoipa::path(tag = "lifecycle", request_body = $body,
+            params(("id" = String, Path, description = "Household id")),
+            responses(
+                (status = 200, description = $after, body = Household),
+                (status = 409, description = "Not allowed now; `allowed_next_steps` lists what is",
+                    body = ProblemBody, content_type = "application/problem+json"),
+            ))]
+        #[post($path)]
+        pub async fn $name(
+            acting: Acting<$permission>,
+            pool: web::Data<DbPool>,
+            id: web::Path<String>,
+            body: JsonBody<$body>,
+        ) -> Result<HttpResponse, Problem> {
+            record_step(&pool, acting.into_context(), id.into_inner(), body.value).await
+        }
+    )+};
 }
 
-/// The town or subdistrict verifies the proposal.
-#[utoipa::path(tag = "lifecycle", request_body = VerifyExit,
-    params(("id" = String, Path, description = "Household id")),
-    responses((status = 200, description = "The household, exit stage `verified`", body = Household)))]
-#[post("/api/v1/households/{id}/exit/verification")]
-pub async fn verify_exit(
-    caller: Allowed<MayVerify>,
-    pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
-    id: web::Path<String>,
-    body: JsonBody<VerifyExit>,
-) -> Result<HttpResponse, Problem> {
-    let b = body.value;
-    let details = StepDetails {
-        occurred_on: b.verified_on,
-        reason: b.note,
-        reference: None,
-        evidence: None,
-    };
-    run_step(
-        &pool,
-        context(caller.caller, &keys),
-        id.into_inner(),
-        LifecycleEvent::VerifyExit,
-        "verified_on",
-        details,
-    )
-    .await
-}
-
-/// The public notice (公示) starts; approval can follow once it has run its days.
-#[utoipa::path(tag = "lifecycle", request_body = StartNotice,
-    params(("id" = String, Path, description = "Household id")),
-    responses((status = 200, description = "The household, exit stage `noticed`", body = Household)))]
-#[post("/api/v1/households/{id}/exit/notice")]
-pub async fn start_notice(
-    caller: Allowed<MayVerify>,
-    pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
-    id: web::Path<String>,
-    body: JsonBody<StartNotice>,
-) -> Result<HttpResponse, Problem> {
-    let details = StepDetails {
-        occurred_on: body.value.notice_started_on,
-        reason: None,
-        reference: None,
-        evidence: None,
-    };
-    run_step(
-        &pool,
-        context(caller.caller, &keys),
-        id.into_inner(),
-        LifecycleEvent::StartNotice,
-        "notice_started_on",
-        details,
-    )
-    .await
+step_handlers! {
+    /// Village review (民主评议) proposes the exit; the minutes are referenced.
+    propose_exit: post "/api/v1/households/{id}/exit/proposal", WriteRegistry, ProposeExit,
+        "The household, exit stage `proposed`";
+    /// The town or subdistrict verifies the proposal.
+    verify_exit: post "/api/v1/households/{id}/exit/verification", MayVerify, VerifyExit,
+        "The household, exit stage `verified`";
+    /// The public notice (公示) starts; approval can follow once it has run its days.
+    start_notice: post "/api/v1/households/{id}/exit/notice", MayVerify, StartNotice,
+        "The household, exit stage `noticed`";
+    /// Send the procedure back to its start, with the reason (town officers and above).
+    reject_exit: post "/api/v1/households/{id}/exit/rejection", MayVerify, RejectExit,
+        "The household, exit stage `none`";
+    /// An exited household fell back into poverty (返贫); it can enter the exit procedure again.
+    return_to_poverty: post "/api/v1/households/{id}/return", WriteRegistry, ReturnToPoverty,
+        "The household, `returned`";
+    /// Remove the household from the registry (剔除 or natural decrease; district officers and
+    /// admins). The record stays; lists leave it out unless asked for `status=removed`.
+    remove_household: post "/api/v1/households/{id}/removal", MayApprove, RemoveHousehold,
+        "The household, `removed`";
 }
 
 /// The district approves the exit (district officers and admins). Refused with 409 unless the
@@ -164,14 +109,13 @@ pub async fn start_notice(
     ))]
 #[post("/api/v1/households/{id}/exit/approval")]
 pub async fn approve_exit(
-    caller: Allowed<MayApprove>,
+    acting: Acting<MayApprove>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<ApproveExit>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, b, days) = (id.into_inner(), body.value, procedure.notice_days);
     let household = db::write(&pool, move |conn| {
         workflow::approve(conn, &ctx, &id, b.approved_on, b.exit_year, days)
@@ -180,110 +124,18 @@ pub async fn approve_exit(
     Ok(answer(household))
 }
 
-/// Send the procedure back to its start, with the reason (town officers and above).
-#[utoipa::path(tag = "lifecycle", request_body = RejectExit,
-    params(("id" = String, Path, description = "Household id")),
-    responses((status = 200, description = "The household, exit stage `none`", body = Household)))]
-#[post("/api/v1/households/{id}/exit/rejection")]
-pub async fn reject_exit(
-    caller: Allowed<MayVerify>,
-    pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
-    id: web::Path<String>,
-    body: JsonBody<RejectExit>,
-) -> Result<HttpResponse, Problem> {
-    let b = body.value;
-    let details = StepDetails {
-        occurred_on: b.rejected_on,
-        reason: Some(b.reason),
-        reference: None,
-        evidence: None,
-    };
-    run_step(
-        &pool,
-        context(caller.caller, &keys),
-        id.into_inner(),
-        LifecycleEvent::RejectExit,
-        "rejected_on",
-        details,
-    )
-    .await
-}
-
-/// An exited household fell back into poverty (返贫); it can enter the exit procedure again.
-#[utoipa::path(tag = "lifecycle", request_body = ReturnToPoverty,
-    params(("id" = String, Path, description = "Household id")),
-    responses((status = 200, description = "The household, `returned`", body = Household)))]
-#[post("/api/v1/households/{id}/return")]
-pub async fn return_to_poverty(
-    caller: Allowed<WriteRegistry>,
-    pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
-    id: web::Path<String>,
-    body: JsonBody<ReturnToPoverty>,
-) -> Result<HttpResponse, Problem> {
-    let b = body.value;
-    let details = StepDetails {
-        occurred_on: b.returned_on,
-        reason: b.note,
-        reference: Some(b.cause.as_str().to_owned()),
-        evidence: None,
-    };
-    run_step(
-        &pool,
-        context(caller.caller, &keys),
-        id.into_inner(),
-        LifecycleEvent::ReturnToPoverty,
-        "returned_on",
-        details,
-    )
-    .await
-}
-
-/// Remove the household from the registry (剔除 or natural decrease; district officers and
-/// admins). The record stays; lists leave it out unless asked for `status=removed`.
-#[utoipa::path(tag = "lifecycle", request_body = RemoveHousehold,
-    params(("id" = String, Path, description = "Household id")),
-    responses((status = 200, description = "The household, `removed`", body = Household)))]
-#[post("/api/v1/households/{id}/removal")]
-pub async fn remove_household(
-    caller: Allowed<MayApprove>,
-    pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
-    id: web::Path<String>,
-    body: JsonBody<RemoveHousehold>,
-) -> Result<HttpResponse, Problem> {
-    let b = body.value;
-    let details = StepDetails {
-        occurred_on: b.removed_on,
-        reason: Some(b.reason),
-        reference: Some(b.kind.as_str().to_owned()),
-        evidence: None,
-    };
-    run_step(
-        &pool,
-        context(caller.caller, &keys),
-        id.into_inner(),
-        LifecycleEvent::Remove,
-        "removed_on",
-        details,
-    )
-    .await
-}
-
 /// Flag the household for monitoring (防止返贫监测), with the risk and the date identified.
 #[utoipa::path(tag = "lifecycle", request_body = FlagMonitoring,
     params(("id" = String, Path, description = "Household id")),
     responses((status = 200, description = "The household, monitored", body = Household)))]
 #[post("/api/v1/households/{id}/monitoring")]
 pub async fn flag_monitoring(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<FlagMonitoring>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, flag) = (id.into_inner(), body.value);
     let household = db::write(&pool, move |conn| {
         workflow::set_monitoring(conn, &ctx, &id, Some(flag), None)
@@ -298,13 +150,12 @@ pub async fn flag_monitoring(
     responses((status = 200, description = "The household, no longer monitored", body = Household)))]
 #[post("/api/v1/households/{id}/monitoring/clearance")]
 pub async fn clear_monitoring(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<ClearMonitoring>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, b) = (id.into_inner(), body.value);
     let household = db::write(&pool, move |conn| {
         workflow::set_monitoring(conn, &ctx, &id, None, Some((b.cleared_on, b.reason)))
@@ -319,12 +170,11 @@ pub async fn clear_monitoring(
     responses((status = 200, description = "Oldest first (one page)", body = HistoryPage)))]
 #[get("/api/v1/households/{id}/history")]
 pub async fn household_history(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let items = db::read(&pool, move |conn| workflow::history(conn, &ctx, &id)).await?;
     Ok(HttpResponse::Ok().json(HistoryPage {

@@ -2,12 +2,10 @@
 
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
-use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::context;
-use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
+use crate::auth::{Acting, Allowed, ReadRegistry, WriteRegistry};
 use crate::extract::JsonBody;
 use crate::idempotency::{write_once, Outcome};
 use crate::problem::{AppError, Problem, ProblemBody};
@@ -38,15 +36,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
     responses((status = 201, description = "Applied", body = Loan)))]
 #[post("/api/v1/households/{id}/loans")]
 pub async fn apply_for_loan(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     procedure: web::Data<ProcedureSettings>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<ApplyForLoan>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let owner = ctx.caller.subject.clone();
     let (id, policy) = (id.into_inner(), procedure.loan_policy);
     write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
@@ -62,12 +59,11 @@ pub async fn apply_for_loan(
     responses((status = 200, description = "The loans (one page)", body = LoanPage)))]
 #[get("/api/v1/households/{id}/loans")]
 pub async fn household_loans(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let items = db::read(&pool, move |conn| workflow::for_household(conn, &ctx, &id)).await?;
     Ok(HttpResponse::Ok().json(LoanPage {
@@ -83,27 +79,25 @@ pub async fn household_loans(
     responses((status = 200, description = "The loan", body = Loan)))]
 #[get("/api/v1/loans/{id}")]
 pub async fn get_loan(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     params: web::Query<AsOfParams>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, as_of) = (id.into_inner(), params.as_of.unwrap_or(ctx.today));
     let loan = db::read(&pool, move |conn| workflow::find(conn, &ctx, &id, as_of)).await?;
     Ok(HttpResponse::Ok().json(loan))
 }
 
 async fn run_step(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: String,
     action: &'static str,
     body: LoanStep,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let loan = db::write(&pool, move |conn| {
         workflow::step(conn, &ctx, &id, action, body.on)
     })
@@ -118,13 +112,12 @@ async fn run_step(
         (status = 409, description = "Not allowed now; `allowed_next_steps` lists what is", body = ProblemBody, content_type = "application/problem+json")))]
 #[post("/api/v1/loans/{id}/approval")]
 pub async fn approve_loan(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(caller, pool, keys, id.into_inner(), "approve", body.value).await
+    run_step(acting, pool, id.into_inner(), "approve", body.value).await
 }
 
 /// Reject an application.
@@ -133,13 +126,12 @@ pub async fn approve_loan(
     responses((status = 200, description = "Rejected", body = Loan)))]
 #[post("/api/v1/loans/{id}/rejection")]
 pub async fn reject_loan(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(caller, pool, keys, id.into_inner(), "reject", body.value).await
+    run_step(acting, pool, id.into_inner(), "reject", body.value).await
 }
 
 /// Disburse an approved loan: its repayment schedule is generated and stored.
@@ -148,13 +140,12 @@ pub async fn reject_loan(
     responses((status = 200, description = "Disbursed, with its schedule", body = Loan)))]
 #[post("/api/v1/loans/{id}/disbursement")]
 pub async fn disburse_loan(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(caller, pool, keys, id.into_inner(), "disburse", body.value).await
+    run_step(acting, pool, id.into_inner(), "disburse", body.value).await
 }
 
 /// Record a repayment: interest first, then principal, earliest period first. A loan fully
@@ -164,13 +155,12 @@ pub async fn disburse_loan(
     responses((status = 200, description = "The loan after the repayment", body = Loan)))]
 #[post("/api/v1/loans/{id}/repayments")]
 pub async fn repay_loan(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<Repay>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, repayment) = (id.into_inner(), body.value);
     let loan = db::write(&pool, move |conn| {
         workflow::repay(conn, &ctx, &id, repayment)
@@ -220,13 +210,12 @@ pub async fn interest_subsidies(
     responses((status = 200, description = "Extended", body = Loan)))]
 #[post("/api/v1/loans/{id}/extension")]
 pub async fn extend_loan(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<fupin_app::models::loans::ExtendLoan>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, b) = (id.into_inner(), body.value);
     let loan = db::write(&pool, move |conn| {
         workflow::extend(conn, &ctx, &id, b.on, b.new_maturity_on, &b.reason)
@@ -241,13 +230,12 @@ pub async fn extend_loan(
     responses((status = 200, description = "Written off", body = Loan)))]
 #[post("/api/v1/loans/{id}/write-off")]
 pub async fn write_off_loan(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
     body: JsonBody<fupin_app::models::loans::WriteOffLoan>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (id, b) = (id.into_inner(), body.value);
     let loan = db::write(&pool, move |conn| {
         workflow::step_with_reason(conn, &ctx, &id, "write_off", b.on, Some(&b.reason), None)
@@ -261,14 +249,13 @@ pub async fn write_off_loan(
     responses((status = 200, description = "One page of loans", body = LoanPage)))]
 #[get("/api/v1/loans")]
 pub async fn list_loans(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     params: web::Query<fupin_app::models::loans::LoanListParams>,
 ) -> Result<HttpResponse, Problem> {
     use fupin_persistence::ListKey;
     let params = params.into_inner();
-    let Some(scope) = super::narrow_to(&caller.scope(), params.region.as_deref())? else {
+    let Some(scope) = super::narrow_to(&acting.scope(), params.region.as_deref())? else {
         return Ok(HttpResponse::Ok().json(LoanPage {
             items: vec![],
             next_cursor: None,
@@ -280,7 +267,7 @@ pub async fn list_loans(
     }
     .resolve(&format!("{:?}|{:?}", params.region, params.status))?;
     let (fetch, after, status) = (page.fetch(), page.after_key()?, params.status.clone());
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let items = db::read(&pool, move |conn| {
         let after = after.as_deref().and_then(ListKey::decode);
         let rows = fupin_persistence::loans::page(conn, &scope, status.as_deref(), after, fetch)?;

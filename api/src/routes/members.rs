@@ -7,8 +7,8 @@ use fupin_persistence::members::{self as member_store, MemberFilter};
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{context, disclosure, narrow_to, village_ordered_page};
-use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
+use super::{disclosure, narrow_to, village_ordered_page};
+use crate::auth::{Acting, ReadRegistry, WriteRegistry};
 use crate::etag;
 use crate::extract::{if_match, optional_if_match, JsonBody};
 use crate::idempotency::{write_once, Outcome};
@@ -21,7 +21,6 @@ use fupin_app::models::members::{
 use fupin_app::models::RevealParams;
 use fupin_app::pagination::PageParams;
 use fupin_app::run as db;
-use fupin_persistence::personal_data::PersonalDataKeys;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_members)
@@ -36,13 +35,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
     responses((status = 200, description = "One page of members", body = MemberPage)))]
 #[get("/api/v1/members")]
 pub async fn list_members(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     params: web::Query<MemberListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
+    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
         return Ok(HttpResponse::Ok().json(MemberPage {
             items: vec![],
             next_cursor: None,
@@ -65,7 +63,7 @@ pub async fn list_members(
     .await?;
     let items = rows
         .into_iter()
-        .map(|row| Member::from_row(row, &keys, Disclosure::Masked))
+        .map(|row| Member::from_row(row, &acting.keys, Disclosure::Masked))
         .collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(MemberPage { items, next_cursor }))
 }
@@ -83,14 +81,13 @@ pub async fn list_members(
     ))]
 #[post("/api/v1/households/{household_id}/members")]
 pub async fn add_member(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     household_id: web::Path<String>,
     body: JsonBody<NewMemberBody>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let member = body
         .value
         .check(ctx.today, None)
@@ -114,15 +111,14 @@ pub async fn add_member(
     ))]
 #[get("/api/v1/households/{household_id}/members/{id}")]
 pub async fn get_member(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     reveal: web::Query<RevealParams>,
 ) -> Result<HttpResponse, Problem> {
-    let disclosure = disclosure(&caller, reveal.reveal)?;
-    let ctx = context(caller.caller, &keys);
+    let disclosure = disclosure(&acting.caller, reveal.reveal)?;
+    let ctx = acting.into_context();
     let (household_id, id) = path.into_inner();
     let find = move |conn: &mut fupin_persistence::DbConn| {
         workflow::find(conn, &ctx, &household_id, &id, disclosure)
@@ -147,15 +143,14 @@ pub async fn get_member(
     ))]
 #[patch("/api/v1/households/{household_id}/members/{id}")]
 pub async fn update_member(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: JsonBody<UpdateMember>,
 ) -> Result<HttpResponse, Problem> {
     let expected = if_match(&req)?;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (household_id, id) = path.into_inner();
     let member = db::write(&pool, move |conn| {
         workflow::update(conn, &ctx, &household_id, &id, expected, body.value)
@@ -179,15 +174,14 @@ pub async fn update_member(
     ))]
 #[post("/api/v1/households/{household_id}/members/{id}/leave")]
 pub async fn record_leaving(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: JsonBody<LeaveBody>,
 ) -> Result<HttpResponse, Problem> {
     let expected = optional_if_match(&req)?;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (household_id, id) = path.into_inner();
     let owner = ctx.caller.subject.clone();
     write_once(&pool, &req, &owner, body.fingerprint, move |conn| {

@@ -29,11 +29,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 
 use fupin_domain::access::Action;
-use fupin_persistence::personal_data::PersonalDataKeys;
 
 use crate::auth::{forbidden_action, Caller};
 use crate::problem::AppError;
-use fupin_app::context::{Context, Disclosure};
+use fupin_app::context::Disclosure;
 
 /// The route table. Each `service(handler)` routes the handler by its actix route macro and
 /// documents it by its `utoipa::path`, so nothing is routed without being documented (a handler
@@ -114,11 +113,6 @@ pub async fn unrouted(req: HttpRequest, table: web::Data<Unrouted>) -> HttpRespo
     HttpResponse::MethodNotAllowed()
         .insert_header((header::ALLOW, allowed.join(", ")))
         .finish()
-}
-
-/// The unit-of-work context of a request by `caller`.
-pub fn context(caller: Caller, keys: &web::Data<PersonalDataKeys>) -> Context {
-    Context::new(caller, keys.clone().into_inner())
 }
 
 /// Full personal data for `reveal=true` when the role may read it (403 otherwise).

@@ -5,14 +5,13 @@ use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
 use fupin_domain::indicator::share_bp;
 use fupin_domain::quality::RULES;
-use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::quality::{self as store, FindingFilter};
 use fupin_persistence::regions;
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{context, narrow_to, village_ordered_page};
-use crate::auth::{forbidden_region, Allowed, ReadRegistry, RunDataQuality};
+use super::{narrow_to, village_ordered_page};
+use crate::auth::{forbidden_region, Acting, Allowed, ReadRegistry, RunDataQuality};
 use crate::extract::JsonBody;
 use crate::problem::{AppError, Kind, Problem};
 use crate::ProcedureSettings;
@@ -59,13 +58,12 @@ pub async fn list_rules(_caller: Allowed<ReadRegistry>) -> HttpResponse {
     responses((status = 201, description = "The run, finished", body = Run, headers(("Location" = String)))))]
 #[post("/api/v1/data-quality/runs")]
 pub async fn start_run(
-    caller: Allowed<RunDataQuality>,
+    acting: Acting<RunDataQuality>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     procedure: web::Data<ProcedureSettings>,
     body: JsonBody<StartRun>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let (mode, year) = (body.value.mode, body.value.year);
     let cap = procedure.loan_policy.max_principal_fen;
     let run = db::read(&pool, move |conn| {

@@ -6,8 +6,8 @@ use fupin_persistence::regions::{self as region_store, RegionFilter};
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{context, narrow_to};
-use crate::auth::{Allowed, ManageRegions, ReadRegistry};
+use super::narrow_to;
+use crate::auth::{Acting, Allowed, ManageRegions, ReadRegistry};
 use crate::etag;
 use crate::extract::{if_match, JsonBody};
 use crate::idempotency::{write_once, Outcome};
@@ -18,7 +18,6 @@ use fupin_app::models::regions::{
 use fupin_app::pagination::PageParams;
 use fupin_app::regions::{self as workflow, not_found_as_region};
 use fupin_app::run as db;
-use fupin_persistence::personal_data::PersonalDataKeys;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_regions)
@@ -83,14 +82,13 @@ pub async fn list_regions(
     ))]
 #[post("/api/v1/regions")]
 pub async fn create_region(
-    caller: Allowed<ManageRegions>,
+    acting: Acting<ManageRegions>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     body: JsonBody<CreateRegion>,
 ) -> Result<HttpResponse, Problem> {
     let new = body.value.check()?;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let owner = ctx.caller.subject.clone();
     write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
         let region = workflow::create(conn, &ctx, new)?;
@@ -131,15 +129,14 @@ pub async fn get_region(
     responses((status = 200, description = "Renamed", body = Region, headers(("ETag" = String)))))]
 #[patch("/api/v1/regions/{id}")]
 pub async fn update_region(
-    caller: Allowed<ManageRegions>,
+    acting: Acting<ManageRegions>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<UpdateRegion>,
 ) -> Result<HttpResponse, Problem> {
     let expected = if_match(&req)?;
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let region = db::write(&pool, move |conn| {
         workflow::rename(conn, &ctx, &id, expected, &body.value.name)

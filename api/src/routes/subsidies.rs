@@ -2,13 +2,12 @@
 
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
-use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::subsidies::{self as store, SubsidyFilter};
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{context, narrow_to, village_ordered_page};
-use crate::auth::{Allowed, ReadRegistry, WriteRegistry};
+use super::{narrow_to, village_ordered_page};
+use crate::auth::{Acting, Allowed, ReadRegistry, WriteRegistry};
 use crate::extract::JsonBody;
 use crate::idempotency::{write_once, Outcome};
 use crate::problem::{Problem, ProblemBody};
@@ -47,14 +46,13 @@ fn filter_of(params: &SubsidyParams) -> SubsidyFilter {
     ))]
 #[post("/api/v1/households/{id}/subsidies")]
 pub async fn record_subsidy(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<RecordSubsidy>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let owner = ctx.caller.subject.clone();
     let id = id.into_inner();
     write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
@@ -77,14 +75,13 @@ pub async fn record_subsidy(
     ))]
 #[post("/api/v1/subsidies/{id}/reversal")]
 pub async fn reverse_subsidy(
-    caller: Allowed<WriteRegistry>,
+    acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<ReverseSubsidy>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let owner = ctx.caller.subject.clone();
     let id = id.into_inner();
     write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
@@ -163,12 +160,11 @@ pub async fn subsidy_totals(
     responses((status = 200, description = "The ledger", body = fupin_app::models::ledger::HouseholdLedger)))]
 #[get("/api/v1/households/{id}/ledger")]
 pub async fn household_ledger(
-    caller: Allowed<ReadRegistry>,
+    acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    keys: web::Data<PersonalDataKeys>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = context(caller.caller, &keys);
+    let ctx = acting.into_context();
     let id = id.into_inner();
     let ledger = db::read(&pool, move |conn| {
         fupin_app::ledger::household_ledger(conn, &ctx, &id)

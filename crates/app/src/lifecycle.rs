@@ -27,6 +27,33 @@ pub struct StepDetails {
     pub evidence: Option<serde_json::Value>,
 }
 
+/// A request that records one step of a household's life, with the date of the meeting or
+/// document the step rests on.
+pub trait StepRequest {
+    const EVENT: LifecycleEvent;
+    /// The body's field that holds that date, named in a refusal of it.
+    const DATE_FIELD: &'static str;
+    fn details(self) -> StepDetails;
+}
+
+/// Records the step `request` asks for.
+pub fn record<R: StepRequest>(
+    conn: &mut DbConn,
+    ctx: &Context,
+    id: &str,
+    request: R,
+) -> Result<Household, AppError> {
+    step(
+        conn,
+        ctx,
+        id,
+        R::EVENT,
+        R::DATE_FIELD,
+        request.details(),
+        None,
+    )
+}
+
 fn load(conn: &mut DbConn, ctx: &Context, id: &str) -> Result<HouseholdRow, AppError> {
     households::find(conn, &ctx.scope(), id).map_err(|e| not_found_as_household(e.into()))
 }

@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fupin_domain::household::PovertyCause;
-use fupin_domain::lifecycle::{MonitoringKind, RemovalKind};
+use fupin_domain::lifecycle::{LifecycleEvent, MonitoringKind, RemovalKind};
 use fupin_persistence::status_events::StatusEventRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::utc;
+use crate::lifecycle::{StepDetails, StepRequest};
 use crate::pagination::page_of;
 
 /// The village's democratic review (民主评议) proposes the household's exit.
@@ -152,3 +153,32 @@ impl From<StatusEventRow> for StatusEvent {
 }
 
 page_of!(HistoryPage, StatusEvent);
+
+/// Declares which step a request records and what of it goes into the step's record.
+macro_rules! records_step {
+    ($request:ty, $event:ident, $date:ident, |$b:ident| reason: $reason:expr, reference: $reference:expr) => {
+        impl StepRequest for $request {
+            const EVENT: LifecycleEvent = LifecycleEvent::$event;
+            const DATE_FIELD: &'static str = stringify!($date);
+            fn details(self) -> StepDetails {
+                let $b = self;
+                StepDetails {
+                    occurred_on: $b.$date,
+                    reason: $reason,
+                    reference: $reference,
+                    evidence: None,
+                }
+            }
+        }
+    };
+}
+
+records_step!(ProposeExit, ProposeExit, village_review_on,
+    |b| reason: None, reference: Some(b.minutes_reference));
+records_step!(VerifyExit, VerifyExit, verified_on, |b| reason: b.note, reference: None);
+records_step!(StartNotice, StartNotice, notice_started_on, |b| reason: None, reference: None);
+records_step!(RejectExit, RejectExit, rejected_on, |b| reason: Some(b.reason), reference: None);
+records_step!(ReturnToPoverty, ReturnToPoverty, returned_on,
+    |b| reason: b.note, reference: Some(b.cause.as_str().to_owned()));
+records_step!(RemoveHousehold, Remove, removed_on,
+    |b| reason: Some(b.reason), reference: Some(b.kind.as_str().to_owned()));
