@@ -23,3 +23,4 @@ mod repositories;
 mod security;
 mod statistics;
 mod subsidies;
+mod upgrades;
