@@ -20,6 +20,7 @@ pub mod incomes;
 pub mod indicators;
 pub mod loans;
 pub mod members;
+pub mod migrations;
 pub mod personal_data;
 pub mod pg_reads;
 pub mod pg_version_checks;
