@@ -28,7 +28,6 @@ pub mod quality;
 pub mod regions;
 pub mod reseal;
 pub mod schema;
-pub mod seed;
 pub mod statistics;
 pub mod status_events;
 pub mod subsidies;
