@@ -17,7 +17,8 @@ use fupin_app::{AppError, Caller, Context};
 use fupin_domain::access::Role;
 use fupin_domain::region::RegionCode;
 use fupin_persistence::personal_data::PersonalDataKeys;
-use fupin_persistence::{connect, in_transaction, run_migrations, seed, DbPool};
+use fupin_persistence::{connect, in_transaction, run_migrations, DbPool};
+use fupin_seed as seed;
 
 #[derive(Parser)]
 #[command(

@@ -24,3 +24,4 @@ mod routes;
 mod security;
 mod statistics;
 mod subsidies;
+mod upgrades;

@@ -6,7 +6,8 @@ use fupin_domain::resident_id::ResidentIdNumber;
 use fupin_domain::scope::RegionScope;
 use fupin_persistence::households::{self, HouseholdFilter};
 use fupin_persistence::members::{self, MemberFilter};
-use fupin_persistence::{in_transaction, regions, seed, StoreError, UniqueRule};
+use fupin_persistence::{in_transaction, regions, StoreError, UniqueRule};
+use fupin_seed as seed;
 use fupin_tests::{keys, TestDatabase};
 
 fn scope(code: &str) -> RegionScope {

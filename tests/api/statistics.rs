@@ -206,7 +206,8 @@ async fn statistics_are_scoped_and_refuse_bad_parameters() {
 
 #[tokio::test]
 async fn the_demo_district_reproduces_the_articles_figures() {
-    use fupin_persistence::{in_transaction, seed};
+    use fupin_persistence::in_transaction;
+    use fupin_seed as seed;
     let app = TestApp::spawn().await;
     {
         let mut conn = app.pool.get().unwrap();

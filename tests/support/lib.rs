@@ -9,10 +9,11 @@ use std::sync::OnceLock;
 
 use chrono::Utc;
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
 use fupin_api::auth::TokenService;
 use fupin_domain::access::Role;
 use fupin_persistence::accounts::{insert_user, UserRow};
+use fupin_persistence::connection::sqlite_path;
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::{connect, run_migrations, Backend, DbPool};
 use serde_json::Value;
@@ -71,9 +72,28 @@ impl TestDatabase {
 
     /// A migrated pool on this database.
     pub fn pool(&self) -> DbPool {
-        let pool = connect(&self.url, 4, Duration::from_secs(10)).expect("open test database");
+        let pool = self.unmigrated_pool();
         run_migrations(&mut pool.get().unwrap(), &keys()).expect("migrate test database");
         pool
+    }
+
+    /// A pool on this database as it is, for a test that migrates it itself.
+    pub fn unmigrated_pool(&self) -> DbPool {
+        connect(&self.url, 4, Duration::from_secs(10)).expect("open test database")
+    }
+
+    /// Runs an SQL script (a dump) on a connection of its own, so that the session settings
+    /// the script makes end with it.
+    pub fn load_script(&self, sql: &str) {
+        match backend() {
+            Backend::Sqlite => SqliteConnection::establish(sqlite_path(&self.url))
+                .expect("open test database")
+                .batch_execute(sql),
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .expect("open test database")
+                .batch_execute(sql),
+        }
+        .expect("load the script");
     }
 }
 

@@ -5,16 +5,15 @@ use std::path::Path;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationSource;
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection, R2D2Connection};
 use diesel::{PgConnection, SqliteConnection};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::MigrationHarness;
 
 use crate::error::StoreError;
+use crate::migrations::Migrations;
 use crate::personal_data::PersonalDataKeys;
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
 /// One connection type for both backends; repositories are written once against it.
 #[derive(diesel::MultiConnection)]
@@ -166,8 +165,9 @@ pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> Result<DbPool, C
 /// what was stored in plaintext, and the next migration drops the plaintext columns.
 const SEAL_PERSONAL_DATA_AFTER: &str = "20261129000002";
 
-/// Applies every pending migration of the connection's backend, one at a time, running the data
-/// step a migration needs right after it; returns the versions applied.
+/// Applies every pending migration of `migrations/`, with the connection's backend's own file
+/// where a migration has one, one at a time, running the data step a migration needs right
+/// after it; returns the versions applied.
 pub fn run_migrations(
     conn: &mut DbConn,
     keys: &PersonalDataKeys,
@@ -190,8 +190,8 @@ pub fn migrate_up_to(
             break;
         }
         let next = match conn {
-            DbConn::Postgres(c) => run_next(c, POSTGRES_MIGRATIONS).map_err(migration_error)?,
-            DbConn::Sqlite(c) => run_next(c, SQLITE_MIGRATIONS).map_err(migration_error)?,
+            DbConn::Postgres(c) => run_next(c, Migrations::EMBEDDED).map_err(migration_error)?,
+            DbConn::Sqlite(c) => run_next(c, Migrations::EMBEDDED).map_err(migration_error)?,
         };
         let Some(version) = next else { break };
         if version == SEAL_PERSONAL_DATA_AFTER {
@@ -205,10 +205,11 @@ pub fn migrate_up_to(
 
 type MigrationResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-fn run_next<C, DB>(conn: &mut C, source: EmbeddedMigrations) -> MigrationResult<Option<String>>
+fn run_next<C, DB, S>(conn: &mut C, source: S) -> MigrationResult<Option<String>>
 where
     DB: diesel::backend::Backend,
     C: MigrationHarness<DB>,
+    S: MigrationSource<DB>,
 {
     let pending = conn.pending_migrations(source)?;
     match pending.first() {

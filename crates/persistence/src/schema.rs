@@ -1,5 +1,5 @@
-//! Diesel's view of the tables; it mirrors `migrations/*/` and the schema test checks both
-//! backends against it.
+//! Diesel's view of the tables; it mirrors the migrations in `migrations/`, which both backends
+//! run.
 
 diesel::table! {
     regions (id) {

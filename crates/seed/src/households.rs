@@ -1,37 +1,19 @@
-//! Synthetic registries: the demo district shaped like the article's Gaoling District, and
-//! large ones for benchmarks. Every name and number is made up; every resident ID number is
-//! valid. The same seed gives the same people.
+//! Households and their members: names, resident ID numbers, the head of each household and
+//! the family added around them.
 
 use std::collections::HashSet;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use fupin_domain::household::{Attribute, HouseholdStatus, PovertyCause};
 use fupin_domain::member::{
     Disability, Education, Employment, Health, LabourAbility, Relation, SchoolingStatus, Sex,
 };
-use fupin_domain::region::RegionLevel;
 use fupin_domain::resident_id::compose;
+use fupin_persistence::households::HouseholdRow;
+use fupin_persistence::members::MemberRow;
+use fupin_persistence::personal_data::PersonalDataKeys;
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
-
-use crate::connection::DbConn;
-use crate::error::StoreError;
-use crate::households::HouseholdRow;
-use crate::members::MemberRow;
-use crate::personal_data::PersonalDataKeys;
-use crate::regions::RegionRow;
-use crate::schema::{households, members, regions};
-
-mod figures;
-
-/// The demo district's code (Gaoling District, Xi'an).
-pub const DEMO_DISTRICT: &str = "610117000000";
-const DEMO_TOWNS: [&str; 5] = ["鹿苑街道", "泾渭街道", "崇皇街道", "张卜街道", "通远街道"];
-const DEMO_VILLAGES_PER_TOWN: [usize; 5] = [14, 13, 13, 13, 13];
-const DEMO_HOUSEHOLDS: usize = 340;
-const DEMO_PERSONS: usize = 606;
+use rand::Rng;
 
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
@@ -41,224 +23,8 @@ const GIVEN: &[&str] = &[
     "建", "国", "军", "民", "秀", "英", "华", "兰", "明", "芳", "伟", "丽", "强", "敏", "静", "平",
     "刚", "红", "文", "霞", "福", "春", "志", "海", "玉", "梅", "林", "峰", "宁", "娟",
 ];
-const VILLAGE_SYLLABLES: &[&str] = &[
-    "东", "西", "南", "北", "马", "杨", "张", "樊", "家", "寨", "堡", "庄", "渠", "坡", "湾", "河",
-    "新", "井", "槐", "柳",
-];
 
-/// How many rows a seeding wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SeedSummary {
-    pub regions: usize,
-    pub households: usize,
-    pub members: usize,
-}
-
-/// True when the demo district is already in the database.
-pub fn demo_is_loaded(conn: &mut DbConn) -> Result<bool, StoreError> {
-    let found: i64 = regions::table
-        .filter(regions::code.eq(DEMO_DISTRICT))
-        .count()
-        .get_result(conn)?;
-    Ok(found > 0)
-}
-
-/// True when the database holds no region at all (a new database).
-pub fn is_empty(conn: &mut DbConn) -> Result<bool, StoreError> {
-    let found: i64 = regions::table.count().get_result(conn)?;
-    Ok(found == 0)
-}
-
-/// Loads the demo district (5 towns, 66 villages, 340 households, 606 persons) unless it is
-/// there already. Call inside a transaction.
-pub fn load_demo(
-    conn: &mut DbConn,
-    now: NaiveDateTime,
-    keys: &PersonalDataKeys,
-) -> Result<SeedSummary, StoreError> {
-    if demo_is_loaded(conn)? {
-        return Ok(SeedSummary::default());
-    }
-    let mut rng = SmallRng::seed_from_u64(610_117);
-    let mut ids = IdNumbers::new(keys);
-    let district = region(DEMO_DISTRICT, "高陵区", None, now);
-    let mut region_rows = vec![district];
-    let mut villages = Vec::new();
-    for (town_index, (town_name, village_count)) in
-        DEMO_TOWNS.iter().zip(DEMO_VILLAGES_PER_TOWN).enumerate()
-    {
-        let town_code = format!("610117{:03}000", town_index + 1);
-        region_rows.push(region(&town_code, town_name, Some(DEMO_DISTRICT), now));
-        for v in 0..village_count {
-            let code = format!("{}{:03}", &town_code[..9], 201 + v);
-            let name = village_name(&mut rng, &region_rows);
-            region_rows.push(region(&code, &name, Some(&town_code), now));
-            villages.push(code);
-        }
-    }
-    // Eight key villages (≥ 10 poor households) take 88 households; the rest spread over the others.
-    let mut per_village = vec![0usize; villages.len()];
-    for count in per_village.iter_mut().take(8) {
-        *count = 11;
-    }
-    let mut left = DEMO_HOUSEHOLDS - 88;
-    while left > 0 {
-        let index = rng.gen_range(8..villages.len());
-        if per_village[index] < 8 {
-            per_village[index] += 1;
-            left -= 1;
-        }
-    }
-    let mut household_rows = Vec::new();
-    let mut member_rows = Vec::new();
-    for (village, count) in villages.iter().zip(&per_village) {
-        for seq in 1..=*count {
-            let (household, head) = household_with_head(&mut rng, &mut ids, village, seq, now);
-            member_rows.push(head);
-            household_rows.push(household);
-        }
-    }
-    add_family(
-        &mut rng,
-        &mut ids,
-        &mut household_rows,
-        &mut member_rows,
-        DEMO_PERSONS - DEMO_HOUSEHOLDS - figures::PUPILS,
-        now,
-    );
-    figures::add_pupils(
-        &mut rng,
-        &mut ids,
-        &mut household_rows,
-        &mut member_rows,
-        now,
-    );
-    let exited = figures::mark_exits(&mut household_rows);
-    let mut ledgers = figures::Ledgers::default();
-    figures::exit_records(
-        &mut rng,
-        &household_rows,
-        &member_rows,
-        &exited,
-        now,
-        &mut ledgers,
-    );
-    figures::microloans(&household_rows, &member_rows, now, &mut ledgers);
-    figures::health_reimbursements(&mut rng, &member_rows, now, &mut ledgers);
-    figures::dividends(&mut rng, &household_rows, now, &mut ledgers);
-    insert_all(conn, &region_rows, &household_rows, &member_rows)?;
-    figures::insert(conn, &ledgers)?;
-    Ok(SeedSummary {
-        regions: region_rows.len(),
-        households: household_rows.len(),
-        members: member_rows.len(),
-    })
-}
-
-/// Loads a benchmark county `county` (6 digits) with `households` households of about three
-/// members each, in batches; `progress` hears after each batch.
-pub fn load_bench(
-    conn: &mut DbConn,
-    county: &str,
-    household_count: usize,
-    now: NaiveDateTime,
-    keys: &PersonalDataKeys,
-    mut progress: impl FnMut(usize),
-) -> Result<SeedSummary, StoreError> {
-    let mut rng = SmallRng::seed_from_u64(u64::from(county.bytes().map(u32::from).sum::<u32>()));
-    let mut ids = IdNumbers::new(keys);
-    let district = format!("{county}000000");
-    let mut region_rows = vec![region(&district, "基准测试区", None, now)];
-    let mut villages = Vec::new();
-    for town in 1..=20 {
-        let town_code = format!("{county}{town:03}000");
-        region_rows.push(region(
-            &town_code,
-            &format!("测试街道{town}"),
-            Some(&district),
-            now,
-        ));
-        for v in 0..25 {
-            let code = format!("{county}{town:03}{:03}", 201 + v);
-            region_rows.push(region(
-                &code,
-                &format!("测试村{town}-{v}"),
-                Some(&town_code),
-                now,
-            ));
-            villages.push(code);
-        }
-    }
-    insert_all(conn, &region_rows, &[], &[])?;
-    let mut written = SeedSummary {
-        regions: region_rows.len(),
-        ..SeedSummary::default()
-    };
-    let batch = 1000;
-    let mut start = 0;
-    while start < household_count {
-        let end = (start + batch).min(household_count);
-        let mut household_rows = Vec::with_capacity(end - start);
-        let mut member_rows = Vec::with_capacity((end - start) * 3);
-        for n in start..end {
-            let village = &villages[n % villages.len()];
-            let (household, head) =
-                household_with_head(&mut rng, &mut ids, village, n / villages.len() + 1, now);
-            member_rows.push(head);
-            household_rows.push(household);
-        }
-        let extra = household_rows.len() * 2;
-        add_family(
-            &mut rng,
-            &mut ids,
-            &mut household_rows,
-            &mut member_rows,
-            extra,
-            now,
-        );
-        crate::in_transaction(conn, |conn| {
-            insert_all(conn, &[], &household_rows, &member_rows)
-        })?;
-        written.households += household_rows.len();
-        written.members += member_rows.len();
-        progress(written.households);
-        start = end;
-    }
-    // Fresh statistics, so the planners choose the (region_code, id) index for list pages.
-    conn.batch_execute("ANALYZE")?;
-    Ok(written)
-}
-
-fn region(code: &str, name: &str, parent: Option<&str>, now: NaiveDateTime) -> RegionRow {
-    let level = match (&code[6..9], &code[9..]) {
-        ("000", _) => RegionLevel::District,
-        (_, "000") => RegionLevel::Town,
-        _ => RegionLevel::Village,
-    };
-    RegionRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        code: code.to_owned(),
-        name: name.to_owned(),
-        level: level.as_str().to_owned(),
-        parent_code: parent.map(str::to_owned),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-fn village_name(rng: &mut SmallRng, taken: &[RegionRow]) -> String {
-    loop {
-        let a = VILLAGE_SYLLABLES[rng.gen_range(0..VILLAGE_SYLLABLES.len())];
-        let b = VILLAGE_SYLLABLES[rng.gen_range(0..VILLAGE_SYLLABLES.len())];
-        let name = format!("{a}{b}村");
-        if a != b && !taken.iter().any(|r| r.name == name) {
-            return name;
-        }
-    }
-}
-
-fn person_name(rng: &mut SmallRng, surname: Option<&str>) -> String {
+pub(crate) fn person_name(rng: &mut SmallRng, surname: Option<&str>) -> String {
     let surname = surname.unwrap_or_else(|| SURNAMES[rng.gen_range(0..SURNAMES.len())]);
     let first = GIVEN[rng.gen_range(0..GIVEN.len())];
     if rng.gen_bool(0.6) {
@@ -269,20 +35,20 @@ fn person_name(rng: &mut SmallRng, surname: Option<&str>) -> String {
 }
 
 /// Hands out unique, valid resident ID numbers, and seals personal data with the keys.
-struct IdNumbers<'k> {
+pub(crate) struct IdNumbers<'k> {
     seen: HashSet<String>,
-    keys: &'k PersonalDataKeys,
+    pub(crate) keys: &'k PersonalDataKeys,
 }
 
 impl<'k> IdNumbers<'k> {
-    fn new(keys: &'k PersonalDataKeys) -> Self {
+    pub(crate) fn new(keys: &'k PersonalDataKeys) -> Self {
         Self {
             seen: HashSet::new(),
             keys,
         }
     }
 
-    fn next(&mut self, rng: &mut SmallRng, birth: NaiveDate, sex: Sex) -> String {
+    pub(crate) fn next(&mut self, rng: &mut SmallRng, birth: NaiveDate, sex: Sex) -> String {
         let mut sequence: u16 = rng.gen_range(0..500);
         loop {
             let number = compose("610117", birth, sequence, sex);
@@ -294,13 +60,13 @@ impl<'k> IdNumbers<'k> {
     }
 }
 
-fn birth_between(rng: &mut SmallRng, oldest: i32, youngest: i32) -> NaiveDate {
+pub(crate) fn birth_between(rng: &mut SmallRng, oldest: i32, youngest: i32) -> NaiveDate {
     let year = rng.gen_range(oldest..=youngest);
     let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
     start + Duration::days(rng.gen_range(0..365))
 }
 
-fn pick<T: Copy>(rng: &mut SmallRng, weighted: &[(T, u32)]) -> T {
+pub(crate) fn pick<T: Copy>(rng: &mut SmallRng, weighted: &[(T, u32)]) -> T {
     let total: u32 = weighted.iter().map(|(_, w)| w).sum();
     let mut roll = rng.gen_range(0..total);
     for (value, weight) in weighted {
@@ -312,7 +78,7 @@ fn pick<T: Copy>(rng: &mut SmallRng, weighted: &[(T, u32)]) -> T {
     weighted[0].0
 }
 
-fn household_with_head(
+pub(crate) fn household_with_head(
     rng: &mut SmallRng,
     ids: &mut IdNumbers<'_>,
     village: &str,
@@ -419,7 +185,7 @@ fn household_with_head(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn member(
+pub(crate) fn member(
     rng: &mut SmallRng,
     ids: &mut IdNumbers<'_>,
     household_id: &str,
@@ -528,7 +294,7 @@ fn member(
 }
 
 /// Adds `extra` spouses, children and parents across the households, most to general ones.
-fn add_family(
+pub(crate) fn add_family(
     rng: &mut SmallRng,
     ids: &mut IdNumbers<'_>,
     household_rows: &mut [HouseholdRow],
@@ -617,34 +383,4 @@ fn add_family(
         household.member_count += 1;
         added += 1;
     }
-}
-
-fn insert_all(
-    conn: &mut DbConn,
-    region_rows: &[RegionRow],
-    household_rows: &[HouseholdRow],
-    member_rows: &[MemberRow],
-) -> Result<(), StoreError> {
-    // Multi-row inserts do not go through the MultiConnection enum: write per backend.
-    macro_rules! batch {
-        ($c:expr) => {{
-            for chunk in region_rows.chunks(500) {
-                diesel::insert_into(regions::table)
-                    .values(chunk)
-                    .execute($c)?;
-            }
-            for chunk in household_rows.chunks(500) {
-                diesel::insert_into(households::table)
-                    .values(chunk)
-                    .execute($c)?;
-            }
-            for chunk in member_rows.chunks(500) {
-                diesel::insert_into(members::table)
-                    .values(chunk)
-                    .execute($c)?;
-            }
-        }};
-    }
-    crate::per_backend!(conn, c => batch!(c));
-    Ok(())
 }

@@ -1,2 +1,0 @@
-DROP TABLE income_records;
-DROP TABLE poverty_lines;

@@ -1,1 +1,0 @@
-ALTER TABLE households DROP COLUMN kind;

@@ -1,1 +1,0 @@
-DROP TABLE subsidy_entries;

@@ -1,3 +1,0 @@
-DROP TABLE loan_repayments;
-DROP TABLE loan_instalments;
-DROP TABLE loans;

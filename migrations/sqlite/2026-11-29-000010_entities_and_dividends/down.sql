@@ -1,4 +1,0 @@
-DROP TABLE dividend_entries;
-DROP TABLE dividend_rounds;
-DROP TABLE entity_links;
-DROP TABLE business_entities;

@@ -1,1 +1,0 @@
-DROP TABLE land_rent_payments;

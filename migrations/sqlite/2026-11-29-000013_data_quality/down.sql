@@ -1,3 +1,0 @@
-DROP TABLE quality_checks;
-DROP TABLE quality_findings;
-DROP TABLE quality_runs;
