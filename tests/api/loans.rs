@@ -407,6 +407,10 @@ async fn loans_are_listed_by_region_and_status() {
             .len(),
         1
     );
+    // A status no loan can have is a bad parameter, not an empty page.
+    send(app.get("/api/v1/loans?status=closed"))
+        .await
+        .assert_problem(400, "bad_request");
     let town = send(app.get("/api/v1/loans?region=610117001000")).await;
     assert_eq!(town.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(town.body["items"][0]["region_code"], VILLAGE);

@@ -2,6 +2,7 @@
 
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
+use fupin_domain::loan_lifecycle::{LoanStatus, LoanStep as Step};
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -94,12 +95,12 @@ async fn run_step(
     acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
     id: String,
-    action: &'static str,
+    step: Step,
     body: LoanStep,
 ) -> Result<HttpResponse, Problem> {
     let ctx = acting.into_context();
     let loan = db::write(&pool, move |conn| {
-        workflow::step(conn, &ctx, &id, action, body.on)
+        workflow::step(conn, &ctx, &id, step, body.on)
     })
     .await?;
     Ok(HttpResponse::Ok().json(loan))
@@ -117,7 +118,7 @@ pub async fn approve_loan(
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, pool, id.into_inner(), "approve", body.value).await
+    run_step(acting, pool, id.into_inner(), Step::Approve, body.value).await
 }
 
 /// Reject an application.
@@ -131,7 +132,7 @@ pub async fn reject_loan(
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, pool, id.into_inner(), "reject", body.value).await
+    run_step(acting, pool, id.into_inner(), Step::Reject, body.value).await
 }
 
 /// Disburse an approved loan: its repayment schedule is generated and stored.
@@ -145,7 +146,7 @@ pub async fn disburse_loan(
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, pool, id.into_inner(), "disburse", body.value).await
+    run_step(acting, pool, id.into_inner(), Step::Disburse, body.value).await
 }
 
 /// Record a repayment: interest first, then principal, earliest period first. A loan fully
@@ -238,7 +239,7 @@ pub async fn write_off_loan(
     let ctx = acting.into_context();
     let (id, b) = (id.into_inner(), body.value);
     let loan = db::write(&pool, move |conn| {
-        workflow::step_with_reason(conn, &ctx, &id, "write_off", b.on, Some(&b.reason), None)
+        workflow::step_with_reason(conn, &ctx, &id, Step::WriteOff, b.on, Some(&b.reason), None)
     })
     .await?;
     Ok(HttpResponse::Ok().json(loan))
@@ -265,12 +266,22 @@ pub async fn list_loans(
         limit: params.limit,
         cursor: params.cursor.clone(),
     }
-    .resolve(&format!("{:?}|{:?}", params.region, params.status))?;
-    let (fetch, after, status) = (page.fetch(), page.after_key()?, params.status.clone());
+    .resolve(&format!(
+        "{:?}|{:?}",
+        params.region,
+        params.status.map(LoanStatus::as_str)
+    ))?;
+    let (fetch, after, status) = (page.fetch(), page.after_key()?, params.status);
     let ctx = acting.into_context();
     let items = db::read(&pool, move |conn| {
         let after = after.as_deref().and_then(ListKey::decode);
-        let rows = fupin_persistence::loans::page(conn, &scope, status.as_deref(), after, fetch)?;
+        let rows = fupin_persistence::loans::page(
+            conn,
+            &scope,
+            status.map(LoanStatus::as_str),
+            after,
+            fetch,
+        )?;
         rows.into_iter()
             .map(|row| workflow::view(conn, row, ctx.today))
             .collect::<Result<Vec<_>, _>>()

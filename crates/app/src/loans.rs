@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use fupin_domain::loan::{
     self, check_application, treasury_interest, Instalment, LoanPolicy, RepaymentMethod,
 };
+use fupin_domain::loan_lifecycle::{next_status, LoanStatus, LoanStep};
 use fupin_persistence::loans::{self as store, InstalmentRow, LoanEventRow, LoanRow, RepaymentRow};
 use fupin_persistence::{households, members, DbConn, StoreError};
 
@@ -75,7 +76,7 @@ pub fn view(conn: &mut DbConn, row: LoanRow, as_of: NaiveDate) -> Result<Loan, A
         subsidy_share_bp: row.subsidy_share_bp,
         purpose: row.purpose,
         method,
-        status: row.status,
+        status: stored(&row.status)?,
         applied_on: row.applied_on,
         decided_on: row.decided_on,
         disbursed_on: row.disbursed_on,
@@ -84,16 +85,18 @@ pub fn view(conn: &mut DbConn, row: LoanRow, as_of: NaiveDate) -> Result<Loan, A
         updated_at: utc(row.updated_at),
         history: history
             .into_iter()
-            .map(|e| LoanEvent {
-                seq: e.seq,
-                status: e.status,
-                on: e.occurred_on,
-                reason: e.reason,
-                maturity_on: e.maturity_on,
-                recorded_by: e.recorded_by,
-                recorded_at: utc(e.created_at),
+            .map(|e| {
+                Ok(LoanEvent {
+                    seq: e.seq,
+                    status: stored(&e.status)?,
+                    on: e.occurred_on,
+                    reason: e.reason,
+                    maturity_on: e.maturity_on,
+                    recorded_by: e.recorded_by,
+                    recorded_at: utc(e.created_at),
+                })
             })
-            .collect(),
+            .collect::<Result<_, StoreError>>()?,
     })
 }
 
@@ -102,7 +105,7 @@ fn record_step(
     conn: &mut DbConn,
     ctx: &Context,
     loan_id: &str,
-    status: &str,
+    status: LoanStatus,
     on: NaiveDate,
     reason: Option<&str>,
     maturity_on: Option<NaiveDate>,
@@ -112,7 +115,7 @@ fn record_step(
         &LoanEventRow {
             loan_id: loan_id.to_owned(),
             seq: 0,
-            status: status.to_owned(),
+            status: status.as_str().to_owned(),
             occurred_on: on,
             reason: reason.map(str::to_owned),
             maturity_on,
@@ -200,7 +203,7 @@ pub fn apply(
         subsidy_share_bp,
         purpose: input.purpose.trim().to_owned(),
         method: input.method.as_str().to_owned(),
-        status: "applied".into(),
+        status: LoanStatus::Applied.as_str().to_owned(),
         applied_on: input.applied_on,
         decided_on: None,
         disbursed_on: None,
@@ -209,7 +212,15 @@ pub fn apply(
         updated_at: ctx.now,
     };
     store::insert(conn, &row)?;
-    record_step(conn, ctx, &row.id, "applied", row.applied_on, None, None)?;
+    record_step(
+        conn,
+        ctx,
+        &row.id,
+        LoanStatus::Applied,
+        row.applied_on,
+        None,
+        None,
+    )?;
     let loan = view(conn, row, ctx.today)?;
     ctx.audit(
         conn,
@@ -227,10 +238,10 @@ pub fn step(
     conn: &mut DbConn,
     ctx: &Context,
     id: &str,
-    action: &str,
+    step: LoanStep,
     on: NaiveDate,
 ) -> Result<Loan, AppError> {
-    step_with_reason(conn, ctx, id, action, on, None, None)
+    step_with_reason(conn, ctx, id, step, on, None, None)
 }
 
 /// A step with its reason (extension, write-off) and, for an extension, the new maturity;
@@ -239,7 +250,7 @@ pub fn step_with_reason(
     conn: &mut DbConn,
     ctx: &Context,
     id: &str,
-    action: &str,
+    step: LoanStep,
     on: NaiveDate,
     reason: Option<&str>,
     maturity_on: Option<NaiveDate>,
@@ -248,27 +259,15 @@ pub fn step_with_reason(
         p if p.kind == Kind::NotFound => not_found(),
         p => p,
     })?;
-    let next = match (action, row.status.as_str()) {
-        ("approve", "applied") => "approved",
-        ("reject", "applied") => "rejected",
-        ("disburse", "approved") => "disbursed",
-        ("extend", "disbursed" | "extended") => "extended",
-        ("write_off", "disbursed" | "extended") => "written_off",
-        _ => {
-            let allowed: Vec<&str> = match row.status.as_str() {
-                "applied" => vec!["approve", "reject"],
-                "approved" => vec!["disburse"],
-                "disbursed" | "extended" => vec!["repay", "extend", "write_off"],
-                _ => vec![],
-            };
-            return Err(AppError::new(Kind::StateConflict)
-                .with_detail(
-                    format!("A loan that is {} cannot {action}", row.status),
-                    "当前贷款状态不允许此操作",
-                )
-                .with_extension("allowed_next_steps", serde_json::json!(allowed)));
-        }
-    };
+    let status: LoanStatus = stored(&row.status)?;
+    let next = next_status(status, step).map_err(|refused| {
+        AppError::new(Kind::StateConflict)
+            .with_detail(
+                format!("A loan that is {status} cannot {step}"),
+                "当前贷款状态不允许此操作",
+            )
+            .with_extension("allowed_next_steps", serde_json::json!(refused.allowed))
+    })?;
     if on > ctx.today || on < row.applied_on {
         return Err(AppError::invalid_field(
             "on",
@@ -281,21 +280,21 @@ pub fn step_with_reason(
     }
     let before = view(conn, row.clone(), ctx.today)?;
     let (decided_on, disbursed_on) = match next {
-        "disbursed" => (row.decided_on, Some(on)),
-        "extended" | "written_off" => (row.decided_on, row.disbursed_on),
-        _ => (Some(on), None),
+        LoanStatus::Disbursed => (row.decided_on, Some(on)),
+        LoanStatus::Approved | LoanStatus::Rejected => (Some(on), None),
+        _ => (row.decided_on, row.disbursed_on),
     };
     store::set_status(
         conn,
         id,
         row.version,
-        next,
+        next.as_str(),
         decided_on,
         disbursed_on,
         ctx.now,
     )?;
     record_step(conn, ctx, id, next, on, reason, maturity_on)?;
-    if next == "disbursed" {
+    if next == LoanStatus::Disbursed {
         let method: RepaymentMethod = stored(&row.method)?;
         let term = u32::try_from(row.term_months).unwrap_or(0);
         let rows: Vec<InstalmentRow> =
@@ -313,7 +312,7 @@ pub fn step_with_reason(
     }
     let updated = store::find(conn, &ctx.scope(), id)?;
     let after = view(conn, updated, ctx.today)?;
-    let action = format!("{action}_loan");
+    let action = format!("{step}_loan");
     let entity = ("loan", id);
     match reason {
         Some(reason) => {
@@ -364,7 +363,7 @@ pub fn extend(
         conn,
         ctx,
         id,
-        "extend",
+        LoanStep::Extend,
         on,
         Some(reason),
         Some(new_maturity_on),
@@ -377,9 +376,10 @@ pub fn repay(conn: &mut DbConn, ctx: &Context, id: &str, input: Repay) -> Result
         p if p.kind == Kind::NotFound => not_found(),
         p => p,
     })?;
-    if row.status != "disbursed" && row.status != "extended" {
+    let status: LoanStatus = stored(&row.status)?;
+    if next_status(status, LoanStep::Repay).is_err() {
         return Err(AppError::new(Kind::StateConflict).with_detail(
-            format!("A loan that is {} takes no repayment", row.status),
+            format!("A loan that is {status} takes no repayment"),
             "该贷款当前不能还款",
         ));
     }
@@ -448,12 +448,12 @@ pub fn repay(conn: &mut DbConn, ctx: &Context, id: &str, input: Repay) -> Result
             conn,
             id,
             row.version,
-            "repaid",
+            LoanStatus::Repaid.as_str(),
             row.decided_on,
             row.disbursed_on,
             ctx.now,
         )?;
-        record_step(conn, ctx, id, "repaid", input.paid_on, None, None)?;
+        record_step(conn, ctx, id, LoanStatus::Repaid, input.paid_on, None, None)?;
         let updated = store::find(conn, &ctx.scope(), id)?;
         after = view(conn, updated, ctx.today)?;
     }
@@ -506,8 +506,12 @@ pub fn interest_subsidies(
     use crate::models::loans::{InterestSubsidies, InterestSubsidyLine};
     let mut lines = Vec::new();
     // Written-off loans get no subsidy; extended ones keep it while not overdue.
-    for status in ["disbursed", "extended", "repaid"] {
-        for row in store::list(conn, scope, None, Some(status))? {
+    for status in [
+        LoanStatus::Disbursed,
+        LoanStatus::Extended,
+        LoanStatus::Repaid,
+    ] {
+        for row in store::list(conn, scope, None, Some(status.as_str()))? {
             let (share, household_id, region_code) = (
                 row.subsidy_share_bp,
                 row.household_id.clone(),

@@ -2,6 +2,7 @@
 //! queries, and a region's figures are the sum of its villages', so a summary always equals
 //! the sum of its by-region rows.
 
+use fupin_domain::loan_lifecycle::LoanStatus;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -168,7 +169,7 @@ pub fn per_village(
         let l = &mut villages.entry(loan.region_code.clone()).or_default().loans;
         l.count += 1;
         l.principal_fen += loan.principal_fen;
-        if loan.status == "written_off" {
+        if loan.status == LoanStatus::WrittenOff.as_str() {
             l.written_off_count += 1;
             continue;
         }

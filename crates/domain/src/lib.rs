@@ -14,6 +14,7 @@ pub mod income;
 pub mod indicator;
 pub mod lifecycle;
 pub mod loan;
+pub mod loan_lifecycle;
 pub mod masking;
 pub mod member;
 pub mod money;

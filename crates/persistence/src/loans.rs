@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use fupin_domain::loan_lifecycle::LoanStatus;
 use fupin_domain::scope::RegionScope;
 
 use crate::connection::DbConn;
@@ -103,7 +104,16 @@ pub fn open_for_household(
 ) -> Result<Vec<LoanRow>, StoreError> {
     Ok(loans::table
         .filter(loans::household_id.eq(household_id))
-        .filter(loans::status.eq_any(["applied", "approved", "disbursed"]))
+        .filter(
+            loans::status.eq_any(
+                [
+                    LoanStatus::Applied,
+                    LoanStatus::Approved,
+                    LoanStatus::Disbursed,
+                ]
+                .map(LoanStatus::as_str),
+            ),
+        )
         .select(LoanRow::as_select())
         .load(conn)?)
 }

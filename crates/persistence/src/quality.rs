@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use fupin_domain::loan_lifecycle::LoanStatus;
 use fupin_domain::scope::RegionScope;
 
 use crate::assessments::AssessmentRow;
@@ -128,7 +129,10 @@ pub fn load_batch(
     let ids: Vec<String> = households.iter().map(|h| h.id.clone()).collect();
     let loan_rows: Vec<LoanRow> = loans::table
         .filter(loans::household_id.eq_any(&ids))
-        .filter(loans::status.eq_any(["disbursed", "extended"]))
+        .filter(
+            loans::status
+                .eq_any([LoanStatus::Disbursed, LoanStatus::Extended].map(LoanStatus::as_str)),
+        )
         .select(LoanRow::as_select())
         .load(conn)?;
     let loan_ids: Vec<String> = loan_rows.iter().map(|l| l.id.clone()).collect();

@@ -4,6 +4,7 @@
 use chrono::{Datelike, Duration, NaiveDateTime};
 use fupin_domain::dividend::allocate;
 use fupin_domain::loan::{schedule, RepaymentMethod};
+use fupin_domain::loan_lifecycle::LoanStatus;
 use fupin_domain::member::{Health, Relation};
 use fupin_domain::money::InsuranceLayer;
 use fupin_persistence::entities::{DividendRow, EntityRow, LinkRow, RoundRow};
@@ -85,10 +86,13 @@ pub(crate) fn microloans(
             });
         }
         for (seq, (status, on)) in [
-            ("applied", applied_on + offset),
-            ("approved", applied_on + offset + Duration::days(5)),
-            ("disbursed", disbursed_on),
-            ("repaid", repaid_on),
+            (LoanStatus::Applied, applied_on + offset),
+            (
+                LoanStatus::Approved,
+                applied_on + offset + Duration::days(5),
+            ),
+            (LoanStatus::Disbursed, disbursed_on),
+            (LoanStatus::Repaid, repaid_on),
         ]
         .into_iter()
         .enumerate()
@@ -96,7 +100,7 @@ pub(crate) fn microloans(
             ledgers.loan_events.push(LoanEventRow {
                 loan_id: id.clone(),
                 seq: i32::try_from(seq + 1).unwrap_or(0),
-                status: status.to_owned(),
+                status: status.as_str().to_owned(),
                 occurred_on: on,
                 reason: None,
                 maturity_on: None,
@@ -117,7 +121,7 @@ pub(crate) fn microloans(
             subsidy_share_bp: 10_000,
             purpose: purpose.to_owned(),
             method: method.as_str().to_owned(),
-            status: "repaid".to_owned(),
+            status: LoanStatus::Repaid.as_str().to_owned(),
             applied_on: applied_on + offset,
             decided_on: Some(applied_on + offset + Duration::days(5)),
             disbursed_on: Some(disbursed_on),

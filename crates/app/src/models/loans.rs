@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fupin_domain::loan::RepaymentMethod;
+use fupin_domain::loan_lifecycle::LoanStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -107,7 +108,7 @@ pub struct Loan {
     pub subsidy_share_bp: i64,
     pub purpose: String,
     pub method: RepaymentMethod,
-    pub status: String,
+    pub status: LoanStatus,
     pub applied_on: NaiveDate,
     pub decided_on: Option<NaiveDate>,
     pub disbursed_on: Option<NaiveDate>,
@@ -131,7 +132,7 @@ pub struct Loan {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoanEvent {
     pub seq: i32,
-    pub status: String,
+    pub status: LoanStatus,
     pub on: NaiveDate,
     pub reason: Option<String>,
     /// The new maturity, for an extension.
@@ -193,8 +194,7 @@ pub struct LoanListParams {
     /// This region and everything under it (12-digit code).
     #[param(pattern = "^[0-9]{12}$")]
     pub region: Option<String>,
-    /// `applied`, `approved`, `rejected`, `disbursed`, `extended`, `repaid` or `written_off`.
-    pub status: Option<String>,
+    pub status: Option<LoanStatus>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
     #[param(min_length = 1)]

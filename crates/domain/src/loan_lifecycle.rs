@@ -1,0 +1,112 @@
+//! The life of a microloan: application → approval (or rejection) → disbursement → repayments,
+//! extension (展期) or write-off (核销) → repaid. The status says which steps may come next.
+
+term_enum! {
+    /// Where a microloan stands: `applied` 已申请, `approved` 已审批, `rejected` 已拒绝,
+    /// `disbursed` 已放款, `extended` 已展期, `repaid` 已结清, `written_off` 已核销.
+    LoanStatus {
+        Applied = "applied" / "已申请",
+        Approved = "approved" / "已审批",
+        Rejected = "rejected" / "已拒绝",
+        Disbursed = "disbursed" / "已放款",
+        Extended = "extended" / "已展期",
+        Repaid = "repaid" / "已结清",
+        WrittenOff = "written_off" / "已核销",
+    }
+}
+
+term_enum! {
+    /// A step of a microloan's life: `approve` 审批通过, `reject` 拒绝, `disburse` 放款,
+    /// `repay` 还款, `extend` 展期, `write_off` 核销.
+    LoanStep {
+        Approve = "approve" / "审批通过",
+        Reject = "reject" / "拒绝",
+        Disburse = "disburse" / "放款",
+        Repay = "repay" / "还款",
+        Extend = "extend" / "展期",
+        WriteOff = "write_off" / "核销",
+    }
+}
+
+impl LoanStatus {
+    /// Money is out with the household: repayments are taken and interest accrues.
+    pub fn is_outstanding(self) -> bool {
+        matches!(self, LoanStatus::Disbursed | LoanStatus::Extended)
+    }
+}
+
+/// The steps a loan of this status may take.
+pub fn allowed_steps(status: LoanStatus) -> Vec<LoanStep> {
+    use LoanStatus as S;
+    use LoanStep as T;
+    match status {
+        S::Applied => vec![T::Approve, T::Reject],
+        S::Approved => vec![T::Disburse],
+        S::Disbursed | S::Extended => vec![T::Repay, T::Extend, T::WriteOff],
+        S::Rejected | S::Repaid | S::WrittenOff => vec![],
+    }
+}
+
+/// A step the loan's status does not allow, with the ones it does.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a loan that is {status} cannot {step}")]
+pub struct LoanStepRefused {
+    pub step: LoanStep,
+    pub status: LoanStatus,
+    pub allowed: Vec<LoanStep>,
+}
+
+/// The status after `step`, or why it cannot be taken. A repayment keeps the status; the loan
+/// is `repaid` once its schedule is settled.
+pub fn next_status(status: LoanStatus, step: LoanStep) -> Result<LoanStatus, LoanStepRefused> {
+    let allowed = allowed_steps(status);
+    if !allowed.contains(&step) {
+        return Err(LoanStepRefused {
+            step,
+            status,
+            allowed,
+        });
+    }
+    Ok(match step {
+        LoanStep::Approve => LoanStatus::Approved,
+        LoanStep::Reject => LoanStatus::Rejected,
+        LoanStep::Disburse => LoanStatus::Disbursed,
+        LoanStep::Repay => status,
+        LoanStep::Extend => LoanStatus::Extended,
+        LoanStep::WriteOff => LoanStatus::WrittenOff,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use LoanStatus as S;
+    use LoanStep as T;
+
+    #[test]
+    fn a_loan_runs_from_application_to_disbursement() {
+        let mut status = S::Applied;
+        for step in [T::Approve, T::Disburse, T::Repay, T::Extend, T::Repay] {
+            status = next_status(status, step).unwrap();
+        }
+        assert_eq!(status, S::Extended);
+        assert!(status.is_outstanding());
+        assert_eq!(next_status(status, T::WriteOff), Ok(S::WrittenOff));
+    }
+
+    #[test]
+    fn steps_cannot_be_skipped_and_refusals_name_the_allowed_ones() {
+        let refused = next_status(S::Applied, T::Disburse).unwrap_err();
+        assert_eq!(refused.allowed, vec![T::Approve, T::Reject]);
+        assert!(next_status(S::Approved, T::Repay).is_err());
+        assert!(next_status(S::Applied, T::WriteOff).is_err());
+    }
+
+    #[test]
+    fn finished_loans_take_no_more_steps() {
+        for status in [S::Rejected, S::Repaid, S::WrittenOff] {
+            assert!(allowed_steps(status).is_empty(), "{status}");
+            assert!(!status.is_outstanding());
+        }
+    }
+}
