@@ -2,6 +2,7 @@
 
 use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
+use fupin_domain::ids::{EntityId, LinkId};
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -64,7 +65,7 @@ pub async fn list_entities(
 pub async fn add_link(
     acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<EntityId>,
     body: JsonBody<CreateLink>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = acting.into_context();
@@ -84,7 +85,7 @@ pub async fn add_link(
 pub async fn list_links(
     acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<EntityId>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = acting.into_context();
     let id = id.into_inner();
@@ -105,7 +106,7 @@ pub async fn list_links(
 pub async fn pay_dividend(
     acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<EntityId>,
     body: JsonBody<CreateRound>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = acting.into_context();
@@ -125,7 +126,7 @@ pub async fn pay_dividend(
 pub async fn list_dividends(
     acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
-    id: web::Path<String>,
+    id: web::Path<EntityId>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = acting.into_context();
     let id = id.into_inner();
@@ -147,7 +148,7 @@ pub async fn list_dividends(
 pub async fn pay_rent(
     acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
-    path: web::Path<(String, String)>,
+    path: web::Path<(EntityId, LinkId)>,
     body: JsonBody<fupin_app::models::entities::PayRent>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = acting.into_context();

@@ -3,6 +3,7 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post};
 use actix_web::{web, HttpRequest, HttpResponse};
+use fupin_domain::ids::{HouseholdId, MemberId};
 use fupin_persistence::members::{self as member_store, MemberFilter};
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -84,7 +85,7 @@ pub async fn add_member(
     acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
     req: HttpRequest,
-    household_id: web::Path<String>,
+    household_id: web::Path<HouseholdId>,
     body: JsonBody<NewMemberBody>,
 ) -> Result<HttpResponse, Problem> {
     let ctx = acting.into_context();
@@ -114,7 +115,7 @@ pub async fn get_member(
     acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(HouseholdId, MemberId)>,
     reveal: web::Query<RevealParams>,
 ) -> Result<HttpResponse, Problem> {
     let disclosure = disclosure(&acting.caller, reveal.reveal)?;
@@ -146,7 +147,7 @@ pub async fn update_member(
     acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(HouseholdId, MemberId)>,
     body: JsonBody<UpdateMember>,
 ) -> Result<HttpResponse, Problem> {
     let expected = if_match(&req)?;
@@ -177,7 +178,7 @@ pub async fn record_leaving(
     acting: Acting<WriteRegistry>,
     pool: web::Data<DbPool>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(HouseholdId, MemberId)>,
     body: JsonBody<LeaveBody>,
 ) -> Result<HttpResponse, Problem> {
     let expected = optional_if_match(&req)?;

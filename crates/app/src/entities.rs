@@ -1,6 +1,7 @@
 //! Business entities, links and dividend rounds.
 
 use fupin_domain::dividend::{allocate, EntityKind, LinkKind};
+use fupin_domain::ids::{EntityId, LinkId};
 use fupin_domain::region::RegionCode;
 use fupin_persistence::entities::{self as store, DividendRow, EntityRow, LinkRow, RoundRow};
 use fupin_persistence::{households, DbConn, StoreError};
@@ -108,9 +109,10 @@ pub fn list(conn: &mut DbConn, ctx: &Context) -> Result<Vec<Entity>, AppError> {
 pub fn add_link(
     conn: &mut DbConn,
     ctx: &Context,
-    entity_id: &str,
+    entity_id: &EntityId,
     input: CreateLink,
 ) -> Result<Link, AppError> {
+    let entity_id = entity_id.as_str();
     find(conn, ctx, entity_id)?;
     let household = households::find(conn, &ctx.scope(), &input.household_id)
         .map_err(|e| not_found_as_household(e.into()))?;
@@ -180,7 +182,12 @@ fn with_rent(conn: &mut DbConn, row: LinkRow) -> Result<Link, AppError> {
     Ok(shown)
 }
 
-pub fn links(conn: &mut DbConn, ctx: &Context, entity_id: &str) -> Result<Vec<Link>, AppError> {
+pub fn links(
+    conn: &mut DbConn,
+    ctx: &Context,
+    entity_id: &EntityId,
+) -> Result<Vec<Link>, AppError> {
+    let entity_id = entity_id.as_str();
     find(conn, ctx, entity_id)?;
     store::links(conn, entity_id)?
         .into_iter()
@@ -192,10 +199,11 @@ pub fn links(conn: &mut DbConn, ctx: &Context, entity_id: &str) -> Result<Vec<Li
 pub fn pay_rent(
     conn: &mut DbConn,
     ctx: &Context,
-    entity_id: &str,
-    link_id: &str,
+    entity_id: &EntityId,
+    link_id: &LinkId,
     input: crate::models::entities::PayRent,
 ) -> Result<Link, AppError> {
+    let (entity_id, link_id) = (entity_id.as_str(), link_id.as_str());
     use chrono::Datelike;
     find(conn, ctx, entity_id)?;
     let row = store::find_link(conn, entity_id, link_id).map_err(|e| match AppError::from(e) {
@@ -278,9 +286,10 @@ fn round(row: RoundRow, entries: Vec<DividendRow>) -> DividendRound {
 pub fn pay_round(
     conn: &mut DbConn,
     ctx: &Context,
-    entity_id: &str,
+    entity_id: &EntityId,
     input: CreateRound,
 ) -> Result<DividendRound, AppError> {
+    let entity_id = entity_id.as_str();
     let found = find(conn, ctx, entity_id)?;
     let on = input.record_date;
     let holders: Vec<LinkRow> = store::links(conn, entity_id)?
@@ -343,8 +352,9 @@ pub fn pay_round(
 pub fn rounds(
     conn: &mut DbConn,
     ctx: &Context,
-    entity_id: &str,
+    entity_id: &EntityId,
 ) -> Result<Vec<DividendRound>, AppError> {
+    let entity_id = entity_id.as_str();
     find(conn, ctx, entity_id)?;
     Ok(store::rounds(conn, entity_id)?
         .into_iter()

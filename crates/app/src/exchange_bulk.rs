@@ -11,6 +11,7 @@ pub mod files;
 mod rows;
 mod upload;
 
+use fupin_domain::ids::HouseholdId;
 use std::collections::{HashMap, HashSet};
 
 use fupin_domain::region::RegionCode;
@@ -301,8 +302,9 @@ impl Run<'_> {
         let head = format!("members[{}]", checked.head_at);
         let created = register(conn, ctx, checked.new).map_err(|p| failure(p, &head))?;
         let id = created.household.id;
+        let household = HouseholdId::from(id.as_str());
         for (i, member) in checked.current {
-            super::members::add(conn, ctx, &id, member)
+            super::members::add(conn, ctx, &household, member)
                 .map_err(|p| failure(p, &format!("members[{i}]")))?;
         }
         if checked.former.is_empty() {

@@ -1,5 +1,6 @@
 //! Adding, editing and recording the departure of household members.
 
+use fupin_domain::ids::{HouseholdId, MemberId};
 use fupin_domain::member::{check_leave, check_new_relation, MemberRuleError, Relation};
 use fupin_persistence::members::{self, MemberRow};
 use fupin_persistence::{households, DbConn, StoreError};
@@ -41,10 +42,11 @@ fn not_found_as_member(problem: AppError) -> AppError {
 pub fn find(
     conn: &mut DbConn,
     ctx: &Context,
-    household_id: &str,
-    id: &str,
+    household_id: &HouseholdId,
+    id: &MemberId,
     disclosure: Disclosure,
 ) -> Result<Member, AppError> {
+    let (household_id, id) = (household_id.as_str(), id.as_str());
     let row = members::find(conn, &ctx.scope(), household_id, id)
         .map_err(|e| not_found_as_member(e.into()))?;
     let member = Member::from_row(row, &ctx.keys, disclosure)?;
@@ -64,9 +66,10 @@ pub fn find(
 pub fn add(
     conn: &mut DbConn,
     ctx: &Context,
-    household_id: &str,
+    household_id: &HouseholdId,
     member: CheckedMember,
 ) -> Result<Member, AppError> {
+    let household_id = household_id.as_str();
     let household = households::find(conn, &ctx.scope(), household_id)
         .map_err(|e| not_found_as_household(e.into()))?;
     let has_head = members::household_has_current_head(conn, household_id)?;
@@ -101,11 +104,13 @@ pub fn record_new(conn: &mut DbConn, ctx: &Context, row: MemberRow) -> Result<Me
 pub fn update(
     conn: &mut DbConn,
     ctx: &Context,
-    household_id: &str,
-    id: &str,
+    household_id: &HouseholdId,
+    id: &MemberId,
     expected_version: i64,
     change: UpdateMember,
 ) -> Result<Member, AppError> {
+    let (typed_household, typed_member) = (household_id, id);
+    let (household_id, id) = (household_id.as_str(), id.as_str());
     let scope = ctx.scope();
     let row =
         members::find(conn, &scope, household_id, id).map_err(|e| not_found_as_member(e.into()))?;
@@ -137,7 +142,7 @@ pub fn update(
     )?;
     members::update(conn, id, expected_version, &checked.fields, ctx.now)?;
     households::refresh_after_member_change(conn, household_id, ctx.now)?;
-    let after = find(conn, ctx, household_id, id, Disclosure::Masked)?;
+    let after = find(conn, ctx, typed_household, typed_member, Disclosure::Masked)?;
     ctx.audit(
         conn,
         "update",
@@ -152,12 +157,14 @@ pub fn update(
 pub fn leave(
     conn: &mut DbConn,
     ctx: &Context,
-    household_id: &str,
-    id: &str,
+    household_id: &HouseholdId,
+    id: &MemberId,
     expected_version: Option<i64>,
     leaving: LeaveBody,
 ) -> Result<Member, AppError> {
-    let before = find(conn, ctx, household_id, id, Disclosure::Masked)?;
+    let (typed_household, typed_member) = (household_id, id);
+    let (household_id, id) = (household_id.as_str(), id.as_str());
+    let before = find(conn, ctx, typed_household, typed_member, Disclosure::Masked)?;
     if expected_version.is_some_and(|v| v != before.version) {
         return Err(StoreError::Stale {
             current: before.version,
@@ -181,7 +188,7 @@ pub fn leave(
         ctx.now,
     )?;
     households::refresh_after_member_change(conn, household_id, ctx.now)?;
-    let after = find(conn, ctx, household_id, id, Disclosure::Masked)?;
+    let after = find(conn, ctx, typed_household, typed_member, Disclosure::Masked)?;
     ctx.audit(
         conn,
         "leave",

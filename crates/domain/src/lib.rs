@@ -10,6 +10,7 @@ pub mod assessment;
 pub mod credit_code;
 pub mod dividend;
 pub mod household;
+pub mod ids;
 pub mod income;
 pub mod indicator;
 pub mod lifecycle;
