@@ -18,10 +18,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 pub use fupin_app::caller::{forbidden_action, forbidden_region, Caller};
-use fupin_app::Context;
 use fupin_domain::access::{Action, Role};
 use fupin_domain::region::RegionCode;
-use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::{accounts, DbPool};
 use jsonwebtoken::{
     decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
@@ -204,45 +202,6 @@ impl TokenService {
                     _ => "The token is not valid",
                 })
             })
-    }
-}
-
-/// The context of a unit of work by a caller whose role allows `P`: the caller, the keys that
-/// seal and open personal data, and the request's clock reading. Handlers of units of work take
-/// this one extractor instead of the caller, the keys and the clock apart.
-pub struct Acting<P: Permission> {
-    context: Context,
-    permission: PhantomData<P>,
-}
-
-impl<P: Permission> std::ops::Deref for Acting<P> {
-    type Target = Context;
-    fn deref(&self) -> &Context {
-        &self.context
-    }
-}
-
-impl<P: Permission> Acting<P> {
-    pub fn into_context(self) -> Context {
-        self.context
-    }
-}
-
-impl<P: Permission + 'static> FromRequest for Acting<P> {
-    type Error = Problem;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Problem>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let allowed = Allowed::<P>::from_request(req, payload);
-        let keys = req.app_data::<web::Data<PersonalDataKeys>>().cloned();
-        Box::pin(async move {
-            let caller = allowed.await?.caller;
-            let keys = keys.ok_or_else(AppError::internal)?.into_inner();
-            Ok(Acting {
-                context: Context::new(caller, keys),
-                permission: PhantomData,
-            })
-        })
     }
 }
 

@@ -1,5 +1,6 @@
 //! Fupin's HTTP API: actix-web handlers over the domain rules and the Diesel repositories.
 
+pub mod acting;
 pub mod auth;
 pub mod config;
 pub mod etag;

@@ -5,7 +5,8 @@ use actix_web::{web, HttpResponse};
 use fupin_persistence::{accounts as store, DbPool};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Acting, Allowed, ManageAccounts, SubjectStatus};
+use crate::acting::Acting;
+use crate::auth::{ManageAccounts, SubjectStatus};
 use crate::extract::JsonBody;
 use crate::problem::{AppError, Problem, ProblemBody, Text};
 use fupin_app::accounts::{self as workflow, hash_secret, parse_region, random_token};
@@ -13,7 +14,6 @@ use fupin_app::models::accounts::{
     Client, ClientPage, CreateClient, CreateUser, ResetPassword, User, UserPage,
 };
 use fupin_app::pagination::PageParams;
-use fupin_app::run as db;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
@@ -44,16 +44,15 @@ fn region_field(raw: &str) -> Result<fupin_domain::region::RegionCode, AppError>
     responses((status = 200, description = "One page of users", body = UserPage)))]
 #[get("/api/v1/users")]
 pub async fn list_users(
-    caller: Allowed<ManageAccounts>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ManageAccounts>,
+    _pool: web::Data<DbPool>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let page = page.resolve("users")?;
-    let (scope, fetch, after) = (caller.scope(), page.fetch(), page.after.clone());
-    let rows = db::read(&pool, move |conn| {
-        Ok(store::list_users(conn, &scope, after.as_deref(), fetch)?)
-    })
-    .await?;
+    let (scope, fetch, after) = (acting.scope(), page.fetch(), page.after.clone());
+    let rows = acting
+        .read(move |conn, _ctx| Ok(store::list_users(conn, &scope, after.as_deref(), fetch)?))
+        .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id.clone());
     let items = rows
         .into_iter()
@@ -72,7 +71,7 @@ pub async fn list_users(
 #[post("/api/v1/users")]
 pub async fn create_user(
     acting: Acting<ManageAccounts>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     body: JsonBody<CreateUser>,
 ) -> Result<HttpResponse, Problem> {
     let request = body.value;
@@ -82,18 +81,18 @@ pub async fn create_user(
     let hash = web::block(move || hash_secret(&password))
         .await
         .map_err(|_| AppError::internal())??;
-    let ctx = acting.into_context();
-    let user = db::write(&pool, move |conn| {
-        workflow::create_user(
-            conn,
-            &ctx,
-            request.username.trim(),
-            hash,
-            request.role,
-            &region,
-        )
-    })
-    .await?;
+    let user = acting
+        .write(move |conn, ctx| {
+            workflow::create_user(
+                conn,
+                ctx,
+                request.username.trim(),
+                hash,
+                request.role,
+                &region,
+            )
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
         .json(user))
@@ -101,17 +100,15 @@ pub async fn create_user(
 
 async fn set_user_disabled(
     acting: Acting<ManageAccounts>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     subjects: web::Data<SubjectStatus>,
     id: String,
     disabled: bool,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let target = id.clone();
-    let user = db::write(&pool, move |conn| {
-        workflow::set_user_disabled(conn, &ctx, &target, disabled)
-    })
-    .await?;
+    let user = acting
+        .write(move |conn, ctx| workflow::set_user_disabled(conn, ctx, &target, disabled))
+        .await?;
     subjects.forget(&id);
     Ok(HttpResponse::Ok().json(user))
 }
@@ -151,7 +148,7 @@ pub async fn enable_user(
 #[post("/api/v1/users/{id}/password")]
 pub async fn reset_password(
     acting: Acting<ManageAccounts>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<ResetPassword>,
 ) -> Result<HttpResponse, Problem> {
@@ -160,12 +157,10 @@ pub async fn reset_password(
     let hash = web::block(move || hash_secret(&password))
         .await
         .map_err(|_| AppError::internal())??;
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let user = db::write(&pool, move |conn| {
-        workflow::reset_password(conn, &ctx, &id, &hash)
-    })
-    .await?;
+    let user = acting
+        .write(move |conn, ctx| workflow::reset_password(conn, ctx, &id, &hash))
+        .await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -174,16 +169,15 @@ pub async fn reset_password(
     responses((status = 200, description = "One page of clients", body = ClientPage)))]
 #[get("/api/v1/clients")]
 pub async fn list_clients(
-    caller: Allowed<ManageAccounts>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ManageAccounts>,
+    _pool: web::Data<DbPool>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let page = page.resolve("clients")?;
-    let (scope, fetch, after) = (caller.scope(), page.fetch(), page.after.clone());
-    let rows = db::read(&pool, move |conn| {
-        Ok(store::list_clients(conn, &scope, after.as_deref(), fetch)?)
-    })
-    .await?;
+    let (scope, fetch, after) = (acting.scope(), page.fetch(), page.after.clone());
+    let rows = acting
+        .read(move |conn, _ctx| Ok(store::list_clients(conn, &scope, after.as_deref(), fetch)?))
+        .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id.clone());
     let items = rows
         .into_iter()
@@ -201,7 +195,7 @@ pub async fn list_clients(
 #[post("/api/v1/clients")]
 pub async fn create_client(
     acting: Acting<ManageAccounts>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     body: JsonBody<CreateClient>,
 ) -> Result<HttpResponse, Problem> {
     let request = body.value;
@@ -211,19 +205,19 @@ pub async fn create_client(
     let hash = web::block(move || hash_secret(&to_hash))
         .await
         .map_err(|_| AppError::internal())??;
-    let ctx = acting.into_context();
-    let mut client = db::write(&pool, move |conn| {
-        workflow::create_client(
-            conn,
-            &ctx,
-            request.client_id.trim(),
-            request.name.trim(),
-            hash,
-            request.role,
-            &region,
-        )
-    })
-    .await?;
+    let mut client = acting
+        .write(move |conn, ctx| {
+            workflow::create_client(
+                conn,
+                ctx,
+                request.client_id.trim(),
+                request.name.trim(),
+                hash,
+                request.role,
+                &region,
+            )
+        })
+        .await?;
     client.client_secret = Some(secret);
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/clients/{}", client.id)))
@@ -237,17 +231,15 @@ pub async fn create_client(
 #[post("/api/v1/clients/{id}/disable")]
 pub async fn disable_client(
     acting: Acting<ManageAccounts>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     subjects: web::Data<SubjectStatus>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let id = id.into_inner();
     let target = id.clone();
-    let client = db::write(&pool, move |conn| {
-        workflow::set_client_disabled(conn, &ctx, &target, true)
-    })
-    .await?;
+    let client = acting
+        .write(move |conn, ctx| workflow::set_client_disabled(conn, ctx, &target, true))
+        .await?;
     subjects.forget(&id);
     Ok(HttpResponse::Ok().json(client))
 }

@@ -5,14 +5,14 @@ use actix_web::{web, HttpResponse};
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Acting, ReadRegistry, WriteRegistry};
+use crate::acting::Acting;
+use crate::auth::{ReadRegistry, WriteRegistry};
 use crate::extract::JsonBody;
 use crate::problem::Problem;
 use fupin_app::assessments as workflow;
 use fupin_app::models::assessments::{
     Assessment, AssessmentPage, CreateAssessment, EvaluationParams, ExitEvaluation,
 };
-use fupin_app::run as db;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_assessments)
@@ -28,16 +28,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/api/v1/households/{id}/assessments")]
 pub async fn record_assessment(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<CreateAssessment>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let assessment = db::write(&pool, move |conn| {
-        workflow::record(conn, &ctx, &id, body.value)
-    })
-    .await?;
+    let assessment = acting
+        .write(move |conn, ctx| workflow::record(conn, ctx, &id, body.value))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -53,16 +51,14 @@ pub async fn record_assessment(
 #[get("/api/v1/households/{id}/assessments")]
 pub async fn list_assessments(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let items = db::read(&pool, move |conn| workflow::list(conn, &ctx, &id)).await?;
-    Ok(HttpResponse::Ok().json(AssessmentPage {
-        items,
-        next_cursor: None,
-    }))
+    let items = acting
+        .read(move |conn, ctx| workflow::list(conn, ctx, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(AssessmentPage::whole(items)))
 }
 
 /// Explain, criterion by criterion, whether the household may exit: per-capita income above the
@@ -74,15 +70,13 @@ pub async fn list_assessments(
 #[get("/api/v1/households/{id}/exit-evaluation")]
 pub async fn exit_evaluation(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     params: web::Query<EvaluationParams>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let (id, year) = (id.into_inner(), params.year);
-    let evaluation = db::read(&pool, move |conn| {
-        workflow::evaluate_exit(conn, &ctx, &id, year)
-    })
-    .await?;
+    let evaluation = acting
+        .read(move |conn, ctx| workflow::evaluate_exit(conn, ctx, &id, year))
+        .await?;
     Ok(HttpResponse::Ok().json(evaluation))
 }

@@ -6,11 +6,11 @@ use fupin_persistence::audit::{self as store, AuditFilter};
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Allowed, ReadAudit};
+use crate::acting::Acting;
+use crate::auth::ReadAudit;
 use crate::problem::{AppError, Problem};
 use fupin_app::models::accounts::{AuditEntry, AuditListParams, AuditPage, ChainStatus};
 use fupin_app::pagination::PageParams;
-use fupin_app::run as db;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_audit).service(verify_audit);
@@ -21,8 +21,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     responses((status = 200, description = "One page of entries", body = AuditPage)))]
 #[get("/api/v1/audit")]
 pub async fn list_audit(
-    caller: Allowed<ReadAudit>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadAudit>,
+    _pool: web::Data<DbPool>,
     params: web::Query<AuditListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -46,15 +46,16 @@ pub async fn list_audit(
                 .map_err(|_| AppError::new(crate::problem::Kind::InvalidCursor))?,
         ),
     };
-    let (scope, fetch) = (caller.scope(), page.fetch());
+    let (scope, fetch) = (acting.scope(), page.fetch());
     // Failed logins under unknown names belong to no region: administrators see them.
-    let regionless = caller.role == fupin_domain::access::Role::Admin;
-    let rows = db::read(&pool, move |conn| {
-        Ok(store::list(
-            conn, &scope, regionless, &filter, before, fetch,
-        )?)
-    })
-    .await?;
+    let regionless = acting.caller.role == fupin_domain::access::Role::Admin;
+    let rows = acting
+        .read(move |conn, _ctx| {
+            Ok(store::list(
+                conn, &scope, regionless, &filter, before, fetch,
+            )?)
+        })
+        .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.seq.to_string());
     Ok(HttpResponse::Ok().json(AuditPage {
         items: rows.into_iter().map(AuditEntry::from).collect(),
@@ -66,11 +67,8 @@ pub async fn list_audit(
 #[utoipa::path(tag = "audit",
     responses((status = 200, description = "The chain's state", body = ChainStatus)))]
 #[get("/api/v1/audit/verify")]
-pub async fn verify_audit(
-    _caller: Allowed<ReadAudit>,
-    pool: web::Data<DbPool>,
-) -> Result<HttpResponse, Problem> {
-    let report = db::read(&pool, |conn| Ok(store::verify(conn)?)).await?;
+pub async fn verify_audit(acting: Acting<ReadAudit>) -> Result<HttpResponse, Problem> {
+    let report = acting.read(|conn, _| Ok(store::verify(conn)?)).await?;
     Ok(HttpResponse::Ok().json(ChainStatus {
         intact: report.first_broken.is_none(),
         entries_checked: report.entries_checked,

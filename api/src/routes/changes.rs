@@ -7,12 +7,12 @@ use fupin_persistence::{changes as store, DbPool};
 use serde_json::Value;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Allowed, ReadRegistry};
+use crate::acting::Acting;
+use crate::auth::ReadRegistry;
 use crate::problem::{AppError, Problem};
 use fupin_app::models::changes::{Change, ChangeFeed, ChangeFeedParams};
 use fupin_app::models::utc;
 use fupin_app::pagination::{open_feed_position, seal_feed_position};
-use fupin_app::run as db;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_changes);
@@ -27,8 +27,8 @@ const MAX_FEED_LIMIT: u32 = 1000;
     responses((status = 200, description = "Changes and where to resume", body = ChangeFeed)))]
 #[get("/api/v1/changes")]
 pub async fn list_changes(
-    caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
+    _pool: web::Data<DbPool>,
     params: web::Query<ChangeFeedParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -44,13 +44,12 @@ pub async fn list_changes(
         None => 0,
         Some(cursor) => open_feed_position(cursor)?,
     };
-    let scope = caller.scope();
+    let scope = acting.scope();
     let entity = params.entity;
     let fetch = i64::from(limit) + 1;
-    let mut rows = db::read(&pool, move |conn| {
-        Ok(store::after(conn, &scope, after, entity.as_deref(), fetch)?)
-    })
-    .await?;
+    let mut rows = acting
+        .read(move |conn, _ctx| Ok(store::after(conn, &scope, after, entity.as_deref(), fetch)?))
+        .await?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let last = rows.last().map_or(after, |row| row.seq);

@@ -6,7 +6,8 @@ use fupin_domain::ids::{EntityId, LinkId};
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Acting, ReadRegistry, WriteRegistry};
+use crate::acting::Acting;
+use crate::auth::{ReadRegistry, WriteRegistry};
 use crate::extract::JsonBody;
 use crate::problem::{Problem, ProblemBody};
 use fupin_app::entities as workflow;
@@ -14,7 +15,6 @@ use fupin_app::models::entities::{
     CreateEntity, CreateLink, CreateRound, DividendRound, Entity, EntityPage, Link, LinkPage,
     RoundPage,
 };
-use fupin_app::run as db;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_entities)
@@ -33,11 +33,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/api/v1/entities")]
 pub async fn create_entity(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     body: JsonBody<CreateEntity>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
-    let created = db::write(&pool, move |conn| workflow::create(conn, &ctx, body.value)).await?;
+    let created = acting
+        .write(move |conn, ctx| workflow::create(conn, ctx, body.value))
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -47,14 +48,10 @@ pub async fn create_entity(
 #[get("/api/v1/entities")]
 pub async fn list_entities(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
-    let items = db::read(&pool, move |conn| workflow::list(conn, &ctx)).await?;
-    Ok(HttpResponse::Ok().json(EntityPage {
-        items,
-        next_cursor: None,
-    }))
+    let items = acting.read(workflow::list).await?;
+    Ok(HttpResponse::Ok().json(EntityPage::whole(items)))
 }
 
 /// Link a household: shares (a stake), land leased (area and rent per mu) or jobs, dated.
@@ -64,16 +61,14 @@ pub async fn list_entities(
 #[post("/api/v1/entities/{id}/links")]
 pub async fn add_link(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<EntityId>,
     body: JsonBody<CreateLink>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let created = db::write(&pool, move |conn| {
-        workflow::add_link(conn, &ctx, &id, body.value)
-    })
-    .await?;
+    let created = acting
+        .write(move |conn, ctx| workflow::add_link(conn, ctx, &id, body.value))
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -84,16 +79,14 @@ pub async fn add_link(
 #[get("/api/v1/entities/{id}/links")]
 pub async fn list_links(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<EntityId>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let items = db::read(&pool, move |conn| workflow::links(conn, &ctx, &id)).await?;
-    Ok(HttpResponse::Ok().json(LinkPage {
-        items,
-        next_cursor: None,
-    }))
+    let items = acting
+        .read(move |conn, ctx| workflow::links(conn, ctx, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(LinkPage::whole(items)))
 }
 
 /// Pay a dividend round: the pool is shared by stake among households with a shares link on the
@@ -105,16 +98,14 @@ pub async fn list_links(
 #[post("/api/v1/entities/{id}/dividends")]
 pub async fn pay_dividend(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<EntityId>,
     body: JsonBody<CreateRound>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let paid = db::write(&pool, move |conn| {
-        workflow::pay_round(conn, &ctx, &id, body.value)
-    })
-    .await?;
+    let paid = acting
+        .write(move |conn, ctx| workflow::pay_round(conn, ctx, &id, body.value))
+        .await?;
     Ok(HttpResponse::Created().json(paid))
 }
 
@@ -125,16 +116,14 @@ pub async fn pay_dividend(
 #[get("/api/v1/entities/{id}/dividends")]
 pub async fn list_dividends(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<EntityId>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let items = db::read(&pool, move |conn| workflow::rounds(conn, &ctx, &id)).await?;
-    Ok(HttpResponse::Ok().json(RoundPage {
-        items,
-        next_cursor: None,
-    }))
+    let items = acting
+        .read(move |conn, ctx| workflow::rounds(conn, ctx, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(RoundPage::whole(items)))
 }
 
 /// Record land rent paid to the household of a land link; the link shows rent paid per year
@@ -147,15 +136,13 @@ pub async fn list_dividends(
 #[post("/api/v1/entities/{id}/links/{link_id}/rent-payments")]
 pub async fn pay_rent(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     path: web::Path<(EntityId, LinkId)>,
     body: JsonBody<fupin_app::models::entities::PayRent>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let (id, link_id) = path.into_inner();
-    let shown = db::write(&pool, move |conn| {
-        workflow::pay_rent(conn, &ctx, &id, &link_id, body.value)
-    })
-    .await?;
+    let shown = acting
+        .write(move |conn, ctx| workflow::pay_rent(conn, ctx, &id, &link_id, body.value))
+        .await?;
     Ok(HttpResponse::Created().json(shown))
 }

@@ -14,7 +14,8 @@ use tokio::sync::mpsc;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{disclosure, narrow_to};
-use crate::auth::{forbidden_region, Acting, ReadRegistry, WriteRegistry};
+use crate::acting::Acting;
+use crate::auth::{forbidden_region, ReadRegistry, WriteRegistry};
 use crate::middleware::prefers_chinese;
 use crate::problem::{AppError, Kind, Problem, ProblemBody};
 use fupin_app::context::Disclosure;
@@ -23,7 +24,6 @@ use fupin_app::models::exchange_bulk::{
     Column, ExportFormat, ExportParams, ImportHousehold, ImportParams, ImportReport,
 };
 use fupin_app::models::households::HouseholdWithMembers;
-use fupin_app::run as db;
 
 /// The largest import file accepted (the rest of the API takes at most 256 KiB).
 pub const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
@@ -77,14 +77,12 @@ pub async fn export_households(
         RegionScope::Everything => "all".to_owned(),
     };
     let format = params.format.unwrap_or_default();
-    let ctx = acting.into_context();
-    let (date, ctx_keys) = (ctx.today, ctx.keys.clone());
+    let (date, ctx_keys) = (acting.today, acting.keys.clone());
     if disclosure == Disclosure::Full {
         let region = region.clone();
-        db::write(&pool, move |conn| {
-            workflow::record_revealed_export(conn, &ctx, &region, format)
-        })
-        .await?;
+        acting
+            .write(move |conn, ctx| workflow::record_revealed_export(conn, ctx, &region, format))
+            .await?;
     }
     // A bounded channel: the reader waits while the client is slow, so at most a few pages are
     // in memory at any time.
@@ -251,7 +249,7 @@ fn csv_chunk(
 #[post("/api/v1/imports/households")]
 pub async fn import_households(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     params: web::Query<ImportParams>,
     payload: web::Payload,
@@ -272,13 +270,13 @@ pub async fn import_households(
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
-    let ctx = acting.into_context();
-    let report = db::read(&pool, move |conn| {
-        let upload = files::Upload::check(upload)?;
-        let mut rows = files::rows(format, &upload)?;
-        workflow::import(conn, &ctx, mode, &mut rows, chinese)
-    })
-    .await?;
+    let report = acting
+        .read(move |conn, ctx| {
+            let upload = files::Upload::check(upload)?;
+            let mut rows = files::rows(format, &upload)?;
+            workflow::import(conn, ctx, mode, &mut rows, chinese)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 

@@ -8,10 +8,11 @@ use fupin_persistence::{DbPool, ListKey};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{disclosure, narrow_to, village_ordered_page};
-use crate::auth::{Acting, ReadRegistry, WriteRegistry};
+use crate::acting::Acting;
+use crate::auth::{ReadRegistry, WriteRegistry};
 use crate::etag;
 use crate::extract::{if_match, optional_if_match, JsonBody};
-use crate::idempotency::{write_once, Outcome};
+use crate::idempotency::Outcome;
 use crate::problem::{AppError, Problem, ProblemBody};
 use fupin_app::context::Disclosure;
 use fupin_app::households as workflow;
@@ -21,7 +22,6 @@ use fupin_app::models::households::{
 };
 use fupin_app::models::RevealParams;
 use fupin_app::pagination::PageParams;
-use fupin_app::run as db;
 use fupin_app::{household_list, household_views};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -44,10 +44,7 @@ pub async fn list_households(
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
     let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(HouseholdPage {
-            items: vec![],
-            next_cursor: None,
-        }));
+        return Ok(HttpResponse::Ok().json(HouseholdPage::empty()));
     };
     let text = params
         .q
@@ -125,19 +122,18 @@ pub async fn list_households(
 #[post("/api/v1/households")]
 pub async fn create_household(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     body: JsonBody<CreateHousehold>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
-    let new = body.value.check(ctx.today)?;
-    let owner = ctx.caller.subject.clone();
-    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
-        let created = workflow::register(conn, &ctx, new)?;
-        let location = format!("/api/v1/households/{}", created.household.id);
-        Outcome::created(&created, created.household.version, location)
-    })
-    .await
+    let new = body.value.check(acting.today)?;
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let created = workflow::register(conn, ctx, new)?;
+            let location = format!("/api/v1/households/{}", created.household.id);
+            Outcome::created(&created, created.household.version, location)
+        })
+        .await
 }
 
 /// Get a household with all its members (current and former).
@@ -157,16 +153,14 @@ pub async fn get_household(
     reveal: web::Query<RevealParams>,
 ) -> Result<HttpResponse, Problem> {
     let disclosure = disclosure(&acting.caller, reveal.reveal)?;
-    let ctx = acting.into_context();
     let id = id.into_inner();
     if disclosure == Disclosure::Masked {
-        let masked = household_views::read_masked(&pool, &reads, ctx, id).await?;
+        let masked = household_views::read_masked(&pool, &reads, acting.into_context(), id).await?;
         return Ok(etag::respond_rendered(&req, masked.version, masked.body));
     }
-    let household = db::write(&pool, move |conn| {
-        workflow::find_with_members(conn, &ctx, &id, disclosure)
-    })
-    .await?;
+    let household = acting
+        .write(move |conn, ctx| workflow::find_with_members(conn, ctx, &id, disclosure))
+        .await?;
     Ok(etag::respond(&req, household.household.version, &household))
 }
 
@@ -182,18 +176,16 @@ pub async fn get_household(
 #[patch("/api/v1/households/{id}")]
 pub async fn update_household(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<UpdateHousehold>,
 ) -> Result<HttpResponse, Problem> {
     let expected = if_match(&req)?;
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let household = db::write(&pool, move |conn| {
-        workflow::update(conn, &ctx, &id, expected, body.value)
-    })
-    .await?;
+    let household = acting
+        .write(move |conn, ctx| workflow::update(conn, ctx, &id, expected, body.value))
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag::of_version(household.version)))
         .json(household))
@@ -213,18 +205,17 @@ pub async fn update_household(
 #[post("/api/v1/households/{id}/head")]
 pub async fn transfer_headship(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<TransferHeadship>,
 ) -> Result<HttpResponse, Problem> {
     let expected = optional_if_match(&req)?;
-    let ctx = acting.into_context();
-    let owner = ctx.caller.subject.clone();
     let id = id.into_inner();
-    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
-        let household = workflow::transfer_headship(conn, &ctx, &id, expected, body.value)?;
-        Outcome::ok(&household, household.household.version)
-    })
-    .await
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let household = workflow::transfer_headship(conn, ctx, &id, expected, body.value)?;
+            Outcome::ok(&household, household.household.version)
+        })
+        .await
 }

@@ -7,7 +7,8 @@ use fupin_persistence::incomes as store;
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Acting, Allowed, ManageReferenceData, ReadRegistry, WriteRegistry};
+use crate::acting::Acting;
+use crate::auth::{ManageReferenceData, ReadRegistry, WriteRegistry};
 use crate::etag;
 use crate::extract::{optional_if_match, JsonBody};
 use crate::problem::{AppError, Problem, ProblemBody};
@@ -15,7 +16,6 @@ use fupin_app::incomes as workflow;
 use fupin_app::models::incomes::{
     IncomePage, IncomeRecord, PovertyLine, PovertyLinePage, RecordIncome, SetPovertyLine,
 };
-use fupin_app::run as db;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_poverty_lines)
@@ -41,11 +41,8 @@ fn with_etag<T: serde::Serialize>(
 #[utoipa::path(tag = "incomes",
     responses((status = 200, description = "All years, oldest first (one page)", body = PovertyLinePage)))]
 #[get("/api/v1/poverty-lines")]
-pub async fn list_poverty_lines(
-    _caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
-) -> Result<HttpResponse, Problem> {
-    let rows = db::read(&pool, |conn| Ok(store::all_lines(conn)?)).await?;
+pub async fn list_poverty_lines(acting: Acting<ReadRegistry>) -> Result<HttpResponse, Problem> {
+    let rows = acting.read(|conn, _| Ok(store::all_lines(conn)?)).await?;
     Ok(HttpResponse::Ok().json(PovertyLinePage {
         items: rows.into_iter().map(PovertyLine::from).collect(),
         next_cursor: None,
@@ -58,13 +55,15 @@ pub async fn list_poverty_lines(
     responses((status = 200, description = "The year's lines", body = PovertyLine, headers(("ETag" = String)))))]
 #[get("/api/v1/poverty-lines/{year}")]
 pub async fn get_poverty_line(
-    _caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     year: web::Path<i32>,
 ) -> Result<HttpResponse, Problem> {
     let year = year.into_inner();
-    let row = db::read(&pool, move |conn| Ok(store::line_for(conn, year)?)).await?;
+    let row = acting
+        .read(move |conn, _ctx| Ok(store::line_for(conn, year)?))
+        .await?;
     let line = PovertyLine::from(
         row.ok_or_else(|| AppError::not_found("poverty line for this year", "该年度贫困线"))?,
     );
@@ -83,18 +82,16 @@ pub async fn get_poverty_line(
 #[put("/api/v1/poverty-lines/{year}")]
 pub async fn set_poverty_line(
     acting: Acting<ManageReferenceData>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     year: web::Path<i32>,
     body: JsonBody<SetPovertyLine>,
 ) -> Result<HttpResponse, Problem> {
     let expected = optional_if_match(&req)?;
-    let ctx = acting.into_context();
     let year = year.into_inner();
-    let (line, created) = db::write(&pool, move |conn| {
-        workflow::set_line(conn, &ctx, year, expected, body.value)
-    })
-    .await?;
+    let (line, created) = acting
+        .write(move |conn, ctx| workflow::set_line(conn, ctx, year, expected, body.value))
+        .await?;
     let status = if created {
         actix_web::http::StatusCode::CREATED
     } else {
@@ -110,16 +107,14 @@ pub async fn set_poverty_line(
 #[get("/api/v1/households/{id}/incomes")]
 pub async fn list_incomes(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let items = db::read(&pool, move |conn| workflow::current(conn, &ctx, &id)).await?;
-    Ok(HttpResponse::Ok().json(IncomePage {
-        items,
-        next_cursor: None,
-    }))
+    let items = acting
+        .read(move |conn, ctx| workflow::current(conn, ctx, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(IncomePage::whole(items)))
 }
 
 /// Record a year's income, or correct it (`If-Match` with the current record's ETag). The
@@ -136,18 +131,16 @@ pub async fn list_incomes(
 #[put("/api/v1/households/{id}/incomes/{year}")]
 pub async fn record_income(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     path: web::Path<(String, i32)>,
     body: JsonBody<RecordIncome>,
 ) -> Result<HttpResponse, Problem> {
     let expected = optional_if_match(&req)?;
-    let ctx = acting.into_context();
     let (id, year) = path.into_inner();
-    let (record, first) = db::write(&pool, move |conn| {
-        workflow::record(conn, &ctx, &id, year, expected, body.value)
-    })
-    .await?;
+    let (record, first) = acting
+        .write(move |conn, ctx| workflow::record(conn, ctx, &id, year, expected, body.value))
+        .await?;
     let status = if first {
         actix_web::http::StatusCode::CREATED
     } else {
@@ -163,14 +156,14 @@ pub async fn record_income(
 #[get("/api/v1/households/{id}/incomes/{year}")]
 pub async fn get_income(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let (id, year) = path.into_inner();
-    let mut versions =
-        db::read(&pool, move |conn| workflow::history(conn, &ctx, &id, year)).await?;
+    let mut versions = acting
+        .read(move |conn, ctx| workflow::history(conn, ctx, &id, year))
+        .await?;
     let current = versions.remove(0);
     Ok(etag::respond(&req, current.version, &current))
 }
@@ -182,14 +175,12 @@ pub async fn get_income(
 #[get("/api/v1/households/{id}/incomes/{year}/history")]
 pub async fn income_history(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let (id, year) = path.into_inner();
-    let items = db::read(&pool, move |conn| workflow::history(conn, &ctx, &id, year)).await?;
-    Ok(HttpResponse::Ok().json(IncomePage {
-        items,
-        next_cursor: None,
-    }))
+    let items = acting
+        .read(move |conn, ctx| workflow::history(conn, ctx, &id, year))
+        .await?;
+    Ok(HttpResponse::Ok().json(IncomePage::whole(items)))
 }

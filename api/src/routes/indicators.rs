@@ -12,7 +12,8 @@ use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::narrow_to;
-use crate::auth::{forbidden_region, Acting, Allowed, ManageReferenceData, ReadRegistry};
+use crate::acting::Acting;
+use crate::auth::{forbidden_region, ManageReferenceData, ReadRegistry};
 use crate::etag;
 use crate::extract::{optional_if_match, JsonBody};
 use crate::problem::{AppError, Kind, Problem, ProblemBody, Text};
@@ -21,7 +22,6 @@ use fupin_app::models::indicators::{
     DrillDown, DrillHousehold, DrillParams, Indicator, IndicatorMap, MapParams, SetThresholds,
 };
 use fupin_app::rollup::{level_of, RegionRows};
-use fupin_app::run as db;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_indicators)
@@ -34,11 +34,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[utoipa::path(tag = "indicators",
     responses((status = 200, description = "The indicators", body = [Indicator])))]
 #[get("/api/v1/indicators")]
-pub async fn list_indicators(
-    _caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
-) -> Result<HttpResponse, Problem> {
-    let rows = db::read(&pool, |conn| Ok(store::all(conn)?)).await?;
+pub async fn list_indicators(acting: Acting<ReadRegistry>) -> Result<HttpResponse, Problem> {
+    let rows = acting.read(|conn, _| Ok(store::all(conn)?)).await?;
     let indicators: Vec<Indicator> = INDICATORS
         .iter()
         .map(|def| in_force(def, rows.iter().find(|r| r.indicator == def.id).cloned()))
@@ -58,7 +55,7 @@ pub async fn list_indicators(
 #[put("/api/v1/indicators/{id}/thresholds")]
 pub async fn set_thresholds(
     acting: Acting<ManageReferenceData>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<SetThresholds>,
@@ -77,38 +74,38 @@ pub async fn set_thresholds(
         )
     })?;
     let expected = optional_if_match(&req)?;
-    let ctx = acting.into_context();
-    let indicator = db::write(&pool, move |conn| {
-        let current = store::find(conn, def.id)?;
-        let mut row = ThresholdRow {
-            indicator: def.id.to_owned(),
-            green: proposed.green,
-            yellow: proposed.yellow,
-            version: 1,
-            updated_by: ctx.caller.name.clone(),
-            updated_at: ctx.now,
-        };
-        match (&current, expected) {
-            (None, _) => store::insert(conn, &row)?,
-            (Some(_), None) => return Err(AppError::new(Kind::IfMatchRequired)),
-            (Some(_), Some(version)) => {
-                store::update(conn, &row, version)?;
-                row.version = version + 1;
+    let indicator = acting
+        .write(move |conn, ctx| {
+            let current = store::find(conn, def.id)?;
+            let mut row = ThresholdRow {
+                indicator: def.id.to_owned(),
+                green: proposed.green,
+                yellow: proposed.yellow,
+                version: 1,
+                updated_by: ctx.caller.name.clone(),
+                updated_at: ctx.now,
+            };
+            match (&current, expected) {
+                (None, _) => store::insert(conn, &row)?,
+                (Some(_), None) => return Err(AppError::new(Kind::IfMatchRequired)),
+                (Some(_), Some(version)) => {
+                    store::update(conn, &row, version)?;
+                    row.version = version + 1;
+                }
             }
-        }
-        let before = current.map(|c| in_force(def, Some(c)));
-        let after = in_force(def, Some(row));
-        ctx.audit(
-            conn,
-            "set_thresholds",
-            ("indicator", def.id),
-            None,
-            before.as_ref(),
-            Some(&after),
-        )?;
-        Ok(after)
-    })
-    .await?;
+            let before = current.map(|c| in_force(def, Some(c)));
+            let after = in_force(def, Some(row));
+            ctx.audit(
+                conn,
+                "set_thresholds",
+                ("indicator", def.id),
+                None,
+                before.as_ref(),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag::of_version(indicator.version)))
         .json(indicator))
@@ -121,7 +118,7 @@ pub async fn set_thresholds(
 #[get("/api/v1/indicators/map")]
 pub async fn indicator_map(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     params: web::Query<MapParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -135,22 +132,23 @@ pub async fn indicator_map(
         .map(|c| c.as_str().to_owned())
         .unwrap_or_default();
     let code = overall_code.clone();
-    let (row, places, (all_numerator, all_denominator), name) = db::read(&pool, move |conn| {
-        let mut places = RegionRows::<(i64, i64)>::load(conn, &scope, level)?;
-        let name = regions::find_by_code(conn, &scope, &code)?.map(|r| r.name);
-        let mut all = (0, 0);
-        for_each_standing(conn, &keys, &scope, today, |household| {
-            let (numerator, denominator, _) = household.counts(def.id);
-            all.0 += numerator;
-            all.1 += denominator;
-            if let Some(counts) = places.row_of(&household.region_code) {
-                counts.0 += numerator;
-                counts.1 += denominator;
-            }
-        })?;
-        Ok((store::find(conn, def.id)?, places, all, name))
-    })
-    .await?;
+    let (row, places, (all_numerator, all_denominator), name) = acting
+        .read(move |conn, _ctx| {
+            let mut places = RegionRows::<(i64, i64)>::load(conn, &scope, level)?;
+            let name = regions::find_by_code(conn, &scope, &code)?.map(|r| r.name);
+            let mut all = (0, 0);
+            for_each_standing(conn, &keys, &scope, today, |household| {
+                let (numerator, denominator, _) = household.counts(def.id);
+                all.0 += numerator;
+                all.1 += denominator;
+                if let Some(counts) = places.row_of(&household.region_code) {
+                    counts.0 += numerator;
+                    counts.1 += denominator;
+                }
+            })?;
+            Ok((store::find(conn, def.id)?, places, all, name))
+        })
+        .await?;
     let indicator = in_force(def, row);
     let thresholds = thresholds_of(&indicator);
     let cells = places
@@ -181,7 +179,7 @@ pub async fn indicator_map(
 #[get("/api/v1/indicators/map/{region}/households")]
 pub async fn drill_down(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     region: web::Path<String>,
     params: web::Query<DrillParams>,
 ) -> Result<HttpResponse, Problem> {
@@ -193,30 +191,31 @@ pub async fn drill_down(
     let scope = narrow_to(&acting.scope(), Some(&region))?.ok_or_else(forbidden_region)?;
     let (today, keys) = (acting.today, acting.keys.clone());
     let code = region.clone();
-    let (row, (numerator, denominator), behind, name) = db::read(&pool, move |conn| {
-        let name = regions::find_by_code(conn, &scope, &code)?
-            .map(|r| r.name)
-            .ok_or_else(|| AppError::not_found("region", "区划"))?;
-        let mut counts = (0, 0);
-        let mut behind = Vec::new();
-        for_each_standing(conn, &keys, &scope, today, |household| {
-            let (n, d, reason) = household.counts(def.id);
-            counts.0 += n;
-            counts.1 += d;
-            if let Some(reason) = reason {
-                behind.push(DrillHousehold {
-                    id: household.id,
-                    household_number: household.household_number,
-                    head_name: household.head_name,
-                    region_code: household.region_code,
-                    status: household.status,
-                    reason: reason.to_owned(),
-                });
-            }
-        })?;
-        Ok((store::find(conn, def.id)?, counts, behind, name))
-    })
-    .await?;
+    let (row, (numerator, denominator), behind, name) = acting
+        .read(move |conn, _ctx| {
+            let name = regions::find_by_code(conn, &scope, &code)?
+                .map(|r| r.name)
+                .ok_or_else(|| AppError::not_found("region", "区划"))?;
+            let mut counts = (0, 0);
+            let mut behind = Vec::new();
+            for_each_standing(conn, &keys, &scope, today, |household| {
+                let (n, d, reason) = household.counts(def.id);
+                counts.0 += n;
+                counts.1 += d;
+                if let Some(reason) = reason {
+                    behind.push(DrillHousehold {
+                        id: household.id,
+                        household_number: household.household_number,
+                        head_name: household.head_name,
+                        region_code: household.region_code,
+                        status: household.status,
+                        reason: reason.to_owned(),
+                    });
+                }
+            })?;
+            Ok((store::find(conn, def.id)?, counts, behind, name))
+        })
+        .await?;
     let indicator = in_force(def, row);
     Ok(HttpResponse::Ok().json(DrillDown {
         indicator: indicator.id.clone(),

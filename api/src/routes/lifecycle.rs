@@ -10,13 +10,12 @@ use fupin_app::models::lifecycle::{
     ApproveExit, ClearMonitoring, FlagMonitoring, HistoryPage, ProposeExit, RejectExit,
     RemoveHousehold, ReturnToPoverty, StartNotice, VerifyExit,
 };
-use fupin_app::run as db;
-use fupin_app::Context;
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::acting::Acting;
 use crate::auth::{
-    Acting, ApproveExit as MayApprove, ReadRegistry, VerifyExit as MayVerify, WriteRegistry,
+    ApproveExit as MayApprove, Permission, ReadRegistry, VerifyExit as MayVerify, WriteRegistry,
 };
 use crate::extract::JsonBody;
 use crate::problem::{Problem, ProblemBody};
@@ -41,13 +40,14 @@ fn answer(household: Household) -> HttpResponse {
         .json(household)
 }
 
-async fn record_step<R: StepRequest + Send + 'static>(
-    pool: &DbPool,
-    ctx: Context,
+async fn record_step<P: Permission, R: StepRequest + Send + 'static>(
+    acting: Acting<P>,
     id: String,
     request: R,
 ) -> Result<HttpResponse, Problem> {
-    let household = db::write(pool, move |conn| workflow::record(conn, &ctx, &id, request)).await?;
+    let household = acting
+        .write(move |conn, ctx| workflow::record(conn, ctx, &id, request))
+        .await?;
     Ok(answer(household))
 }
 
@@ -66,11 +66,10 @@ macro_rules! step_handlers {
         #[post($path)]
         pub async fn $name(
             acting: Acting<$permission>,
-            pool: web::Data<DbPool>,
             id: web::Path<String>,
             body: JsonBody<$body>,
         ) -> Result<HttpResponse, Problem> {
-            record_step(&pool, acting.into_context(), id.into_inner(), body.value).await
+            record_step(acting, id.into_inner(), body.value).await
         }
     )+};
 }
@@ -110,17 +109,15 @@ step_handlers! {
 #[post("/api/v1/households/{id}/exit/approval")]
 pub async fn approve_exit(
     acting: Acting<MayApprove>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<ApproveExit>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let (id, b, days) = (id.into_inner(), body.value, procedure.notice_days);
-    let household = db::write(&pool, move |conn| {
-        workflow::approve(conn, &ctx, &id, b.approved_on, b.exit_year, days)
-    })
-    .await?;
+    let household = acting
+        .write(move |conn, ctx| workflow::approve(conn, ctx, &id, b.approved_on, b.exit_year, days))
+        .await?;
     Ok(answer(household))
 }
 
@@ -131,16 +128,14 @@ pub async fn approve_exit(
 #[post("/api/v1/households/{id}/monitoring")]
 pub async fn flag_monitoring(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<FlagMonitoring>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let (id, flag) = (id.into_inner(), body.value);
-    let household = db::write(&pool, move |conn| {
-        workflow::set_monitoring(conn, &ctx, &id, Some(flag), None)
-    })
-    .await?;
+    let household = acting
+        .write(move |conn, ctx| workflow::set_monitoring(conn, ctx, &id, Some(flag), None))
+        .await?;
     Ok(answer(household))
 }
 
@@ -151,16 +146,16 @@ pub async fn flag_monitoring(
 #[post("/api/v1/households/{id}/monitoring/clearance")]
 pub async fn clear_monitoring(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<ClearMonitoring>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let (id, b) = (id.into_inner(), body.value);
-    let household = db::write(&pool, move |conn| {
-        workflow::set_monitoring(conn, &ctx, &id, None, Some((b.cleared_on, b.reason)))
-    })
-    .await?;
+    let household = acting
+        .write(move |conn, ctx| {
+            workflow::set_monitoring(conn, ctx, &id, None, Some((b.cleared_on, b.reason)))
+        })
+        .await?;
     Ok(answer(household))
 }
 
@@ -171,14 +166,12 @@ pub async fn clear_monitoring(
 #[get("/api/v1/households/{id}/history")]
 pub async fn household_history(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let items = db::read(&pool, move |conn| workflow::history(conn, &ctx, &id)).await?;
-    Ok(HttpResponse::Ok().json(HistoryPage {
-        items,
-        next_cursor: None,
-    }))
+    let items = acting
+        .read(move |conn, ctx| workflow::history(conn, ctx, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(HistoryPage::whole(items)))
 }

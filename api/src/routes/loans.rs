@@ -6,14 +6,14 @@ use fupin_domain::loan_lifecycle::{LoanStatus, LoanStep as Step};
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{Acting, Allowed, ReadRegistry, WriteRegistry};
+use crate::acting::Acting;
+use crate::auth::{ReadRegistry, WriteRegistry};
 use crate::extract::JsonBody;
-use crate::idempotency::{write_once, Outcome};
+use crate::idempotency::Outcome;
 use crate::problem::{AppError, Problem, ProblemBody};
 use crate::ProcedureSettings;
 use fupin_app::loans as workflow;
 use fupin_app::models::loans::{ApplyForLoan, AsOfParams, Loan, LoanPage, LoanStep, Repay};
-use fupin_app::run as db;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(household_loans)
@@ -38,20 +38,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/api/v1/households/{id}/loans")]
 pub async fn apply_for_loan(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     procedure: web::Data<ProcedureSettings>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<ApplyForLoan>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
-    let owner = ctx.caller.subject.clone();
     let (id, policy) = (id.into_inner(), procedure.loan_policy);
-    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
-        let loan = workflow::apply(conn, &ctx, &id, &policy, body.value)?;
-        Outcome::created(&loan, loan.version, format!("/api/v1/loans/{}", loan.id))
-    })
-    .await
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let loan = workflow::apply(conn, ctx, &id, &policy, body.value)?;
+            Outcome::created(&loan, loan.version, format!("/api/v1/loans/{}", loan.id))
+        })
+        .await
 }
 
 /// A household's loans with their standing today.
@@ -61,16 +60,14 @@ pub async fn apply_for_loan(
 #[get("/api/v1/households/{id}/loans")]
 pub async fn household_loans(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let items = db::read(&pool, move |conn| workflow::for_household(conn, &ctx, &id)).await?;
-    Ok(HttpResponse::Ok().json(LoanPage {
-        items,
-        next_cursor: None,
-    }))
+    let items = acting
+        .read(move |conn, ctx| workflow::for_household(conn, ctx, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(LoanPage::whole(items)))
 }
 
 /// A loan with its schedule, outstanding principal, arrears, next due date and whether it is
@@ -81,28 +78,27 @@ pub async fn household_loans(
 #[get("/api/v1/loans/{id}")]
 pub async fn get_loan(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     params: web::Query<AsOfParams>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
-    let (id, as_of) = (id.into_inner(), params.as_of.unwrap_or(ctx.today));
-    let loan = db::read(&pool, move |conn| workflow::find(conn, &ctx, &id, as_of)).await?;
+    let (id, as_of) = (id.into_inner(), params.as_of.unwrap_or(acting.today));
+    let loan = acting
+        .read(move |conn, ctx| workflow::find(conn, ctx, &id, as_of))
+        .await?;
     Ok(HttpResponse::Ok().json(loan))
 }
 
 async fn run_step(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: String,
     step: Step,
     body: LoanStep,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
-    let loan = db::write(&pool, move |conn| {
-        workflow::step(conn, &ctx, &id, step, body.on)
-    })
-    .await?;
+    let loan = acting
+        .write(move |conn, ctx| workflow::step(conn, ctx, &id, step, body.on))
+        .await?;
     Ok(HttpResponse::Ok().json(loan))
 }
 
@@ -157,16 +153,14 @@ pub async fn disburse_loan(
 #[post("/api/v1/loans/{id}/repayments")]
 pub async fn repay_loan(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<Repay>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let (id, repayment) = (id.into_inner(), body.value);
-    let loan = db::write(&pool, move |conn| {
-        workflow::repay(conn, &ctx, &id, repayment)
-    })
-    .await?;
+    let loan = acting
+        .write(move |conn, ctx| workflow::repay(conn, ctx, &id, repayment))
+        .await?;
     Ok(HttpResponse::Ok().json(loan))
 }
 
@@ -176,8 +170,8 @@ pub async fn repay_loan(
     responses((status = 200, description = "The month's ledger", body = fupin_app::models::loans::InterestSubsidies)))]
 #[get("/api/v1/loans/interest-subsidies")]
 pub async fn interest_subsidies(
-    caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
+    _pool: web::Data<DbPool>,
     params: web::Query<fupin_app::models::loans::InterestSubsidyParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -187,7 +181,7 @@ pub async fn interest_subsidies(
         .checked_add_months(chrono::Months::new(1))
         .and_then(|d| d.pred_opt())
         .ok_or_else(|| AppError::bad_request("month is out of range", "month 超出范围"))?;
-    let scope = super::narrow_to(&caller.scope(), params.region.as_deref())?;
+    let scope = super::narrow_to(&acting.scope(), params.region.as_deref())?;
     let month = params.month.clone();
     let ledger = match scope {
         None => fupin_app::models::loans::InterestSubsidies {
@@ -196,10 +190,11 @@ pub async fn interest_subsidies(
             total_treasury_interest_fen: 0,
         },
         Some(scope) => {
-            db::read(&pool, move |conn| {
-                workflow::interest_subsidies(conn, &scope, &month, first, last)
-            })
-            .await?
+            acting
+                .read(move |conn, _ctx| {
+                    workflow::interest_subsidies(conn, &scope, &month, first, last)
+                })
+                .await?
         }
     };
     Ok(HttpResponse::Ok().json(ledger))
@@ -212,16 +207,16 @@ pub async fn interest_subsidies(
 #[post("/api/v1/loans/{id}/extension")]
 pub async fn extend_loan(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<fupin_app::models::loans::ExtendLoan>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let (id, b) = (id.into_inner(), body.value);
-    let loan = db::write(&pool, move |conn| {
-        workflow::extend(conn, &ctx, &id, b.on, b.new_maturity_on, &b.reason)
-    })
-    .await?;
+    let loan = acting
+        .write(move |conn, ctx| {
+            workflow::extend(conn, ctx, &id, b.on, b.new_maturity_on, &b.reason)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(loan))
 }
 
@@ -232,16 +227,16 @@ pub async fn extend_loan(
 #[post("/api/v1/loans/{id}/write-off")]
 pub async fn write_off_loan(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<fupin_app::models::loans::WriteOffLoan>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let (id, b) = (id.into_inner(), body.value);
-    let loan = db::write(&pool, move |conn| {
-        workflow::step_with_reason(conn, &ctx, &id, Step::WriteOff, b.on, Some(&b.reason), None)
-    })
-    .await?;
+    let loan = acting
+        .write(move |conn, ctx| {
+            workflow::step_with_reason(conn, ctx, &id, Step::WriteOff, b.on, Some(&b.reason), None)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(loan))
 }
 
@@ -251,16 +246,13 @@ pub async fn write_off_loan(
 #[get("/api/v1/loans")]
 pub async fn list_loans(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     params: web::Query<fupin_app::models::loans::LoanListParams>,
 ) -> Result<HttpResponse, Problem> {
     use fupin_persistence::ListKey;
     let params = params.into_inner();
     let Some(scope) = super::narrow_to(&acting.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(LoanPage {
-            items: vec![],
-            next_cursor: None,
-        }));
+        return Ok(HttpResponse::Ok().json(LoanPage::empty()));
     };
     let page = fupin_app::pagination::PageParams {
         limit: params.limit,
@@ -272,21 +264,21 @@ pub async fn list_loans(
         params.status.map(LoanStatus::as_str)
     ))?;
     let (fetch, after, status) = (page.fetch(), page.after_key()?, params.status);
-    let ctx = acting.into_context();
-    let items = db::read(&pool, move |conn| {
-        let after = after.as_deref().and_then(ListKey::decode);
-        let rows = fupin_persistence::loans::page(
-            conn,
-            &scope,
-            status.map(LoanStatus::as_str),
-            after,
-            fetch,
-        )?;
-        rows.into_iter()
-            .map(|row| workflow::view(conn, row, ctx.today))
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .await?;
+    let items = acting
+        .read(move |conn, ctx| {
+            let after = after.as_deref().and_then(ListKey::decode);
+            let rows = fupin_persistence::loans::page(
+                conn,
+                &scope,
+                status.map(LoanStatus::as_str),
+                after,
+                fetch,
+            )?;
+            rows.into_iter()
+                .map(|row| workflow::view(conn, row, ctx.today))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
     let (items, next_cursor) =
         page.finish(items, |loan| ListKey::encode(&loan.region_code, &loan.id));
     Ok(HttpResponse::Ok().json(LoanPage { items, next_cursor }))

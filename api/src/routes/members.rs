@@ -9,10 +9,11 @@ use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{disclosure, narrow_to, village_ordered_page};
-use crate::auth::{Acting, ReadRegistry, WriteRegistry};
+use crate::acting::Acting;
+use crate::auth::{ReadRegistry, WriteRegistry};
 use crate::etag;
 use crate::extract::{if_match, optional_if_match, JsonBody};
-use crate::idempotency::{write_once, Outcome};
+use crate::idempotency::Outcome;
 use crate::problem::{Problem, ProblemBody};
 use fupin_app::context::Disclosure;
 use fupin_app::members as workflow;
@@ -21,7 +22,6 @@ use fupin_app::models::members::{
 };
 use fupin_app::models::RevealParams;
 use fupin_app::pagination::PageParams;
-use fupin_app::run as db;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_members)
@@ -42,10 +42,7 @@ pub async fn list_members(
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
     let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(MemberPage {
-            items: vec![],
-            next_cursor: None,
-        }));
+        return Ok(HttpResponse::Ok().json(MemberPage::empty()));
     };
     let filter = MemberFilter {
         current: params.current,
@@ -83,24 +80,23 @@ pub async fn list_members(
 #[post("/api/v1/households/{household_id}/members")]
 pub async fn add_member(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     household_id: web::Path<HouseholdId>,
     body: JsonBody<NewMemberBody>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let member = body
         .value
-        .check(ctx.today, None)
+        .check(acting.today, None)
         .map_err(|f| member_problem(f, None))?;
     let household_id = household_id.into_inner();
-    let owner = ctx.caller.subject.clone();
-    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
-        let member = workflow::add(conn, &ctx, &household_id, member)?;
-        let location = format!("/api/v1/households/{household_id}/members/{}", member.id);
-        Outcome::created(&member, member.version, location)
-    })
-    .await
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let member = workflow::add(conn, ctx, &household_id, member)?;
+            let location = format!("/api/v1/households/{household_id}/members/{}", member.id);
+            Outcome::created(&member, member.version, location)
+        })
+        .await
 }
 
 /// Get one member of a household.
@@ -113,21 +109,20 @@ pub async fn add_member(
 #[get("/api/v1/households/{household_id}/members/{id}")]
 pub async fn get_member(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     path: web::Path<(HouseholdId, MemberId)>,
     reveal: web::Query<RevealParams>,
 ) -> Result<HttpResponse, Problem> {
     let disclosure = disclosure(&acting.caller, reveal.reveal)?;
-    let ctx = acting.into_context();
     let (household_id, id) = path.into_inner();
-    let find = move |conn: &mut fupin_persistence::DbConn| {
-        workflow::find(conn, &ctx, &household_id, &id, disclosure)
+    let find = move |conn: &mut fupin_persistence::DbConn, ctx: &fupin_app::Context| {
+        workflow::find(conn, ctx, &household_id, &id, disclosure)
     };
     let member = if disclosure == Disclosure::Full {
-        db::write(&pool, find).await?
+        acting.write(find).await?
     } else {
-        db::read(&pool, find).await?
+        acting.read(find).await?
     };
     Ok(etag::respond(&req, member.version, &member))
 }
@@ -145,18 +140,18 @@ pub async fn get_member(
 #[patch("/api/v1/households/{household_id}/members/{id}")]
 pub async fn update_member(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     path: web::Path<(HouseholdId, MemberId)>,
     body: JsonBody<UpdateMember>,
 ) -> Result<HttpResponse, Problem> {
     let expected = if_match(&req)?;
-    let ctx = acting.into_context();
     let (household_id, id) = path.into_inner();
-    let member = db::write(&pool, move |conn| {
-        workflow::update(conn, &ctx, &household_id, &id, expected, body.value)
-    })
-    .await?;
+    let member = acting
+        .write(move |conn, ctx| {
+            workflow::update(conn, ctx, &household_id, &id, expected, body.value)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag::of_version(member.version)))
         .json(member))
@@ -176,18 +171,17 @@ pub async fn update_member(
 #[post("/api/v1/households/{household_id}/members/{id}/leave")]
 pub async fn record_leaving(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     path: web::Path<(HouseholdId, MemberId)>,
     body: JsonBody<LeaveBody>,
 ) -> Result<HttpResponse, Problem> {
     let expected = optional_if_match(&req)?;
-    let ctx = acting.into_context();
     let (household_id, id) = path.into_inner();
-    let owner = ctx.caller.subject.clone();
-    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
-        let member = workflow::leave(conn, &ctx, &household_id, &id, expected, body.value)?;
-        Outcome::ok(&member, member.version)
-    })
-    .await
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let member = workflow::leave(conn, ctx, &household_id, &id, expected, body.value)?;
+            Outcome::ok(&member, member.version)
+        })
+        .await
 }

@@ -11,7 +11,8 @@ use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{narrow_to, village_ordered_page};
-use crate::auth::{forbidden_region, Acting, Allowed, ReadRegistry, RunDataQuality};
+use crate::acting::Acting;
+use crate::auth::{forbidden_region, Allowed, ReadRegistry, RunDataQuality};
 use crate::extract::JsonBody;
 use crate::problem::{AppError, Kind, Problem};
 use crate::ProcedureSettings;
@@ -22,7 +23,6 @@ use fupin_app::models::quality::{
 use fupin_app::pagination::PageParams;
 use fupin_app::quality as workflow;
 use fupin_app::rollup::{level_of, RegionRows};
-use fupin_app::run as db;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_rules)
@@ -59,17 +59,15 @@ pub async fn list_rules(_caller: Allowed<ReadRegistry>) -> HttpResponse {
 #[post("/api/v1/data-quality/runs")]
 pub async fn start_run(
     acting: Acting<RunDataQuality>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     procedure: web::Data<ProcedureSettings>,
     body: JsonBody<StartRun>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let (mode, year) = (body.value.mode, body.value.year);
     let cap = procedure.loan_policy.max_principal_fen;
-    let run = db::read(&pool, move |conn| {
-        workflow::run(conn, &ctx, mode, year, cap)
-    })
-    .await?;
+    let run = acting
+        .read(move |conn, ctx| workflow::run(conn, ctx, mode, year, cap))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/data-quality/runs/{}", run.id)))
         .json(run))
@@ -80,8 +78,8 @@ pub async fn start_run(
     responses((status = 200, description = "Runs", body = RunPage)))]
 #[get("/api/v1/data-quality/runs")]
 pub async fn list_runs(
-    _caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
+    _pool: web::Data<DbPool>,
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     if params.cursor.is_some() {
@@ -89,7 +87,9 @@ pub async fn list_runs(
     }
     let page = params.resolve("runs")?;
     let limit = i64::from(page.limit);
-    let rows = db::read(&pool, move |conn| Ok(store::runs(conn, limit)?)).await?;
+    let rows = acting
+        .read(move |conn, _ctx| Ok(store::runs(conn, limit)?))
+        .await?;
     Ok(HttpResponse::Ok().json(RunPage {
         items: rows.into_iter().map(Run::from).collect(),
         next_cursor: None,
@@ -102,20 +102,21 @@ pub async fn list_runs(
     responses((status = 200, description = "The run", body = Run)))]
 #[get("/api/v1/data-quality/runs/{id}")]
 pub async fn get_run(
-    _caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let row = db::read(&pool, move |conn| {
-        store::find_run(conn, &id).map_err(|e| match AppError::from(e) {
-            p if p.kind == Kind::NotFound => {
-                AppError::not_found("data-quality run", "数据质量检查")
-            }
-            p => p,
+    let row = acting
+        .read(move |conn, _ctx| {
+            store::find_run(conn, &id).map_err(|e| match AppError::from(e) {
+                p if p.kind == Kind::NotFound => {
+                    AppError::not_found("data-quality run", "数据质量检查")
+                }
+                p => p,
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok().json(Run::from(row)))
 }
 
@@ -125,8 +126,7 @@ pub async fn get_run(
     responses((status = 200, description = "One page of findings", body = FindingPage)))]
 #[get("/api/v1/data-quality/findings")]
 pub async fn list_findings(
-    caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
     params: web::Query<FindingListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -148,11 +148,8 @@ pub async fn list_findings(
             .into());
         }
     }
-    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(FindingPage {
-            items: vec![],
-            next_cursor: None,
-        }));
+    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(FindingPage::empty()));
     };
     let filter = FindingFilter {
         rule: params.rule.clone(),
@@ -165,7 +162,7 @@ pub async fn list_findings(
     }
     .resolve(&format!("{:?}|{filter:?}", params.region))?;
     let (rows, next_cursor) = village_ordered_page(
-        &pool,
+        acting.pool(),
         &page,
         move |conn, after, fetch| store::findings_page(conn, &scope, &filter, after, fetch),
         |r| (&r.region_code, &r.id),
@@ -194,24 +191,25 @@ fn score(region_code: String, name: String, checked: i64, failing: i64) -> Score
     responses((status = 200, description = "Scores", body = Scores)))]
 #[get("/api/v1/data-quality/scores")]
 pub async fn scores(
-    caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
+    _pool: web::Data<DbPool>,
     params: web::Query<ScoreParams>,
 ) -> Result<HttpResponse, Problem> {
     let level = level_of(params.level.as_deref())?;
     let scope =
-        narrow_to(&caller.scope(), params.region.as_deref())?.ok_or_else(forbidden_region)?;
+        narrow_to(&acting.scope(), params.region.as_deref())?.ok_or_else(forbidden_region)?;
     let overall_code = scope
         .root()
         .map(|c| c.as_str().to_owned())
         .unwrap_or_default();
     let code = overall_code.clone();
-    let (villages, mut places, overall_name) = db::read(&pool, move |conn| {
-        let places = RegionRows::<(i64, i64)>::load(conn, &scope, level)?;
-        let name = regions::find_by_code(conn, &scope, &code)?.map(|r| r.name);
-        Ok((store::village_scores(conn, &scope)?, places, name))
-    })
-    .await?;
+    let (villages, mut places, overall_name) = acting
+        .read(move |conn, _ctx| {
+            let places = RegionRows::<(i64, i64)>::load(conn, &scope, level)?;
+            let name = regions::find_by_code(conn, &scope, &code)?.map(|r| r.name);
+            Ok((store::village_scores(conn, &scope)?, places, name))
+        })
+        .await?;
     let (mut all_checked, mut all_failing) = (0, 0);
     for (village, checked, failing) in villages {
         all_checked += checked;

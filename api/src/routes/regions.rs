@@ -7,17 +7,17 @@ use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::narrow_to;
-use crate::auth::{Acting, Allowed, ManageRegions, ReadRegistry};
+use crate::acting::Acting;
+use crate::auth::{ManageRegions, ReadRegistry};
 use crate::etag;
 use crate::extract::{if_match, JsonBody};
-use crate::idempotency::{write_once, Outcome};
+use crate::idempotency::Outcome;
 use crate::problem::Problem;
 use fupin_app::models::regions::{
     CreateRegion, Region, RegionListParams, RegionPage, UpdateRegion,
 };
 use fupin_app::pagination::PageParams;
 use fupin_app::regions::{self as workflow, not_found_as_region};
-use fupin_app::run as db;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_regions)
@@ -31,16 +31,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
     responses((status = 200, description = "One page of regions", body = RegionPage)))]
 #[get("/api/v1/regions")]
 pub async fn list_regions(
-    caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
+    _pool: web::Data<DbPool>,
     params: web::Query<RegionListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(RegionPage {
-            items: vec![],
-            next_cursor: None,
-        }));
+    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(RegionPage::empty()));
     };
     let filter = RegionFilter {
         parent_code: params.parent.clone(),
@@ -53,16 +50,17 @@ pub async fn list_regions(
     }
     .resolve(&query_key)?;
     let (fetch, after) = (page.fetch(), page.after.clone());
-    let rows = db::read(&pool, move |conn| {
-        Ok(region_store::list(
-            conn,
-            &scope,
-            &filter,
-            after.as_deref(),
-            fetch,
-        )?)
-    })
-    .await?;
+    let rows = acting
+        .read(move |conn, _ctx| {
+            Ok(region_store::list(
+                conn,
+                &scope,
+                &filter,
+                after.as_deref(),
+                fetch,
+            )?)
+        })
+        .await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id.clone());
     let items = rows
         .into_iter()
@@ -83,19 +81,18 @@ pub async fn list_regions(
 #[post("/api/v1/regions")]
 pub async fn create_region(
     acting: Acting<ManageRegions>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     body: JsonBody<CreateRegion>,
 ) -> Result<HttpResponse, Problem> {
     let new = body.value.check()?;
-    let ctx = acting.into_context();
-    let owner = ctx.caller.subject.clone();
-    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
-        let region = workflow::create(conn, &ctx, new)?;
-        let location = format!("/api/v1/regions/{}", region.id);
-        Outcome::created(&region, region.version, location)
-    })
-    .await
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let region = workflow::create(conn, ctx, new)?;
+            let location = format!("/api/v1/regions/{}", region.id);
+            Outcome::created(&region, region.version, location)
+        })
+        .await
 }
 
 /// Get one region.
@@ -107,17 +104,18 @@ pub async fn create_region(
     ))]
 #[get("/api/v1/regions/{id}")]
 pub async fn get_region(
-    caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let scope = caller.scope();
-    let row = db::read(&pool, move |conn| {
-        region_store::find(conn, &scope, &id).map_err(|e| not_found_as_region(e.into()))
-    })
-    .await?;
+    let scope = acting.scope();
+    let row = acting
+        .read(move |conn, _ctx| {
+            region_store::find(conn, &scope, &id).map_err(|e| not_found_as_region(e.into()))
+        })
+        .await?;
     let region = Region::try_from(row)?;
     Ok(etag::respond(&req, region.version, &region))
 }
@@ -130,18 +128,16 @@ pub async fn get_region(
 #[patch("/api/v1/regions/{id}")]
 pub async fn update_region(
     acting: Acting<ManageRegions>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<UpdateRegion>,
 ) -> Result<HttpResponse, Problem> {
     let expected = if_match(&req)?;
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let region = db::write(&pool, move |conn| {
-        workflow::rename(conn, &ctx, &id, expected, &body.value.name)
-    })
-    .await?;
+    let region = acting
+        .write(move |conn, ctx| workflow::rename(conn, ctx, &id, expected, &body.value.name))
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             actix_web::http::header::ETAG,

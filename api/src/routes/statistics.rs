@@ -7,13 +7,13 @@ use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::narrow_to;
-use crate::auth::{forbidden_region, Allowed, ReadRegistry};
+use crate::acting::Acting;
+use crate::auth::{forbidden_region, ReadRegistry};
 use crate::problem::{AppError, Problem};
 use fupin_app::models::statistics::{
     ByRegion, ByRegionParams, Figures, RegionRow, Summary, SummaryParams,
 };
 use fupin_app::rollup::{level_of, RegionRows};
-use fupin_app::run as db;
 use fupin_app::statistics::{absorb, per_village, Period};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -32,15 +32,17 @@ fn scope_for(caller: &crate::auth::Caller, region: Option<&str>) -> Result<Regio
     responses((status = 200, description = "The region's figures", body = Summary)))]
 #[get("/api/v1/statistics/summary")]
 pub async fn summary(
-    caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
+    _pool: web::Data<DbPool>,
     params: web::Query<SummaryParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let scope = scope_for(&caller, params.region.as_deref())?;
-    let period = Period::new(params.year, caller.now.date_naive());
+    let scope = scope_for(&acting.caller, params.region.as_deref())?;
+    let period = Period::new(params.year, acting.caller.now.date_naive());
     let region_code = scope.root().map(|code| code.as_str().to_owned());
-    let villages = db::read(&pool, move |conn| per_village(conn, &scope, period)).await?;
+    let villages = acting
+        .read(move |conn, _ctx| per_village(conn, &scope, period))
+        .await?;
     let mut figures = Figures::default();
     for village in villages.values() {
         absorb(&mut figures, village);
@@ -59,19 +61,20 @@ pub async fn summary(
     responses((status = 200, description = "One row per region", body = ByRegion)))]
 #[get("/api/v1/statistics/by-region")]
 pub async fn by_region(
-    caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
+    _pool: web::Data<DbPool>,
     params: web::Query<ByRegionParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
     let level = level_of(params.level.as_deref())?;
-    let scope = scope_for(&caller, params.region.as_deref())?;
-    let period = Period::new(params.year, caller.now.date_naive());
-    let (villages, mut places) = db::read(&pool, move |conn| {
-        let places = RegionRows::<Figures>::load(conn, &scope, level)?;
-        Ok((per_village(conn, &scope, period)?, places))
-    })
-    .await?;
+    let scope = scope_for(&acting.caller, params.region.as_deref())?;
+    let period = Period::new(params.year, acting.caller.now.date_naive());
+    let (villages, mut places) = acting
+        .read(move |conn, _ctx| {
+            let places = RegionRows::<Figures>::load(conn, &scope, level)?;
+            Ok((per_village(conn, &scope, period)?, places))
+        })
+        .await?;
     for (village, figures) in &villages {
         if let Some(row) = places.row_of(village) {
             absorb(row, figures);

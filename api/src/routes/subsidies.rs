@@ -7,15 +7,15 @@ use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{narrow_to, village_ordered_page};
-use crate::auth::{Acting, Allowed, ReadRegistry, WriteRegistry};
+use crate::acting::Acting;
+use crate::auth::{ReadRegistry, WriteRegistry};
 use crate::extract::JsonBody;
-use crate::idempotency::{write_once, Outcome};
+use crate::idempotency::Outcome;
 use crate::problem::{Problem, ProblemBody};
 use fupin_app::models::subsidies::{
     RecordSubsidy, ReverseSubsidy, SubsidyEntry, SubsidyPage, SubsidyParams, SubsidyTotals,
 };
 use fupin_app::pagination::PageParams;
-use fupin_app::run as db;
 use fupin_app::subsidies as workflow;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -47,23 +47,22 @@ fn filter_of(params: &SubsidyParams) -> SubsidyFilter {
 #[post("/api/v1/households/{id}/subsidies")]
 pub async fn record_subsidy(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<RecordSubsidy>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
-    let owner = ctx.caller.subject.clone();
     let id = id.into_inner();
-    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
-        let entry = workflow::record(conn, &ctx, &id, body.value)?;
-        Outcome::created(
-            &entry,
-            1,
-            format!("/api/v1/subsidies?household={}", entry.household_id),
-        )
-    })
-    .await
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let entry = workflow::record(conn, ctx, &id, body.value)?;
+            Outcome::created(
+                &entry,
+                1,
+                format!("/api/v1/subsidies?household={}", entry.household_id),
+            )
+        })
+        .await
 }
 
 /// Reverse an entry: a new entry of the opposite amount points at it. Once per entry.
@@ -76,23 +75,22 @@ pub async fn record_subsidy(
 #[post("/api/v1/subsidies/{id}/reversal")]
 pub async fn reverse_subsidy(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<ReverseSubsidy>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
-    let owner = ctx.caller.subject.clone();
     let id = id.into_inner();
-    write_once(&pool, &req, &owner, body.fingerprint, move |conn| {
-        let entry = workflow::reverse(conn, &ctx, &id, body.value)?;
-        Outcome::created(
-            &entry,
-            1,
-            format!("/api/v1/subsidies?household={}", entry.household_id),
-        )
-    })
-    .await
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let entry = workflow::reverse(conn, ctx, &id, body.value)?;
+            Outcome::created(
+                &entry,
+                1,
+                format!("/api/v1/subsidies?household={}", entry.household_id),
+            )
+        })
+        .await
 }
 
 /// The ledger, filtered, by village and then recording order.
@@ -100,16 +98,12 @@ pub async fn reverse_subsidy(
     responses((status = 200, description = "One page of entries", body = SubsidyPage)))]
 #[get("/api/v1/subsidies")]
 pub async fn list_subsidies(
-    caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
     params: web::Query<SubsidyParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(SubsidyPage {
-            items: vec![],
-            next_cursor: None,
-        }));
+    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(SubsidyPage::empty()));
     };
     let filter = filter_of(&params);
     let page = PageParams {
@@ -118,7 +112,7 @@ pub async fn list_subsidies(
     }
     .resolve(&format!("{:?}|{filter:?}", params.region))?;
     let (rows, next_cursor) = village_ordered_page(
-        &pool,
+        acting.pool(),
         &page,
         move |conn, after, fetch| store::list(conn, &scope, &filter, after, fetch),
         |r| (&r.region_code, &r.id),
@@ -136,19 +130,21 @@ pub async fn list_subsidies(
     responses((status = 200, description = "Totals", body = SubsidyTotals)))]
 #[get("/api/v1/subsidies/totals")]
 pub async fn subsidy_totals(
-    caller: Allowed<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    acting: Acting<ReadRegistry>,
+    _pool: web::Data<DbPool>,
     params: web::Query<SubsidyParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&caller.scope(), params.region.as_deref())? else {
+    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
         return Ok(HttpResponse::Ok().json(SubsidyTotals {
             by_year: Default::default(),
             total_fen: 0,
         }));
     };
     let filter = filter_of(&params);
-    let totals = db::read(&pool, move |conn| workflow::totals(conn, &scope, &filter)).await?;
+    let totals = acting
+        .read(move |conn, _ctx| workflow::totals(conn, &scope, &filter))
+        .await?;
     Ok(HttpResponse::Ok().json(totals))
 }
 
@@ -161,14 +157,12 @@ pub async fn subsidy_totals(
 #[get("/api/v1/households/{id}/ledger")]
 pub async fn household_ledger(
     acting: Acting<ReadRegistry>,
-    pool: web::Data<DbPool>,
+    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let ctx = acting.into_context();
     let id = id.into_inner();
-    let ledger = db::read(&pool, move |conn| {
-        fupin_app::ledger::household_ledger(conn, &ctx, &id)
-    })
-    .await?;
+    let ledger = acting
+        .read(move |conn, ctx| fupin_app::ledger::household_ledger(conn, ctx, &id))
+        .await?;
     Ok(HttpResponse::Ok().json(ledger))
 }

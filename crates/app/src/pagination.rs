@@ -146,6 +146,21 @@ macro_rules! page_of {
             /// Pass as `cursor` to get the next page; `null` on the last page.
             pub next_cursor: Option<String>,
         }
+
+        impl $page {
+            /// The one page of a list that is never paged (everything fits).
+            pub fn whole(items: Vec<$item>) -> Self {
+                Self {
+                    items,
+                    next_cursor: None,
+                }
+            }
+
+            /// A page of nothing: the filter cannot match within the caller's scope.
+            pub fn empty() -> Self {
+                Self::whole(Vec::new())
+            }
+        }
     };
 }
 pub(crate) use page_of;
