@@ -1,5 +1,5 @@
-//! A database an earlier release left behind upgrades without loss. The fixtures are dumps of
-//! a small database as main at d12bbcd (2026-12-02) left it, all its migrations applied, with
+//! A database an earlier release left behind upgrades without loss. The fixtures are a small
+//! database as main at d12bbcd (2026-12-02) left it (the SQLite file itself, a PostgreSQL dump), all its migrations applied, with
 //! the demo district (trimmed to one village) and records written through the API; see
 //! `tests/fixtures/make-main-fixtures.sh`.
 
@@ -11,7 +11,7 @@ use fupin_persistence::{run_migrations, Backend, DbConn};
 use fupin_tests::{backend, keys, send, TestApp, TestDatabase};
 use serde_json::json;
 
-const SQLITE_FIXTURE: &str = include_str!("../fixtures/main-2026-12-02.sqlite.sql");
+const SQLITE_FIXTURE: &[u8] = include_bytes!("../fixtures/main-2026-12-02.sqlite.db");
 const POSTGRES_FIXTURE: &str = include_str!("../fixtures/main-2026-12-02.postgres.sql");
 
 /// The last migration of the release the fixtures come from.
@@ -103,10 +103,10 @@ fn recorded_versions(conn: &mut DbConn) -> Vec<String> {
 #[tokio::test]
 async fn a_database_of_the_previous_release_upgrades_without_loss() {
     let database = TestDatabase::create();
-    database.load_script(match backend() {
-        Backend::Sqlite => SQLITE_FIXTURE,
-        Backend::Postgres => POSTGRES_FIXTURE,
-    });
+    match backend() {
+        Backend::Sqlite => database.load_sqlite_file(SQLITE_FIXTURE),
+        Backend::Postgres => database.load_script(POSTGRES_FIXTURE),
+    }
     let pool = database.unmigrated_pool();
     let mut conn = pool.get().unwrap();
     let versions_before = recorded_versions(&mut conn);

@@ -82,6 +82,11 @@ impl TestDatabase {
         connect(&self.url, 4, Duration::from_secs(10)).expect("open test database")
     }
 
+    /// Makes this (SQLite) database a copy of the database file `bytes`.
+    pub fn load_sqlite_file(&self, bytes: &[u8]) {
+        std::fs::write(sqlite_path(&self.url), bytes).expect("write the test database");
+    }
+
     /// Runs an SQL script (a dump) on a connection of its own, so that the session settings
     /// the script makes end with it.
     pub fn load_script(&self, sql: &str) {
