@@ -2,7 +2,6 @@
 
 use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
-use fupin_persistence::{accounts as store, DbPool};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
@@ -39,25 +38,28 @@ fn region_field(raw: &str) -> Result<fupin_domain::region::RegionCode, AppError>
     })
 }
 
+/// The argon2 hash of a new password or secret, made on the blocking pool (it takes a while
+/// by design).
+async fn hashed(secret: String) -> Result<String, AppError> {
+    web::block(move || hash_secret(&secret))
+        .await
+        .map_err(|_| AppError::internal())?
+}
+
 /// List the users in your scope.
 #[utoipa::path(tag = "accounts", params(PageParams),
     responses((status = 200, description = "One page of users", body = UserPage)))]
 #[get("/api/v1/users")]
 pub async fn list_users(
     acting: Acting<ManageAccounts>,
-    _pool: web::Data<DbPool>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let page = page.resolve("users")?;
-    let (scope, fetch, after) = (acting.scope(), page.fetch(), page.after.clone());
+    let (fetch, after) = (page.fetch(), page.after.clone());
     let rows = acting
-        .read(move |conn, _ctx| Ok(store::list_users(conn, &scope, after.as_deref(), fetch)?))
+        .read(move |conn, ctx| workflow::list_users(conn, ctx, after.as_deref(), fetch))
         .await?;
-    let (rows, next_cursor) = page.finish(rows, |r| r.id.clone());
-    let items = rows
-        .into_iter()
-        .map(User::try_from)
-        .collect::<Result<_, _>>()?;
+    let (items, next_cursor) = page.finish(rows, |r| r.id.clone());
     Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
 }
 
@@ -71,16 +73,13 @@ pub async fn list_users(
 #[post("/api/v1/users")]
 pub async fn create_user(
     acting: Acting<ManageAccounts>,
-    _pool: web::Data<DbPool>,
     body: JsonBody<CreateUser>,
 ) -> Result<HttpResponse, Problem> {
     let request = body.value;
     let region = region_field(&request.region_code)?;
     workflow::check_password_strength(&request.password)?;
     let password = request.password;
-    let hash = web::block(move || hash_secret(&password))
-        .await
-        .map_err(|_| AppError::internal())??;
+    let hash = hashed(password).await?;
     let user = acting
         .write(move |conn, ctx| {
             workflow::create_user(
@@ -100,7 +99,6 @@ pub async fn create_user(
 
 async fn set_user_disabled(
     acting: Acting<ManageAccounts>,
-    _pool: web::Data<DbPool>,
     subjects: web::Data<SubjectStatus>,
     id: String,
     disabled: bool,
@@ -120,11 +118,10 @@ async fn set_user_disabled(
 #[post("/api/v1/users/{id}/disable")]
 pub async fn disable_user(
     acting: Acting<ManageAccounts>,
-    pool: web::Data<DbPool>,
     subjects: web::Data<SubjectStatus>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    set_user_disabled(acting, pool, subjects, id.into_inner(), true).await
+    set_user_disabled(acting, subjects, id.into_inner(), true).await
 }
 
 /// Enable a disabled user again.
@@ -134,11 +131,10 @@ pub async fn disable_user(
 #[post("/api/v1/users/{id}/enable")]
 pub async fn enable_user(
     acting: Acting<ManageAccounts>,
-    pool: web::Data<DbPool>,
     subjects: web::Data<SubjectStatus>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    set_user_disabled(acting, pool, subjects, id.into_inner(), false).await
+    set_user_disabled(acting, subjects, id.into_inner(), false).await
 }
 
 /// Set a user's password; their refresh tokens are revoked.
@@ -148,15 +144,12 @@ pub async fn enable_user(
 #[post("/api/v1/users/{id}/password")]
 pub async fn reset_password(
     acting: Acting<ManageAccounts>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<ResetPassword>,
 ) -> Result<HttpResponse, Problem> {
     let password = body.value.password;
     workflow::check_password_strength(&password)?;
-    let hash = web::block(move || hash_secret(&password))
-        .await
-        .map_err(|_| AppError::internal())??;
+    let hash = hashed(password).await?;
     let id = id.into_inner();
     let user = acting
         .write(move |conn, ctx| workflow::reset_password(conn, ctx, &id, &hash))
@@ -170,19 +163,14 @@ pub async fn reset_password(
 #[get("/api/v1/clients")]
 pub async fn list_clients(
     acting: Acting<ManageAccounts>,
-    _pool: web::Data<DbPool>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     let page = page.resolve("clients")?;
-    let (scope, fetch, after) = (acting.scope(), page.fetch(), page.after.clone());
+    let (fetch, after) = (page.fetch(), page.after.clone());
     let rows = acting
-        .read(move |conn, _ctx| Ok(store::list_clients(conn, &scope, after.as_deref(), fetch)?))
+        .read(move |conn, ctx| workflow::list_clients(conn, ctx, after.as_deref(), fetch))
         .await?;
-    let (rows, next_cursor) = page.finish(rows, |r| r.id.clone());
-    let items = rows
-        .into_iter()
-        .map(Client::try_from)
-        .collect::<Result<_, _>>()?;
+    let (items, next_cursor) = page.finish(rows, |r| r.id.clone());
     Ok(HttpResponse::Ok().json(ClientPage { items, next_cursor }))
 }
 
@@ -195,16 +183,12 @@ pub async fn list_clients(
 #[post("/api/v1/clients")]
 pub async fn create_client(
     acting: Acting<ManageAccounts>,
-    _pool: web::Data<DbPool>,
     body: JsonBody<CreateClient>,
 ) -> Result<HttpResponse, Problem> {
     let request = body.value;
     let region = region_field(&request.region_code)?;
     let secret = random_token();
-    let to_hash = secret.clone();
-    let hash = web::block(move || hash_secret(&to_hash))
-        .await
-        .map_err(|_| AppError::internal())??;
+    let hash = hashed(secret.clone()).await?;
     let mut client = acting
         .write(move |conn, ctx| {
             workflow::create_client(
@@ -231,7 +215,6 @@ pub async fn create_client(
 #[post("/api/v1/clients/{id}/disable")]
 pub async fn disable_client(
     acting: Acting<ManageAccounts>,
-    _pool: web::Data<DbPool>,
     subjects: web::Data<SubjectStatus>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {

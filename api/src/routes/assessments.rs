@@ -2,7 +2,6 @@
 
 use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
-use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
@@ -28,7 +27,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/api/v1/households/{id}/assessments")]
 pub async fn record_assessment(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<CreateAssessment>,
 ) -> Result<HttpResponse, Problem> {
@@ -51,7 +49,6 @@ pub async fn record_assessment(
 #[get("/api/v1/households/{id}/assessments")]
 pub async fn list_assessments(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
@@ -70,7 +67,6 @@ pub async fn list_assessments(
 #[get("/api/v1/households/{id}/exit-evaluation")]
 pub async fn exit_evaluation(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     params: web::Query<EvaluationParams>,
 ) -> Result<HttpResponse, Problem> {

@@ -3,7 +3,6 @@
 use actix_web::get;
 use actix_web::{web, HttpResponse};
 use fupin_persistence::audit::{self as store, AuditFilter};
-use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
@@ -22,7 +21,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[get("/api/v1/audit")]
 pub async fn list_audit(
     acting: Acting<ReadAudit>,
-    _pool: web::Data<DbPool>,
     params: web::Query<AuditListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();

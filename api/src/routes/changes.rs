@@ -3,7 +3,7 @@
 use actix_web::get;
 use actix_web::{web, HttpResponse};
 use fupin_persistence::audit::AuditRow;
-use fupin_persistence::{changes as store, DbPool};
+use fupin_persistence::changes as store;
 use serde_json::Value;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -28,7 +28,6 @@ const MAX_FEED_LIMIT: u32 = 1000;
 #[get("/api/v1/changes")]
 pub async fn list_changes(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     params: web::Query<ChangeFeedParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();

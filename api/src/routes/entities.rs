@@ -3,7 +3,6 @@
 use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
 use fupin_domain::ids::{EntityId, LinkId};
-use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
@@ -33,7 +32,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/api/v1/entities")]
 pub async fn create_entity(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     body: JsonBody<CreateEntity>,
 ) -> Result<HttpResponse, Problem> {
     let created = acting
@@ -46,10 +44,7 @@ pub async fn create_entity(
 #[utoipa::path(tag = "money",
     responses((status = 200, description = "The entities (one page)", body = EntityPage)))]
 #[get("/api/v1/entities")]
-pub async fn list_entities(
-    acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
-) -> Result<HttpResponse, Problem> {
+pub async fn list_entities(acting: Acting<ReadRegistry>) -> Result<HttpResponse, Problem> {
     let items = acting.read(workflow::list).await?;
     Ok(HttpResponse::Ok().json(EntityPage::whole(items)))
 }
@@ -61,7 +56,6 @@ pub async fn list_entities(
 #[post("/api/v1/entities/{id}/links")]
 pub async fn add_link(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<EntityId>,
     body: JsonBody<CreateLink>,
 ) -> Result<HttpResponse, Problem> {
@@ -79,7 +73,6 @@ pub async fn add_link(
 #[get("/api/v1/entities/{id}/links")]
 pub async fn list_links(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<EntityId>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
@@ -98,7 +91,6 @@ pub async fn list_links(
 #[post("/api/v1/entities/{id}/dividends")]
 pub async fn pay_dividend(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<EntityId>,
     body: JsonBody<CreateRound>,
 ) -> Result<HttpResponse, Problem> {
@@ -116,7 +108,6 @@ pub async fn pay_dividend(
 #[get("/api/v1/entities/{id}/dividends")]
 pub async fn list_dividends(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<EntityId>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
@@ -136,7 +127,6 @@ pub async fn list_dividends(
 #[post("/api/v1/entities/{id}/links/{link_id}/rent-payments")]
 pub async fn pay_rent(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     path: web::Path<(EntityId, LinkId)>,
     body: JsonBody<fupin_app::models::entities::PayRent>,
 ) -> Result<HttpResponse, Problem> {

@@ -249,7 +249,6 @@ fn csv_chunk(
 #[post("/api/v1/imports/households")]
 pub async fn import_households(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     params: web::Query<ImportParams>,
     payload: web::Payload,

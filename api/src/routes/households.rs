@@ -122,7 +122,6 @@ pub async fn list_households(
 #[post("/api/v1/households")]
 pub async fn create_household(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     body: JsonBody<CreateHousehold>,
 ) -> Result<HttpResponse, Problem> {
@@ -176,7 +175,6 @@ pub async fn get_household(
 #[patch("/api/v1/households/{id}")]
 pub async fn update_household(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<UpdateHousehold>,
@@ -205,7 +203,6 @@ pub async fn update_household(
 #[post("/api/v1/households/{id}/head")]
 pub async fn transfer_headship(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<TransferHeadship>,

@@ -4,7 +4,6 @@ use actix_web::http::header;
 use actix_web::{get, put};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::incomes as store;
-use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
@@ -56,7 +55,6 @@ pub async fn list_poverty_lines(acting: Acting<ReadRegistry>) -> Result<HttpResp
 #[get("/api/v1/poverty-lines/{year}")]
 pub async fn get_poverty_line(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     year: web::Path<i32>,
 ) -> Result<HttpResponse, Problem> {
@@ -82,7 +80,6 @@ pub async fn get_poverty_line(
 #[put("/api/v1/poverty-lines/{year}")]
 pub async fn set_poverty_line(
     acting: Acting<ManageReferenceData>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     year: web::Path<i32>,
     body: JsonBody<SetPovertyLine>,
@@ -107,7 +104,6 @@ pub async fn set_poverty_line(
 #[get("/api/v1/households/{id}/incomes")]
 pub async fn list_incomes(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
@@ -131,7 +127,6 @@ pub async fn list_incomes(
 #[put("/api/v1/households/{id}/incomes/{year}")]
 pub async fn record_income(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     path: web::Path<(String, i32)>,
     body: JsonBody<RecordIncome>,
@@ -156,7 +151,6 @@ pub async fn record_income(
 #[get("/api/v1/households/{id}/incomes/{year}")]
 pub async fn get_income(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, Problem> {
@@ -175,7 +169,6 @@ pub async fn get_income(
 #[get("/api/v1/households/{id}/incomes/{year}/history")]
 pub async fn income_history(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, Problem> {
     let (id, year) = path.into_inner();

@@ -8,7 +8,6 @@ use fupin_domain::indicator::{Thresholds, INDICATORS};
 use fupin_domain::region::RegionCode;
 use fupin_persistence::indicators::{self as store, ThresholdRow};
 use fupin_persistence::regions;
-use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::narrow_to;
@@ -55,7 +54,6 @@ pub async fn list_indicators(acting: Acting<ReadRegistry>) -> Result<HttpRespons
 #[put("/api/v1/indicators/{id}/thresholds")]
 pub async fn set_thresholds(
     acting: Acting<ManageReferenceData>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<SetThresholds>,
@@ -118,7 +116,6 @@ pub async fn set_thresholds(
 #[get("/api/v1/indicators/map")]
 pub async fn indicator_map(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     params: web::Query<MapParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -179,7 +176,6 @@ pub async fn indicator_map(
 #[get("/api/v1/indicators/map/{region}/households")]
 pub async fn drill_down(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     region: web::Path<String>,
     params: web::Query<DrillParams>,
 ) -> Result<HttpResponse, Problem> {

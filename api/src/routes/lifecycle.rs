@@ -10,7 +10,6 @@ use fupin_app::models::lifecycle::{
     ApproveExit, ClearMonitoring, FlagMonitoring, HistoryPage, ProposeExit, RejectExit,
     RemoveHousehold, ReturnToPoverty, StartNotice, VerifyExit,
 };
-use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
@@ -109,7 +108,6 @@ step_handlers! {
 #[post("/api/v1/households/{id}/exit/approval")]
 pub async fn approve_exit(
     acting: Acting<MayApprove>,
-    _pool: web::Data<DbPool>,
     procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<ApproveExit>,
@@ -128,7 +126,6 @@ pub async fn approve_exit(
 #[post("/api/v1/households/{id}/monitoring")]
 pub async fn flag_monitoring(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<FlagMonitoring>,
 ) -> Result<HttpResponse, Problem> {
@@ -146,7 +143,6 @@ pub async fn flag_monitoring(
 #[post("/api/v1/households/{id}/monitoring/clearance")]
 pub async fn clear_monitoring(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<ClearMonitoring>,
 ) -> Result<HttpResponse, Problem> {
@@ -166,7 +162,6 @@ pub async fn clear_monitoring(
 #[get("/api/v1/households/{id}/history")]
 pub async fn household_history(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();

@@ -3,7 +3,6 @@
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_domain::loan_lifecycle::{LoanStatus, LoanStep as Step};
-use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
@@ -38,7 +37,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/api/v1/households/{id}/loans")]
 pub async fn apply_for_loan(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     procedure: web::Data<ProcedureSettings>,
     req: HttpRequest,
     id: web::Path<String>,
@@ -60,7 +58,6 @@ pub async fn apply_for_loan(
 #[get("/api/v1/households/{id}/loans")]
 pub async fn household_loans(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
@@ -78,7 +75,6 @@ pub async fn household_loans(
 #[get("/api/v1/loans/{id}")]
 pub async fn get_loan(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     params: web::Query<AsOfParams>,
 ) -> Result<HttpResponse, Problem> {
@@ -91,7 +87,6 @@ pub async fn get_loan(
 
 async fn run_step(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     id: String,
     step: Step,
     body: LoanStep,
@@ -110,11 +105,10 @@ async fn run_step(
 #[post("/api/v1/loans/{id}/approval")]
 pub async fn approve_loan(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, pool, id.into_inner(), Step::Approve, body.value).await
+    run_step(acting, id.into_inner(), Step::Approve, body.value).await
 }
 
 /// Reject an application.
@@ -124,11 +118,10 @@ pub async fn approve_loan(
 #[post("/api/v1/loans/{id}/rejection")]
 pub async fn reject_loan(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, pool, id.into_inner(), Step::Reject, body.value).await
+    run_step(acting, id.into_inner(), Step::Reject, body.value).await
 }
 
 /// Disburse an approved loan: its repayment schedule is generated and stored.
@@ -138,11 +131,10 @@ pub async fn reject_loan(
 #[post("/api/v1/loans/{id}/disbursement")]
 pub async fn disburse_loan(
     acting: Acting<WriteRegistry>,
-    pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, pool, id.into_inner(), Step::Disburse, body.value).await
+    run_step(acting, id.into_inner(), Step::Disburse, body.value).await
 }
 
 /// Record a repayment: interest first, then principal, earliest period first. A loan fully
@@ -153,7 +145,6 @@ pub async fn disburse_loan(
 #[post("/api/v1/loans/{id}/repayments")]
 pub async fn repay_loan(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<Repay>,
 ) -> Result<HttpResponse, Problem> {
@@ -171,7 +162,6 @@ pub async fn repay_loan(
 #[get("/api/v1/loans/interest-subsidies")]
 pub async fn interest_subsidies(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     params: web::Query<fupin_app::models::loans::InterestSubsidyParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -207,7 +197,6 @@ pub async fn interest_subsidies(
 #[post("/api/v1/loans/{id}/extension")]
 pub async fn extend_loan(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<fupin_app::models::loans::ExtendLoan>,
 ) -> Result<HttpResponse, Problem> {
@@ -227,7 +216,6 @@ pub async fn extend_loan(
 #[post("/api/v1/loans/{id}/write-off")]
 pub async fn write_off_loan(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
     body: JsonBody<fupin_app::models::loans::WriteOffLoan>,
 ) -> Result<HttpResponse, Problem> {
@@ -246,7 +234,6 @@ pub async fn write_off_loan(
 #[get("/api/v1/loans")]
 pub async fn list_loans(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     params: web::Query<fupin_app::models::loans::LoanListParams>,
 ) -> Result<HttpResponse, Problem> {
     use fupin_persistence::ListKey;

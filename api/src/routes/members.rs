@@ -80,7 +80,6 @@ pub async fn list_members(
 #[post("/api/v1/households/{household_id}/members")]
 pub async fn add_member(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     household_id: web::Path<HouseholdId>,
     body: JsonBody<NewMemberBody>,
@@ -109,7 +108,6 @@ pub async fn add_member(
 #[get("/api/v1/households/{household_id}/members/{id}")]
 pub async fn get_member(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     path: web::Path<(HouseholdId, MemberId)>,
     reveal: web::Query<RevealParams>,
@@ -140,7 +138,6 @@ pub async fn get_member(
 #[patch("/api/v1/households/{household_id}/members/{id}")]
 pub async fn update_member(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     path: web::Path<(HouseholdId, MemberId)>,
     body: JsonBody<UpdateMember>,
@@ -171,7 +168,6 @@ pub async fn update_member(
 #[post("/api/v1/households/{household_id}/members/{id}/leave")]
 pub async fn record_leaving(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     path: web::Path<(HouseholdId, MemberId)>,
     body: JsonBody<LeaveBody>,

@@ -7,7 +7,6 @@ use fupin_domain::indicator::share_bp;
 use fupin_domain::quality::RULES;
 use fupin_persistence::quality::{self as store, FindingFilter};
 use fupin_persistence::regions;
-use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{narrow_to, village_ordered_page};
@@ -59,7 +58,6 @@ pub async fn list_rules(_caller: Allowed<ReadRegistry>) -> HttpResponse {
 #[post("/api/v1/data-quality/runs")]
 pub async fn start_run(
     acting: Acting<RunDataQuality>,
-    _pool: web::Data<DbPool>,
     procedure: web::Data<ProcedureSettings>,
     body: JsonBody<StartRun>,
 ) -> Result<HttpResponse, Problem> {
@@ -79,7 +77,6 @@ pub async fn start_run(
 #[get("/api/v1/data-quality/runs")]
 pub async fn list_runs(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, Problem> {
     if params.cursor.is_some() {
@@ -103,7 +100,6 @@ pub async fn list_runs(
 #[get("/api/v1/data-quality/runs/{id}")]
 pub async fn get_run(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
@@ -192,7 +188,6 @@ fn score(region_code: String, name: String, checked: i64, failing: i64) -> Score
 #[get("/api/v1/data-quality/scores")]
 pub async fn scores(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     params: web::Query<ScoreParams>,
 ) -> Result<HttpResponse, Problem> {
     let level = level_of(params.level.as_deref())?;

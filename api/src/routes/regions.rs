@@ -3,7 +3,6 @@
 use actix_web::{get, patch, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::regions::{self as region_store, RegionFilter};
-use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::narrow_to;
@@ -32,7 +31,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[get("/api/v1/regions")]
 pub async fn list_regions(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     params: web::Query<RegionListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -81,7 +79,6 @@ pub async fn list_regions(
 #[post("/api/v1/regions")]
 pub async fn create_region(
     acting: Acting<ManageRegions>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     body: JsonBody<CreateRegion>,
 ) -> Result<HttpResponse, Problem> {
@@ -105,7 +102,6 @@ pub async fn create_region(
 #[get("/api/v1/regions/{id}")]
 pub async fn get_region(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
@@ -128,7 +124,6 @@ pub async fn get_region(
 #[patch("/api/v1/regions/{id}")]
 pub async fn update_region(
     acting: Acting<ManageRegions>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<UpdateRegion>,

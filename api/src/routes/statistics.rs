@@ -3,7 +3,6 @@
 use actix_web::get;
 use actix_web::{web, HttpResponse};
 use fupin_domain::scope::RegionScope;
-use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::narrow_to;
@@ -33,7 +32,6 @@ fn scope_for(caller: &crate::auth::Caller, region: Option<&str>) -> Result<Regio
 #[get("/api/v1/statistics/summary")]
 pub async fn summary(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     params: web::Query<SummaryParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -62,7 +60,6 @@ pub async fn summary(
 #[get("/api/v1/statistics/by-region")]
 pub async fn by_region(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     params: web::Query<ByRegionParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();

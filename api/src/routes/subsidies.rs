@@ -3,7 +3,6 @@
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_persistence::subsidies::{self as store, SubsidyFilter};
-use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{narrow_to, village_ordered_page};
@@ -47,7 +46,6 @@ fn filter_of(params: &SubsidyParams) -> SubsidyFilter {
 #[post("/api/v1/households/{id}/subsidies")]
 pub async fn record_subsidy(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<RecordSubsidy>,
@@ -75,7 +73,6 @@ pub async fn record_subsidy(
 #[post("/api/v1/subsidies/{id}/reversal")]
 pub async fn reverse_subsidy(
     acting: Acting<WriteRegistry>,
-    _pool: web::Data<DbPool>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<ReverseSubsidy>,
@@ -131,7 +128,6 @@ pub async fn list_subsidies(
 #[get("/api/v1/subsidies/totals")]
 pub async fn subsidy_totals(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     params: web::Query<SubsidyParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -157,7 +153,6 @@ pub async fn subsidy_totals(
 #[get("/api/v1/households/{id}/ledger")]
 pub async fn household_ledger(
     acting: Acting<ReadRegistry>,
-    _pool: web::Data<DbPool>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();

@@ -9,17 +9,14 @@ use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
 use fupin_domain::access::Role;
 use fupin_domain::region::RegionCode;
-use fupin_persistence::accounts::{self, ClientRow, RefreshTokenRow, UserRow};
+use fupin_persistence::accounts::{self, RefreshTokenRow};
 use fupin_persistence::audit::{self, NewAuditEntry};
-use fupin_persistence::{DbConn, StoreError};
+use fupin_persistence::DbConn;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::context::{Context, NOTHING};
 use super::new_id;
-use crate::caller::forbidden_region;
-use crate::error::{AppError, Kind, Text};
-use crate::models::accounts::{Client, User};
+use crate::error::{AppError, Text};
 
 /// Hashes a password or client secret with argon2id and a fresh salt.
 pub fn hash_secret(secret: &str) -> Result<String, AppError> {
@@ -363,181 +360,8 @@ pub fn logout(
     Ok(())
 }
 
-/// A new person's account, checked for scope and uniqueness; written with an audit entry.
-pub fn create_user(
-    conn: &mut DbConn,
-    ctx: &Context,
-    username: &str,
-    password_hash: String,
-    role: Role,
-    region: &RegionCode,
-) -> Result<User, AppError> {
-    if !ctx.scope().covers(region) {
-        return Err(forbidden_region());
-    }
-    if accounts::user_by_username(conn, username)?.is_some() {
-        return Err(AppError::new(Kind::StateConflict)
-            .with_detail("The username is taken", "用户名已被使用"));
-    }
-    let row = UserRow {
-        id: new_id(),
-        username: username.to_owned(),
-        password_hash,
-        role: role.as_str().to_owned(),
-        region_code: region.as_str().to_owned(),
-        disabled: false,
-        version: 1,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-    };
-    accounts::insert_user(conn, &row).map_err(|e| match e {
-        StoreError::Unique(_) => AppError::new(Kind::StateConflict)
-            .with_detail("The username is taken", "用户名已被使用"),
-        other => other.into(),
-    })?;
-    let user = User::try_from(row)?;
-    ctx.audit(
-        conn,
-        "user_create",
-        ("user", &user.id),
-        Some(&user.region_code),
-        NOTHING,
-        Some(&user),
-    )?;
-    Ok(user)
-}
-
-/// A new client system; returns it with its secret, shown this once.
-pub fn create_client(
-    conn: &mut DbConn,
-    ctx: &Context,
-    client_id: &str,
-    name: &str,
-    secret_hash: String,
-    role: Role,
-    region: &RegionCode,
-) -> Result<Client, AppError> {
-    if !ctx.scope().covers(region) {
-        return Err(forbidden_region());
-    }
-    if accounts::client_by_client_id(conn, client_id)?.is_some() {
-        return Err(AppError::new(Kind::StateConflict)
-            .with_detail("The client id is taken", "客户端标识已被使用"));
-    }
-    let row = ClientRow {
-        id: new_id(),
-        client_id: client_id.to_owned(),
-        secret_hash,
-        name: name.to_owned(),
-        role: role.as_str().to_owned(),
-        region_code: region.as_str().to_owned(),
-        disabled: false,
-        version: 1,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-    };
-    accounts::insert_client(conn, &row)?;
-    let client = Client::try_from(row)?;
-    ctx.audit(
-        conn,
-        "client_create",
-        ("client", &client.id),
-        Some(&client.region_code),
-        NOTHING,
-        Some(&client),
-    )?;
-    Ok(client)
-}
-
-/// A user in the caller's scope, or 404.
-fn user_in_scope(conn: &mut DbConn, ctx: &Context, id: &str) -> Result<UserRow, AppError> {
-    accounts::user_by_id(conn, id)?
-        .filter(|u| RegionCode::parse(&u.region_code).is_ok_and(|code| ctx.scope().covers(&code)))
-        .ok_or_else(|| AppError::not_found("user", "用户"))
-}
-
-pub fn set_user_disabled(
-    conn: &mut DbConn,
-    ctx: &Context,
-    id: &str,
-    disabled: bool,
-) -> Result<User, AppError> {
-    let before = User::try_from(user_in_scope(conn, ctx, id)?)?;
-    if id == ctx.caller.subject && disabled {
-        return Err(AppError::new(Kind::StateConflict)
-            .with_detail("You cannot disable yourself", "不能停用自己的账号"));
-    }
-    accounts::set_user_disabled(conn, id, disabled, ctx.now)?;
-    if disabled {
-        accounts::revoke_all_refresh_tokens(conn, id, ctx.now)?;
-    }
-    let after = User::try_from(user_in_scope(conn, ctx, id)?)?;
-    let action = if disabled {
-        "user_disable"
-    } else {
-        "user_enable"
-    };
-    ctx.audit(
-        conn,
-        action,
-        ("user", id),
-        Some(&after.region_code),
-        Some(&before),
-        Some(&after),
-    )?;
-    Ok(after)
-}
-
-pub fn reset_password(
-    conn: &mut DbConn,
-    ctx: &Context,
-    id: &str,
-    password_hash: &str,
-) -> Result<User, AppError> {
-    let before = User::try_from(user_in_scope(conn, ctx, id)?)?;
-    accounts::set_password_hash(conn, id, password_hash, ctx.now)?;
-    accounts::revoke_all_refresh_tokens(conn, id, ctx.now)?;
-    let after = User::try_from(user_in_scope(conn, ctx, id)?)?;
-    ctx.audit(
-        conn,
-        "password_reset",
-        ("user", id),
-        Some(&after.region_code),
-        Some(&before),
-        Some(&after),
-    )?;
-    Ok(after)
-}
-
-pub fn set_client_disabled(
-    conn: &mut DbConn,
-    ctx: &Context,
-    id: &str,
-    disabled: bool,
-) -> Result<Client, AppError> {
-    let in_scope = |row: &ClientRow| {
-        RegionCode::parse(&row.region_code).is_ok_and(|code| ctx.scope().covers(&code))
-    };
-    let row = accounts::client_by_id(conn, id)?
-        .filter(in_scope)
-        .ok_or_else(|| AppError::not_found("client", "客户端"))?;
-    let before = Client::try_from(row)?;
-    accounts::set_client_disabled(conn, id, disabled, ctx.now)?;
-    let after = Client::try_from(
-        accounts::client_by_id(conn, id)?.ok_or_else(|| AppError::not_found("client", "客户端"))?,
-    )?;
-    let action = if disabled {
-        "client_disable"
-    } else {
-        "client_enable"
-    };
-    ctx.audit(
-        conn,
-        action,
-        ("client", id),
-        Some(&after.region_code),
-        Some(&before),
-        Some(&after),
-    )?;
-    Ok(after)
-}
+mod management;
+pub use management::{
+    create_client, create_user, list_clients, list_users, reset_password, set_client_disabled,
+    set_user_disabled,
+};

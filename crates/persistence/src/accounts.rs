@@ -48,33 +48,85 @@ pub struct RefreshTokenRow {
     pub created_at: NaiveDateTime,
 }
 
-pub fn insert_user(conn: &mut DbConn, row: &UserRow) -> Result<(), StoreError> {
-    diesel::insert_into(users::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+/// What users and client systems have alike, written once for the two tables: inserting a row,
+/// finding one by id (unscoped: tokens are checked before anyone's scope is known), listing those
+/// within a scope in id order, and disabling or enabling one.
+macro_rules! account_queries {
+    ($table:ident, $row:ty, $insert:ident, $by_id:ident, $list:ident, $set_disabled:ident) => {
+        pub fn $insert(conn: &mut DbConn, row: &$row) -> Result<(), StoreError> {
+            diesel::insert_into($table::table)
+                .values(row)
+                .execute(conn)?;
+            Ok(())
+        }
+
+        pub fn $by_id(conn: &mut DbConn, id: &str) -> Result<Option<$row>, StoreError> {
+            Ok($table::table
+                .filter($table::id.eq(id))
+                .select(<$row>::as_select())
+                .first(conn)
+                .optional()?)
+        }
+
+        pub fn $list(
+            conn: &mut DbConn,
+            scope: &RegionScope,
+            after: Option<&str>,
+            limit: i64,
+        ) -> Result<Vec<$row>, StoreError> {
+            let mut query = $table::table
+                .select(<$row>::as_select())
+                .order($table::id.asc())
+                .limit(limit)
+                .into_boxed();
+            if let Some((low, high)) = scope.code_range() {
+                query = query.filter($table::region_code.between(low, high));
+            }
+            if let Some(after) = after {
+                query = query.filter($table::id.gt(after.to_owned()));
+            }
+            Ok(query.load(conn)?)
+        }
+
+        pub fn $set_disabled(
+            conn: &mut DbConn,
+            id: &str,
+            disabled: bool,
+            now: NaiveDateTime,
+        ) -> Result<(), StoreError> {
+            diesel::update($table::table.filter($table::id.eq(id)))
+                .set((
+                    $table::disabled.eq(disabled),
+                    $table::version.eq($table::version + 1),
+                    $table::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(())
+        }
+    };
 }
 
-pub fn insert_client(conn: &mut DbConn, row: &ClientRow) -> Result<(), StoreError> {
-    diesel::insert_into(clients::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
-}
+account_queries!(
+    users,
+    UserRow,
+    insert_user,
+    user_by_id,
+    list_users,
+    set_user_disabled
+);
+account_queries!(
+    clients,
+    ClientRow,
+    insert_client,
+    client_by_id,
+    list_clients,
+    set_client_disabled
+);
 
 /// Unscoped: used to log in, before anyone is known.
 pub fn user_by_username(conn: &mut DbConn, username: &str) -> Result<Option<UserRow>, StoreError> {
     Ok(users::table
         .filter(users::username.eq(username))
-        .select(UserRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// Unscoped: used to check a token's subject is still enabled.
-pub fn user_by_id(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, StoreError> {
-    Ok(users::table
-        .filter(users::id.eq(id))
         .select(UserRow::as_select())
         .first(conn)
         .optional()?)
@@ -87,14 +139,6 @@ pub fn client_by_client_id(
 ) -> Result<Option<ClientRow>, StoreError> {
     Ok(clients::table
         .filter(clients::client_id.eq(client_id))
-        .select(ClientRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-pub fn client_by_id(conn: &mut DbConn, id: &str) -> Result<Option<ClientRow>, StoreError> {
-    Ok(clients::table
-        .filter(clients::id.eq(id))
         .select(ClientRow::as_select())
         .first(conn)
         .optional()?)
@@ -116,79 +160,6 @@ pub fn subject_disabled(conn: &mut DbConn, subject: &str) -> Result<bool, StoreE
         .first(conn)
         .optional()?;
     Ok(client.unwrap_or(true))
-}
-
-/// Users whose scope lies within the caller's, in id order.
-pub fn list_users(
-    conn: &mut DbConn,
-    scope: &RegionScope,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<UserRow>, StoreError> {
-    let mut query = users::table
-        .select(UserRow::as_select())
-        .order(users::id.asc())
-        .limit(limit)
-        .into_boxed();
-    if let Some((low, high)) = scope.code_range() {
-        query = query.filter(users::region_code.between(low, high));
-    }
-    if let Some(after) = after {
-        query = query.filter(users::id.gt(after.to_owned()));
-    }
-    Ok(query.load(conn)?)
-}
-
-pub fn list_clients(
-    conn: &mut DbConn,
-    scope: &RegionScope,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<ClientRow>, StoreError> {
-    let mut query = clients::table
-        .select(ClientRow::as_select())
-        .order(clients::id.asc())
-        .limit(limit)
-        .into_boxed();
-    if let Some((low, high)) = scope.code_range() {
-        query = query.filter(clients::region_code.between(low, high));
-    }
-    if let Some(after) = after {
-        query = query.filter(clients::id.gt(after.to_owned()));
-    }
-    Ok(query.load(conn)?)
-}
-
-pub fn set_user_disabled(
-    conn: &mut DbConn,
-    id: &str,
-    disabled: bool,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    diesel::update(users::table.filter(users::id.eq(id)))
-        .set((
-            users::disabled.eq(disabled),
-            users::version.eq(users::version + 1),
-            users::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn set_client_disabled(
-    conn: &mut DbConn,
-    id: &str,
-    disabled: bool,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    diesel::update(clients::table.filter(clients::id.eq(id)))
-        .set((
-            clients::disabled.eq(disabled),
-            clients::version.eq(clients::version + 1),
-            clients::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
 
 pub fn set_password_hash(
