@@ -182,12 +182,7 @@ async fn corrections_keep_every_version() {
         household["id"].as_str().unwrap()
     )))
     .await;
-    let actions: Vec<&str> = audit.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = audit.column("items", "action");
     assert_eq!(&actions[..2], &["correct_income", "record_income"]);
     let correction = &audit.body["items"][0];
     assert_eq!(correction["before"]["wage_fen"], 1_000_000);

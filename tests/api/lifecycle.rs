@@ -357,19 +357,17 @@ async fn exited_households_can_return_and_anyone_can_be_removed_or_monitored() {
         "/api/v1/audit?entity_type=household&entity_id={id}&limit=200"
     )))
     .await;
-    let actions: Vec<&str> = audit.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = audit.column("items", "action");
     for expected in [
         "approve_exit",
         "clear_monitoring",
         "return_to_poverty",
         "remove",
     ] {
-        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} in {actions:?}"
+        );
     }
 }
 
@@ -449,12 +447,7 @@ async fn every_step_leaves_an_audit_entry() {
         "/api/v1/audit?entity_type=household&entity_id={id}&limit=200"
     )))
     .await;
-    let actions: Vec<&str> = audit.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = audit.column("items", "action");
     for expected in [
         "propose_exit",
         "reject_exit",
@@ -462,6 +455,9 @@ async fn every_step_leaves_an_audit_entry() {
         "start_notice",
         "flag_monitoring",
     ] {
-        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} in {actions:?}"
+        );
     }
 }

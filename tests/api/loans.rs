@@ -140,12 +140,7 @@ async fn a_loan_is_applied_for_approved_disbursed_and_repaid() {
     assert_eq!(settled.body["history"][3]["on"], "2019-07-01");
     assert_eq!(settled.body["outstanding_principal_fen"], 0);
     let audit = send(app.get("/api/v1/audit?entity_type=loan&limit=200")).await;
-    let actions: Vec<&str> = audit.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = audit.column("items", "action");
     assert_eq!(
         actions,
         vec![

@@ -128,12 +128,7 @@ async fn a_mistake_is_reversed_once_never_edited() {
     .assert_problem(404, "not_found");
     assert_eq!(app.count("subsidy_entries"), 2);
     let audit = send(app.get("/api/v1/audit?entity_type=subsidy")).await;
-    let actions: Vec<&str> = audit.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = audit.column("items", "action");
     assert_eq!(actions, vec!["reverse_subsidy", "record_subsidy"]);
 }
 

@@ -402,29 +402,26 @@ impl Reply {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The `field`s of a problem's `errors`.
-    pub fn error_fields(&self) -> Vec<String> {
-        self.body["errors"]
+    /// `field` of every element of the body's array `list` ("" where it is not a string).
+    pub fn column(&self, list: &str, field: &str) -> Vec<String> {
+        self.body[list]
             .as_array()
-            .map(|errors| {
-                errors
+            .map(|elements| {
+                elements
                     .iter()
-                    .map(|e| e["field"].as_str().unwrap_or("").to_owned())
+                    .map(|e| e[field].as_str().unwrap_or("").to_owned())
                     .collect()
             })
             .unwrap_or_default()
     }
 
+    /// The `field`s of a problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.column("errors", "field")
+    }
+
     pub fn error_codes(&self) -> Vec<String> {
-        self.body["errors"]
-            .as_array()
-            .map(|errors| {
-                errors
-                    .iter()
-                    .map(|e| e["code"].as_str().unwrap_or("").to_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.column("errors", "code")
     }
 
     /// Asserts this is a problem answer of the given status and type.

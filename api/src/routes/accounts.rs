@@ -57,7 +57,7 @@ pub async fn list_users(
     let page = page.resolve("users")?;
     let (fetch, after) = (page.fetch(), page.after.clone());
     let rows = acting
-        .read(move |conn, ctx| workflow::list_users(conn, ctx, after.as_deref(), fetch))
+        .read(move |conn, ctx| workflow::list::<User>(conn, ctx, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.finish(rows, |r| r.id.clone());
     Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
@@ -105,7 +105,7 @@ async fn set_user_disabled(
 ) -> Result<HttpResponse, Problem> {
     let target = id.clone();
     let user = acting
-        .write(move |conn, ctx| workflow::set_user_disabled(conn, ctx, &target, disabled))
+        .write(move |conn, ctx| workflow::set_disabled::<User>(conn, ctx, &target, disabled))
         .await?;
     subjects.forget(&id);
     Ok(HttpResponse::Ok().json(user))
@@ -168,7 +168,7 @@ pub async fn list_clients(
     let page = page.resolve("clients")?;
     let (fetch, after) = (page.fetch(), page.after.clone());
     let rows = acting
-        .read(move |conn, ctx| workflow::list_clients(conn, ctx, after.as_deref(), fetch))
+        .read(move |conn, ctx| workflow::list::<Client>(conn, ctx, after.as_deref(), fetch))
         .await?;
     let (items, next_cursor) = page.finish(rows, |r| r.id.clone());
     Ok(HttpResponse::Ok().json(ClientPage { items, next_cursor }))
@@ -221,7 +221,7 @@ pub async fn disable_client(
     let id = id.into_inner();
     let target = id.clone();
     let client = acting
-        .write(move |conn, ctx| workflow::set_client_disabled(conn, ctx, &target, true))
+        .write(move |conn, ctx| workflow::set_disabled::<Client>(conn, ctx, &target, true))
         .await?;
     subjects.forget(&id);
     Ok(HttpResponse::Ok().json(client))

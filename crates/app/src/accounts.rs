@@ -362,6 +362,5 @@ pub fn logout(
 
 mod management;
 pub use management::{
-    create_client, create_user, list_clients, list_users, reset_password, set_client_disabled,
-    set_user_disabled,
+    create_client, create_user, list, reset_password, set_disabled, ManagedAccount,
 };

@@ -16,7 +16,7 @@ use crate::models::accounts::{Client, User};
 use crate::new_id;
 
 /// Users and client systems, for the management steps they share.
-trait ManagedAccount: Serialize + TryFrom<Self::Row, Error = StoreError> {
+pub trait ManagedAccount: Serialize + TryFrom<Self::Row, Error = StoreError> {
     type Row;
     /// The entity type in the audit trail, and the account's name in English and Chinese.
     const ENTITY: &'static str;
@@ -45,84 +45,62 @@ trait ManagedAccount: Serialize + TryFrom<Self::Row, Error = StoreError> {
     }
 }
 
-impl ManagedAccount for User {
-    type Row = UserRow;
-    const ENTITY: &'static str = "user";
-    const NAMES: (&'static str, &'static str) = ("user", "用户");
-    fn insert(conn: &mut DbConn, row: &UserRow) -> Result<(), StoreError> {
-        accounts::insert_user(conn, row)
-    }
-    fn find(conn: &mut DbConn, id: &str) -> Result<Option<UserRow>, StoreError> {
-        accounts::user_by_id(conn, id)
-    }
-    fn list(
-        conn: &mut DbConn,
-        scope: &RegionScope,
-        after: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<UserRow>, StoreError> {
-        accounts::list_users(conn, scope, after, limit)
-    }
-    fn set_disabled(
-        conn: &mut DbConn,
-        id: &str,
-        disabled: bool,
-        now: NaiveDateTime,
-    ) -> Result<(), StoreError> {
-        accounts::set_user_disabled(conn, id, disabled, now)
-    }
-    fn region_code(row: &UserRow) -> &str {
-        &row.region_code
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn taken() -> AppError {
-        AppError::new(Kind::StateConflict).with_detail("The username is taken", "用户名已被使用")
-    }
-    /// A disabled person's refresh tokens are revoked.
-    fn on_disable(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<(), StoreError> {
-        accounts::revoke_all_refresh_tokens(conn, id, now)
-    }
+/// Implements `ManagedAccount` for an answer type over its table's queries.
+macro_rules! managed_account {
+    ($view:ty, $row:ty, $entity:literal / $zh:literal,
+     queries: $insert:ident, $by_id:ident, $list:ident, $set_disabled:ident,
+     taken: $taken_en:literal / $taken_zh:literal
+     $(, on_disable: $on_disable:path)?) => {
+        impl ManagedAccount for $view {
+            type Row = $row;
+            const ENTITY: &'static str = $entity;
+            const NAMES: (&'static str, &'static str) = ($entity, $zh);
+            fn insert(conn: &mut DbConn, row: &$row) -> Result<(), StoreError> {
+                accounts::$insert(conn, row)
+            }
+            fn find(conn: &mut DbConn, id: &str) -> Result<Option<$row>, StoreError> {
+                accounts::$by_id(conn, id)
+            }
+            fn list(
+                conn: &mut DbConn,
+                scope: &RegionScope,
+                after: Option<&str>,
+                limit: i64,
+            ) -> Result<Vec<$row>, StoreError> {
+                accounts::$list(conn, scope, after, limit)
+            }
+            fn set_disabled(
+                conn: &mut DbConn,
+                id: &str,
+                disabled: bool,
+                now: NaiveDateTime,
+            ) -> Result<(), StoreError> {
+                accounts::$set_disabled(conn, id, disabled, now)
+            }
+            fn region_code(row: &$row) -> &str {
+                &row.region_code
+            }
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn taken() -> AppError {
+                AppError::new(Kind::StateConflict).with_detail($taken_en, $taken_zh)
+            }
+            $(fn on_disable(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+                $on_disable(conn, id, now)
+            })?
+        }
+    };
 }
 
-impl ManagedAccount for Client {
-    type Row = ClientRow;
-    const ENTITY: &'static str = "client";
-    const NAMES: (&'static str, &'static str) = ("client", "客户端");
-    fn insert(conn: &mut DbConn, row: &ClientRow) -> Result<(), StoreError> {
-        accounts::insert_client(conn, row)
-    }
-    fn find(conn: &mut DbConn, id: &str) -> Result<Option<ClientRow>, StoreError> {
-        accounts::client_by_id(conn, id)
-    }
-    fn list(
-        conn: &mut DbConn,
-        scope: &RegionScope,
-        after: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<ClientRow>, StoreError> {
-        accounts::list_clients(conn, scope, after, limit)
-    }
-    fn set_disabled(
-        conn: &mut DbConn,
-        id: &str,
-        disabled: bool,
-        now: NaiveDateTime,
-    ) -> Result<(), StoreError> {
-        accounts::set_client_disabled(conn, id, disabled, now)
-    }
-    fn region_code(row: &ClientRow) -> &str {
-        &row.region_code
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn taken() -> AppError {
-        AppError::new(Kind::StateConflict)
-            .with_detail("The client id is taken", "客户端标识已被使用")
-    }
-}
+// A disabled person's refresh tokens are revoked; client systems have none.
+managed_account!(User, UserRow, "user" / "用户",
+    queries: insert_user, user_by_id, list_users, set_user_disabled,
+    taken: "The username is taken" / "用户名已被使用",
+    on_disable: accounts::revoke_all_refresh_tokens);
+managed_account!(Client, ClientRow, "client" / "客户端",
+    queries: insert_client, client_by_id, list_clients, set_client_disabled,
+    taken: "The client id is taken" / "客户端标识已被使用");
 
 /// Writes a new account within the caller's scope, with its audit entry.
 fn create<A: ManagedAccount>(
@@ -205,7 +183,7 @@ pub fn create_client(
 }
 
 /// One page of accounts in the caller's scope, in id order, after the account `after`.
-fn list<A: ManagedAccount>(
+pub fn list<A: ManagedAccount>(
     conn: &mut DbConn,
     ctx: &Context,
     after: Option<&str>,
@@ -215,24 +193,6 @@ fn list<A: ManagedAccount>(
         .into_iter()
         .map(|row| Ok(A::try_from(row)?))
         .collect()
-}
-
-pub fn list_users(
-    conn: &mut DbConn,
-    ctx: &Context,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<User>, AppError> {
-    list(conn, ctx, after, limit)
-}
-
-pub fn list_clients(
-    conn: &mut DbConn,
-    ctx: &Context,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Client>, AppError> {
-    list(conn, ctx, after, limit)
 }
 
 /// An account in the caller's scope, or 404.
@@ -248,7 +208,7 @@ fn in_scope<A: ManagedAccount>(
         .ok_or_else(|| AppError::not_found(A::NAMES.0, A::NAMES.1))
 }
 
-fn set_disabled<A: ManagedAccount>(
+pub fn set_disabled<A: ManagedAccount>(
     conn: &mut DbConn,
     ctx: &Context,
     id: &str,
@@ -276,24 +236,6 @@ fn set_disabled<A: ManagedAccount>(
         Some(&after),
     )?;
     Ok(after)
-}
-
-pub fn set_user_disabled(
-    conn: &mut DbConn,
-    ctx: &Context,
-    id: &str,
-    disabled: bool,
-) -> Result<User, AppError> {
-    set_disabled(conn, ctx, id, disabled)
-}
-
-pub fn set_client_disabled(
-    conn: &mut DbConn,
-    ctx: &Context,
-    id: &str,
-    disabled: bool,
-) -> Result<Client, AppError> {
-    set_disabled(conn, ctx, id, disabled)
 }
 
 pub fn reset_password(
