@@ -1,8 +1,10 @@
 //! Members: `/api/v1/households/{id}/members...` and `/api/v1/members`.
 
+use fupin_domain::access::Role;
 use fupin_domain::member::Sex;
 use fupin_tests::fixtures::{
-    gaoling, member_body, register, OTHER_TOWN, OTHER_TOWN_VILLAGE, TOWN, VILLAGE,
+    gaoling, head_body, household_body, member_body, register, OTHER_TOWN, OTHER_TOWN_VILLAGE,
+    TOWN, VILLAGE,
 };
 use fupin_tests::{send, TestApp};
 use serde_json::{json, Value};
@@ -92,6 +94,65 @@ async fn a_person_is_in_one_household_at_a_time() {
     let joined = send(app.post(&format!("{second}/members"), &as_daughter_in_law)).await;
     assert_eq!(joined.status, 201, "{}", joined.body);
     assert_eq!(app.count("members"), 4, "the former member's record stays");
+}
+
+/// The refusal of a resident ID number held elsewhere says where only to a caller whose scope
+/// covers the holder: to anyone else it would tell whether and where a person is registered.
+#[tokio::test]
+async fn a_registered_id_number_is_located_only_for_those_who_may_see_the_holder() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let (first, holder) = household_path(&app, "H-1", VILLAGE).await;
+    let (second, _) = household_path(&app, "H-2", OTHER_TOWN_VILLAGE).await;
+    let daughter = member_body("王小红", "2001-09-15", Sex::Female, "daughter");
+    let added = send(app.post(&format!("{first}/members"), &daughter)).await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let holder_ids = [
+        "H-1".to_owned(),
+        holder["id"].as_str().unwrap().to_owned(),
+        added.body["id"].as_str().unwrap().to_owned(),
+    ];
+
+    let stranger = app.as_role(Role::TownOfficer, OTHER_TOWN);
+    let mut as_daughter_in_law = daughter.clone();
+    as_daughter_in_law["relation"] = json!("daughter_in_law");
+    let members_before = app.count("members");
+    let refused = send(stranger.post(&format!("{second}/members"), &as_daughter_in_law)).await;
+    refused.assert_problem(409, "resident_id_registered");
+    let text = refused.body.to_string();
+    for id in &holder_ids {
+        assert!(
+            !text.contains(id.as_str()),
+            "the refusal names {id}: {text}"
+        );
+    }
+    assert!(refused.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("already registered"));
+    let mut as_head = head_body("王小红", "2001-09-15", Sex::Female);
+    as_head["id_number"] = daughter["id_number"].clone();
+    let mut new_household = household_body("H-3", OTHER_TOWN_VILLAGE, "王小红");
+    new_household["head"] = as_head;
+    let refused = send(stranger.post("/api/v1/households", &new_household)).await;
+    refused.assert_problem(409, "resident_id_registered");
+    assert!(!refused.body.to_string().contains("H-1"));
+    assert_eq!(app.count("members"), members_before, "nothing was added");
+
+    let responsible = app.as_role(Role::TownOfficer, TOWN);
+    let (near, _) = household_path(&app, "H-4", VILLAGE).await;
+    let located = send(responsible.post(&format!("{near}/members"), &as_daughter_in_law)).await;
+    located.assert_problem(409, "resident_id_registered");
+    for id in &holder_ids {
+        assert!(
+            located.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains(id.as_str()),
+            "the town that holds the record is told where: {}",
+            located.body
+        );
+    }
 }
 
 #[tokio::test]

@@ -87,12 +87,14 @@ pub async fn get_loan(
 
 async fn run_step(
     acting: Acting<WriteRegistry>,
+    procedure: web::Data<ProcedureSettings>,
     id: String,
     step: Step,
     body: LoanStep,
 ) -> Result<HttpResponse, Problem> {
+    let policy = procedure.loan_policy;
     let loan = acting
-        .write(move |conn, ctx| workflow::step(conn, ctx, &id, step, body.on))
+        .write(move |conn, ctx| workflow::step(conn, ctx, &id, step, body.on, &policy))
         .await?;
     Ok(HttpResponse::Ok().json(loan))
 }
@@ -105,10 +107,18 @@ async fn run_step(
 #[post("/api/v1/loans/{id}/approval")]
 pub async fn approve_loan(
     acting: Acting<WriteRegistry>,
+    procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, id.into_inner(), Step::Approve, body.value).await
+    run_step(
+        acting,
+        procedure,
+        id.into_inner(),
+        Step::Approve,
+        body.value,
+    )
+    .await
 }
 
 /// Reject an application.
@@ -118,10 +128,11 @@ pub async fn approve_loan(
 #[post("/api/v1/loans/{id}/rejection")]
 pub async fn reject_loan(
     acting: Acting<WriteRegistry>,
+    procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, id.into_inner(), Step::Reject, body.value).await
+    run_step(acting, procedure, id.into_inner(), Step::Reject, body.value).await
 }
 
 /// Disburse an approved loan: its repayment schedule is generated and stored.
@@ -131,10 +142,18 @@ pub async fn reject_loan(
 #[post("/api/v1/loans/{id}/disbursement")]
 pub async fn disburse_loan(
     acting: Acting<WriteRegistry>,
+    procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, id.into_inner(), Step::Disburse, body.value).await
+    run_step(
+        acting,
+        procedure,
+        id.into_inner(),
+        Step::Disburse,
+        body.value,
+    )
+    .await
 }
 
 /// Record a repayment: interest first, then principal, earliest period first. A loan fully

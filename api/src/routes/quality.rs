@@ -71,7 +71,8 @@ pub async fn start_run(
         .json(run))
 }
 
-/// The latest runs, newest first (at most `limit`).
+/// The latest runs over regions within your scope, newest first (at most `limit`). A run over
+/// the whole registry is listed to callers whose scope is the whole registry only.
 #[utoipa::path(tag = "data-quality", params(PageParams),
     responses((status = 200, description = "Runs", body = RunPage)))]
 #[get("/api/v1/data-quality/runs")]
@@ -85,7 +86,7 @@ pub async fn list_runs(
     let page = params.resolve("runs")?;
     let limit = i64::from(page.limit);
     let rows = acting
-        .read(move |conn, _ctx| Ok(store::runs(conn, limit)?))
+        .read(move |conn, ctx| Ok(store::runs(conn, &ctx.scope(), limit)?))
         .await?;
     Ok(HttpResponse::Ok().json(RunPage {
         items: rows.into_iter().map(Run::from).collect(),
@@ -93,7 +94,7 @@ pub async fn list_runs(
     }))
 }
 
-/// One run.
+/// One run over a region within your scope; 404 otherwise.
 #[utoipa::path(tag = "data-quality",
     params(("id" = String, Path, description = "Run id")),
     responses((status = 200, description = "The run", body = Run)))]
@@ -104,8 +105,8 @@ pub async fn get_run(
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let row = acting
-        .read(move |conn, _ctx| {
-            store::find_run(conn, &id).map_err(|e| match AppError::from(e) {
+        .read(move |conn, ctx| {
+            store::find_run(conn, &ctx.scope(), &id).map_err(|e| match AppError::from(e) {
                 p if p.kind == Kind::NotFound => {
                     AppError::not_found("data-quality run", "数据质量检查")
                 }

@@ -43,7 +43,7 @@ pub async fn summary(
         .await?;
     let mut figures = Figures::default();
     for village in villages.values() {
-        absorb(&mut figures, village);
+        absorb(&mut figures, village)?;
     }
     Ok(HttpResponse::Ok().json(Summary {
         region_code,
@@ -74,7 +74,7 @@ pub async fn by_region(
         .await?;
     for (village, figures) in &villages {
         if let Some(row) = places.row_of(village) {
-            absorb(row, figures);
+            absorb(row, figures)?;
         }
     }
     let rows: Vec<RegionRow> = places
@@ -88,7 +88,7 @@ pub async fn by_region(
         .collect();
     let mut total = Figures::default();
     for row in &rows {
-        absorb(&mut total, &row.figures);
+        absorb(&mut total, &row.figures)?;
     }
     Ok(HttpResponse::Ok().json(ByRegion {
         level: level.as_str().to_owned(),

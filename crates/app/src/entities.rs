@@ -3,6 +3,7 @@
 use fupin_domain::dividend::{allocate, EntityKind, LinkKind};
 use fupin_domain::ids::{EntityId, LinkId};
 use fupin_domain::region::RegionCode;
+use fupin_domain::scope::RegionScope;
 use fupin_persistence::entities::{self as store, DividendRow, EntityRow, LinkRow, RoundRow};
 use fupin_persistence::{households, DbConn, StoreError};
 
@@ -29,7 +30,10 @@ fn entity(row: EntityRow) -> Result<Entity, StoreError> {
 
 pub fn link(row: LinkRow) -> Result<Link, StoreError> {
     let yearly_rent_fen = match (row.land_hundredth_mu, row.rent_per_mu_fen) {
-        (Some(area), Some(rent)) => Some((i128::from(area) * i128::from(rent) / 100) as i64),
+        (Some(area), Some(rent)) => Some(
+            i64::try_from(i128::from(area) * i128::from(rent) / 100)
+                .map_err(|_| StoreError::Corrupt(format!("link {}: rent out of range", row.id)))?,
+        ),
         _ => None,
     };
     Ok(Link {
@@ -97,6 +101,11 @@ pub fn create(conn: &mut DbConn, ctx: &Context, input: CreateEntity) -> Result<E
         Some(&created),
     )?;
     Ok(created)
+}
+
+/// Whether a stored region code lies in the caller's scope.
+fn in_scope(ctx: &Context, region_code: &str) -> bool {
+    RegionCode::parse(region_code).is_ok_and(|code| ctx.scope().covers(&code))
 }
 
 pub fn list(conn: &mut DbConn, ctx: &Context) -> Result<Vec<Entity>, AppError> {
@@ -189,7 +198,7 @@ pub fn links(
 ) -> Result<Vec<Link>, AppError> {
     let entity_id = entity_id.as_str();
     find(conn, ctx, entity_id)?;
-    store::links(conn, entity_id)?
+    store::links(conn, &ctx.scope(), entity_id)?
         .into_iter()
         .map(|row| with_rent(conn, row))
         .collect()
@@ -206,10 +215,15 @@ pub fn pay_rent(
     let (entity_id, link_id) = (entity_id.as_str(), link_id.as_str());
     use chrono::Datelike;
     find(conn, ctx, entity_id)?;
-    let row = store::find_link(conn, entity_id, link_id).map_err(|e| match AppError::from(e) {
-        p if p.kind == Kind::NotFound => AppError::not_found("link of this entity", "利益联结"),
-        p => p,
-    })?;
+    let row =
+        store::find_link(conn, &ctx.scope(), entity_id, link_id).map_err(
+            |e| match AppError::from(e) {
+                p if p.kind == Kind::NotFound => {
+                    AppError::not_found("link of this entity", "利益联结")
+                }
+                p => p,
+            },
+        )?;
     if row.kind != LinkKind::Land.as_str() {
         return Err(AppError::new(Kind::StateConflict)
             .with_detail("Rent is paid on land links only", "仅土地流转需支付租金"));
@@ -292,7 +306,16 @@ pub fn pay_round(
     let entity_id = entity_id.as_str();
     let found = find(conn, ctx, entity_id)?;
     let on = input.record_date;
-    let holders: Vec<LinkRow> = store::links(conn, entity_id)?
+    // The pool is shared among every holder, so whoever records the round must be responsible
+    // for every household it pays.
+    let all_links = store::links(conn, &RegionScope::Everything, entity_id)?;
+    if all_links.iter().any(|l| !in_scope(ctx, &l.region_code)) {
+        return Err(forbidden_region().with_detail(
+            "The entity is linked with households outside your scope; a round that pays them is recorded by an office responsible for all of them",
+            "该经营主体联结了您管辖范围外的农户，分红须由对全部联结户负责的部门登记",
+        ));
+    }
+    let holders: Vec<LinkRow> = all_links
         .into_iter()
         .filter(|l| {
             l.kind == LinkKind::Shares.as_str()
@@ -356,7 +379,7 @@ pub fn rounds(
 ) -> Result<Vec<DividendRound>, AppError> {
     let entity_id = entity_id.as_str();
     find(conn, ctx, entity_id)?;
-    Ok(store::rounds(conn, entity_id)?
+    Ok(store::rounds(conn, &ctx.scope(), entity_id)?
         .into_iter()
         .map(|(r, e)| round(r, e))
         .collect())

@@ -160,6 +160,7 @@ pub fn register(
     let head = new.head.seal(&ctx.keys)?;
     ensure_id_number_free(
         conn,
+        &ctx.scope(),
         head.fields.id_number_hmac.as_deref().unwrap_or_default(),
         None,
     )?;

@@ -66,6 +66,8 @@ fn field_error_from_serde(path: &str, message: &str) -> FieldError {
 pub fn validation_problem(errors: ValidationErrors) -> AppError {
     let mut found = Vec::new();
     collect_validation(&errors, "", &mut found);
+    // The validator keeps fields in a hash map: sorted, the same bad body always reads the same.
+    found.sort_by(|a, b| a.field.cmp(&b.field));
     AppError::invalid_fields(found)
 }
 

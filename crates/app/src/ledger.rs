@@ -10,6 +10,7 @@ use super::context::Context;
 use super::households::not_found_as_household;
 use crate::error::AppError;
 use crate::models::ledger::{HouseholdLedger, LedgerLine, YearTotals};
+use crate::totals::add;
 
 pub fn household_ledger(
     conn: &mut DbConn,
@@ -75,12 +76,12 @@ pub fn household_ledger(
     let mut years: BTreeMap<i32, YearTotals> = BTreeMap::new();
     for line in lines.iter_mut() {
         let total = running.entry(line.kind.clone()).or_default();
-        *total += line.amount_fen;
+        add(total, line.amount_fen)?;
         line.running_total_fen = *total;
         let year = years.entry(line.date.year()).or_default();
         match line.kind.as_str() {
-            "subsidy" => year.transfer_fen += line.amount_fen,
-            "dividend" | "land_rent" => year.property_fen += line.amount_fen,
+            "subsidy" => add(&mut year.transfer_fen, line.amount_fen)?,
+            "dividend" | "land_rent" => add(&mut year.property_fen, line.amount_fen)?,
             _ => {}
         }
     }

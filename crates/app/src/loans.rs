@@ -13,6 +13,7 @@ use super::new_id;
 use crate::error::{AppError, Kind, Text};
 use crate::models::loans::{ApplyForLoan, Loan, Repay};
 use crate::models::stored;
+use crate::totals::{add, sum};
 
 mod standing;
 pub use standing::{interest_subsidies, view};
@@ -47,21 +48,56 @@ fn record_step(
     Ok(())
 }
 
-/// Principal still owed (or to be lent) by a household's other open loans.
+/// Principal still owed (or to be lent) by a household's open loans other than `except`.
+/// The caller holds the household's lock (`households::lock`), so no other decision about its
+/// loans can come between this reading and the write that relies on it.
 fn outstanding_elsewhere(
     conn: &mut DbConn,
     household_id: &str,
+    except: Option<&str>,
     today: NaiveDate,
 ) -> Result<i64, AppError> {
     let mut total = 0;
     for other in store::open_for_household(conn, household_id)? {
-        total += if other.disbursed_on.is_some() {
+        if except == Some(other.id.as_str()) {
+            continue;
+        }
+        let owed = if other.disbursed_on.is_some() {
             view(conn, other, today)?.outstanding_principal_fen
         } else {
             other.principal_fen
         };
+        add(&mut total, owed)?;
     }
     Ok(total)
+}
+
+/// Refuses to approve or disburse a loan that, with the household's other open loans, would
+/// go over the principal cap: the cap is checked again at each step that commits money,
+/// because a loan applied for under an earlier position (or loaded from elsewhere) may no
+/// longer fit.
+fn check_cap_again(
+    conn: &mut DbConn,
+    ctx: &Context,
+    row: &LoanRow,
+    policy: &LoanPolicy,
+) -> Result<(), AppError> {
+    households::lock(conn, &row.household_id)?;
+    let others = outstanding_elsewhere(conn, &row.household_id, Some(&row.id), ctx.today)?;
+    let total = others.saturating_add(row.principal_fen);
+    if total > policy.max_principal_fen {
+        return Err(AppError::new(Kind::StateConflict).with_detail(
+            format!(
+                "With the household's other open loans this loan makes {total} fen, over the cap of {} fen",
+                policy.max_principal_fen
+            ),
+            format!(
+                "加上该户其他未结清贷款共 {total} 分，超过 {} 分的上限",
+                policy.max_principal_fen
+            ),
+        ));
+    }
+    Ok(())
 }
 
 pub fn apply(
@@ -80,6 +116,7 @@ pub fn apply(
     }
     let household = households::find(conn, &ctx.scope(), household_id)
         .map_err(|e| not_found_as_household(e.into()))?;
+    households::lock(conn, household_id)?;
     let borrower = members::find(conn, &ctx.scope(), household_id, &input.member_id)
         .ok()
         .filter(|m| m.left_on.is_none_or(|left| left > input.applied_on))
@@ -94,7 +131,7 @@ pub fn apply(
             )
         })?;
     let subsidy_share_bp = input.subsidy_share_bp.unwrap_or(10_000);
-    let others = outstanding_elsewhere(conn, household_id, ctx.today)?;
+    let others = outstanding_elsewhere(conn, household_id, None, ctx.today)?;
     check_application(
         policy,
         input.principal_fen,
@@ -154,14 +191,25 @@ pub fn apply(
     Ok(loan)
 }
 
-/// `approve`, `reject` or `disburse` (which generates and stores the schedule).
+/// `approve`, `reject` or `disburse` (which generates and stores the schedule). Approval and
+/// disbursement check the household's cap again under `policy`.
 pub fn step(
     conn: &mut DbConn,
     ctx: &Context,
     id: &str,
     step: LoanStep,
     on: NaiveDate,
+    policy: &LoanPolicy,
 ) -> Result<Loan, AppError> {
+    if matches!(step, LoanStep::Approve | LoanStep::Disburse) {
+        let row = store::find(conn, &ctx.scope(), id).map_err(|e| match AppError::from(e) {
+            p if p.kind == Kind::NotFound => not_found(),
+            p => p,
+        })?;
+        if next_status(stored(&row.status)?, step).is_ok() {
+            check_cap_again(conn, ctx, &row, policy)?;
+        }
+    }
     step_with_reason(conn, ctx, id, step, on, None, None)
 }
 
@@ -322,13 +370,14 @@ pub fn repay(conn: &mut DbConn, ctx: &Context, id: &str, input: Repay) -> Result
         ));
     }
     let before = view(conn, row.clone(), ctx.today)?;
+    let interest_owed = sum(before
+        .schedule
+        .iter()
+        .map(|p| p.interest_fen - p.interest_paid_fen))?;
     if input.amount_fen
-        > before.outstanding_principal_fen
-            + before
-                .schedule
-                .iter()
-                .map(|p| p.interest_fen - p.interest_paid_fen)
-                .sum::<i64>()
+        > before
+            .outstanding_principal_fen
+            .saturating_add(interest_owed)
     {
         return Err(AppError::invalid_field(
             "amount_fen",

@@ -77,6 +77,7 @@ pub fn add(
     let member = member.seal(&ctx.keys)?;
     ensure_id_number_free(
         conn,
+        &ctx.scope(),
         member.fields.id_number_hmac.as_deref().unwrap_or_default(),
         None,
     )?;
@@ -137,6 +138,7 @@ pub fn update(
         .seal(&ctx.keys)?;
     ensure_id_number_free(
         conn,
+        &ctx.scope(),
         checked.fields.id_number_hmac.as_deref().unwrap_or_default(),
         Some(id),
     )?;

@@ -12,6 +12,7 @@ use fupin_persistence::{statistics as store, DbConn};
 
 use crate::error::AppError;
 use crate::models::statistics::Figures;
+use crate::totals::add;
 
 /// The window money flows are counted in, and the day loan standing is computed for.
 #[derive(Debug, Clone, Copy)]
@@ -50,47 +51,61 @@ impl Period {
     }
 }
 
-fn add_map(into: &mut BTreeMap<String, i64>, from: &BTreeMap<String, i64>) {
+fn add_map(into: &mut BTreeMap<String, i64>, from: &BTreeMap<String, i64>) -> Result<(), AppError> {
     for (key, value) in from {
-        *into.entry(key.clone()).or_default() += value;
+        add(into.entry(key.clone()).or_default(), *value)?;
     }
+    Ok(())
 }
 
 /// Adds `part`'s figures to `total`.
-pub fn absorb(total: &mut Figures, part: &Figures) {
+pub fn absorb(total: &mut Figures, part: &Figures) -> Result<(), AppError> {
     let (h, p) = (&mut total.households, &part.households);
-    h.total += p.total;
-    h.active += p.active;
-    add_map(&mut h.by_kind, &p.by_kind);
-    add_map(&mut h.by_status, &p.by_status);
-    add_map(&mut h.by_attribute, &p.by_attribute);
-    add_map(&mut h.by_main_cause, &p.by_main_cause);
-    add_map(&mut h.by_monitoring_kind, &p.by_monitoring_kind);
-    total.persons.total += part.persons.total;
-    add_map(&mut total.persons.by_status, &part.persons.by_status);
+    add(&mut h.total, p.total)?;
+    add(&mut h.active, p.active)?;
+    add_map(&mut h.by_kind, &p.by_kind)?;
+    add_map(&mut h.by_status, &p.by_status)?;
+    add_map(&mut h.by_attribute, &p.by_attribute)?;
+    add_map(&mut h.by_main_cause, &p.by_main_cause)?;
+    add_map(&mut h.by_monitoring_kind, &p.by_monitoring_kind)?;
+    add(&mut total.persons.total, part.persons.total)?;
+    add_map(&mut total.persons.by_status, &part.persons.by_status)?;
     let s = &mut total.students_in_compulsory_education;
-    s.students += part.students_in_compulsory_education.students;
-    s.households += part.students_in_compulsory_education.households;
+    add(
+        &mut s.students,
+        part.students_in_compulsory_education.students,
+    )?;
+    add(
+        &mut s.households,
+        part.students_in_compulsory_education.households,
+    )?;
     let (l, q) = (&mut total.loans, &part.loans);
-    l.count += q.count;
-    l.principal_fen += q.principal_fen;
-    l.outstanding_principal_fen += q.outstanding_principal_fen;
-    l.overdue_count += q.overdue_count;
-    l.overdue_outstanding_principal_fen += q.overdue_outstanding_principal_fen;
-    l.written_off_count += q.written_off_count;
+    add(&mut l.count, q.count)?;
+    add(&mut l.principal_fen, q.principal_fen)?;
+    add(
+        &mut l.outstanding_principal_fen,
+        q.outstanding_principal_fen,
+    )?;
+    add(&mut l.overdue_count, q.overdue_count)?;
+    add(
+        &mut l.overdue_outstanding_principal_fen,
+        q.overdue_outstanding_principal_fen,
+    )?;
+    add(&mut l.written_off_count, q.written_off_count)?;
     for (category, figures) in &part.subsidies {
         let into = total.subsidies.entry(category.clone()).or_default();
-        into.entries += figures.entries;
-        into.person_times += figures.person_times;
-        into.amount_fen += figures.amount_fen;
+        add(&mut into.entries, figures.entries)?;
+        add(&mut into.person_times, figures.person_times)?;
+        add(&mut into.amount_fen, figures.amount_fen)?;
     }
-    total.dividends_paid_fen += part.dividends_paid_fen;
-    total.land_rent_paid_fen += part.land_rent_paid_fen;
+    add(&mut total.dividends_paid_fen, part.dividends_paid_fen)?;
+    add(&mut total.land_rent_paid_fen, part.land_rent_paid_fen)?;
     for (year, exits) in &part.exits_by_year {
         let into = total.exits_by_year.entry(year.clone()).or_default();
-        into.households += exits.households;
-        into.persons += exits.persons;
+        add(&mut into.households, exits.households)?;
+        add(&mut into.persons, exits.persons)?;
     }
+    Ok(())
 }
 
 /// Every village's figures in `scope` (villages with nothing are absent).
@@ -108,30 +123,46 @@ pub fn per_village(
     for group in store::household_groups(conn, scope)? {
         let f = villages.entry(group.region_code).or_default();
         let h = &mut f.households;
-        h.total += group.households;
-        *h.by_status.entry(group.status.clone()).or_default() += group.households;
+        add(&mut h.total, group.households)?;
+        add(
+            h.by_status.entry(group.status.clone()).or_default(),
+            group.households,
+        )?;
         if group.status != "removed" {
-            h.active += group.households;
-            *h.by_kind.entry(group.kind).or_default() += group.households;
-            *h.by_attribute.entry(group.attribute).or_default() += group.households;
-            *h.by_main_cause.entry(group.main_cause).or_default() += group.households;
+            add(&mut h.active, group.households)?;
+            add(h.by_kind.entry(group.kind).or_default(), group.households)?;
+            add(
+                h.by_attribute.entry(group.attribute).or_default(),
+                group.households,
+            )?;
+            add(
+                h.by_main_cause.entry(group.main_cause).or_default(),
+                group.households,
+            )?;
             if let Some(kind) = group.monitoring_kind {
-                *h.by_monitoring_kind.entry(kind).or_default() += group.households;
+                add(
+                    h.by_monitoring_kind.entry(kind).or_default(),
+                    group.households,
+                )?;
             }
         }
         if let Some(year) = exited_by(group.exit_year).filter(|_| group.status == "exited") {
-            f.exits_by_year
-                .entry(year.to_string())
-                .or_default()
-                .households += group.households;
+            let exits = f.exits_by_year.entry(year.to_string()).or_default();
+            add(&mut exits.households, group.households)?;
         }
     }
     for group in store::person_groups(conn, scope)? {
         let f = villages.entry(group.region_code).or_default();
-        f.persons.total += group.persons;
-        *f.persons.by_status.entry(group.status.clone()).or_default() += group.persons;
+        add(&mut f.persons.total, group.persons)?;
+        add(
+            f.persons.by_status.entry(group.status.clone()).or_default(),
+            group.persons,
+        )?;
         if let Some(year) = exited_by(group.exit_year).filter(|_| group.status == "exited") {
-            f.exits_by_year.entry(year.to_string()).or_default().persons += group.persons;
+            add(
+                &mut f.exits_by_year.entry(year.to_string()).or_default().persons,
+                group.persons,
+            )?;
         }
     }
     for group in store::student_groups(conn, scope)? {
@@ -139,8 +170,8 @@ pub fn per_village(
             .entry(group.region_code)
             .or_default()
             .students_in_compulsory_education;
-        s.students += group.students;
-        s.households += group.households;
+        add(&mut s.students, group.students)?;
+        add(&mut s.households, group.households)?;
     }
     for group in store::subsidy_groups(conn, scope, period.from, period.to)? {
         let into = villages
@@ -149,35 +180,43 @@ pub fn per_village(
             .subsidies
             .entry(group.category)
             .or_default();
-        into.entries += group.entries;
-        into.person_times += group.person_times;
-        into.amount_fen += group.amount_fen;
+        add(&mut into.entries, group.entries)?;
+        add(&mut into.person_times, group.person_times)?;
+        add(&mut into.amount_fen, group.amount_fen)?;
     }
     for paid in store::dividends_paid(conn, scope, period.from, period.to)? {
-        villages
-            .entry(paid.region_code)
-            .or_default()
-            .dividends_paid_fen += paid.amount_fen.unwrap_or(0);
+        let village = villages.entry(paid.region_code).or_default();
+        add(
+            &mut village.dividends_paid_fen,
+            paid.amount_fen.unwrap_or(0),
+        )?;
     }
     for paid in store::land_rent_paid(conn, scope, period.from, period.to)? {
-        villages
-            .entry(paid.region_code)
-            .or_default()
-            .land_rent_paid_fen += paid.amount_fen.unwrap_or(0);
+        let village = villages.entry(paid.region_code).or_default();
+        add(
+            &mut village.land_rent_paid_fen,
+            paid.amount_fen.unwrap_or(0),
+        )?;
     }
     for loan in store::disbursed_loans(conn, scope, period.from, period.to)? {
         let l = &mut villages.entry(loan.region_code.clone()).or_default().loans;
-        l.count += 1;
-        l.principal_fen += loan.principal_fen;
+        add(&mut l.count, 1)?;
+        add(&mut l.principal_fen, loan.principal_fen)?;
         if loan.status == LoanStatus::WrittenOff.as_str() {
-            l.written_off_count += 1;
+            add(&mut l.written_off_count, 1)?;
             continue;
         }
         let position = loan_position(&loan, period.as_of);
-        l.outstanding_principal_fen += position.outstanding_principal_fen;
+        add(
+            &mut l.outstanding_principal_fen,
+            position.outstanding_principal_fen,
+        )?;
         if position.overdue {
-            l.overdue_count += 1;
-            l.overdue_outstanding_principal_fen += position.outstanding_principal_fen;
+            add(&mut l.overdue_count, 1)?;
+            add(
+                &mut l.overdue_outstanding_principal_fen,
+                position.outstanding_principal_fen,
+            )?;
         }
     }
     Ok(villages)

@@ -111,9 +111,16 @@ pub fn insert_link(conn: &mut DbConn, row: &LinkRow) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub fn links(conn: &mut DbConn, entity_id: &str) -> Result<Vec<LinkRow>, StoreError> {
+/// An entity's links with households in `scope` (a link belongs to its household's region).
+pub fn links(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    entity_id: &str,
+) -> Result<Vec<LinkRow>, StoreError> {
+    let (low, high) = scope.code_bounds();
     Ok(entity_links::table
         .filter(entity_links::entity_id.eq(entity_id))
+        .filter(entity_links::region_code.between(low, high))
         .order(entity_links::id.asc())
         .select(LinkRow::as_select())
         .load(conn)?)
@@ -135,10 +142,13 @@ pub fn insert_round(
     Ok(())
 }
 
+/// An entity's dividend rounds, each with its entries for households in `scope`.
 pub fn rounds(
     conn: &mut DbConn,
+    scope: &RegionScope,
     entity_id: &str,
 ) -> Result<Vec<(RoundRow, Vec<DividendRow>)>, StoreError> {
+    let (low, high) = scope.code_bounds();
     let rounds: Vec<RoundRow> = dividend_rounds::table
         .filter(dividend_rounds::entity_id.eq(entity_id))
         .order(dividend_rounds::created_at.asc())
@@ -148,6 +158,7 @@ pub fn rounds(
     for round in rounds {
         let entries = dividend_entries::table
             .filter(dividend_entries::round_id.eq(&round.id))
+            .filter(dividend_entries::region_code.between(&low, &high))
             .order(dividend_entries::household_id.asc())
             .select(DividendRow::as_select())
             .load(conn)?;
@@ -206,7 +217,11 @@ pub fn rent_paid(conn: &mut DbConn, link_id: &str) -> Result<Vec<(i32, i64)>, St
     let mut totals: Vec<(i32, i64)> = Vec::new();
     for (year, amount) in rows {
         match totals.last_mut() {
-            Some((last, total)) if *last == year => *total += amount,
+            Some((last, total)) if *last == year => {
+                *total = total.checked_add(amount).ok_or_else(|| {
+                    StoreError::Corrupt(format!("link {link_id}: rent of {year} out of range"))
+                })?
+            }
             _ => totals.push((year, amount)),
         }
     }
@@ -226,10 +241,18 @@ pub fn household_rent(
         .load(conn)?)
 }
 
-pub fn find_link(conn: &mut DbConn, entity_id: &str, link_id: &str) -> Result<LinkRow, StoreError> {
+/// A link of the entity with a household in `scope`.
+pub fn find_link(
+    conn: &mut DbConn,
+    scope: &RegionScope,
+    entity_id: &str,
+    link_id: &str,
+) -> Result<LinkRow, StoreError> {
+    let (low, high) = scope.code_bounds();
     Ok(entity_links::table
         .filter(entity_links::id.eq(link_id))
         .filter(entity_links::entity_id.eq(entity_id))
+        .filter(entity_links::region_code.between(low, high))
         .select(LinkRow::as_select())
         .first(conn)?)
 }

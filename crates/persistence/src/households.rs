@@ -95,6 +95,16 @@ pub fn find(conn: &mut DbConn, scope: &RegionScope, id: &str) -> Result<Househol
         .first(conn)?)
 }
 
+/// Takes the household's row lock until the transaction ends, so that decisions about the
+/// household's money (its loan position against the cap) are taken one at a time. A no-op
+/// update: the version does not move. On SQLite a write transaction is already alone.
+pub fn lock(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
+    diesel::update(households::table.filter(households::id.eq(id)))
+        .set(households::version.eq(households::version))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// The query of a household and all its members, handed to `$load` as `$query`. A macro,
 /// because a selection is typed by its backend: the sync read writes it once per backend
 /// connection, `pg_reads` for its async connection.

@@ -97,7 +97,8 @@ pub fn lock(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// A household's loans that still owe principal or may yet be disbursed.
+/// A household's loans that still owe principal or may yet be disbursed (an extended loan
+/// still owes).
 pub fn open_for_household(
     conn: &mut DbConn,
     household_id: &str,
@@ -110,6 +111,7 @@ pub fn open_for_household(
                     LoanStatus::Applied,
                     LoanStatus::Approved,
                     LoanStatus::Disbursed,
+                    LoanStatus::Extended,
                 ]
                 .map(LoanStatus::as_str),
             ),

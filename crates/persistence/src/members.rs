@@ -69,6 +69,8 @@ pub struct IdNumberHolder {
     pub member_id: String,
     pub household_id: String,
     pub household_number: String,
+    /// The village the holder's household is registered in.
+    pub region_code: String,
 }
 
 /// Filters of a member list; all optional and combined with AND.
@@ -122,19 +124,21 @@ pub fn current_holder_of(
             members::id,
             members::household_id,
             households::household_number,
+            households::region_code,
         ))
         .into_boxed();
     if let Some(except) = except_member {
         query = query.filter(members::id.ne(except.to_owned()));
     }
     Ok(query
-        .first::<(String, String, String)>(conn)
+        .first::<(String, String, String, String)>(conn)
         .optional()?
         .map(
-            |(member_id, household_id, household_number)| IdNumberHolder {
+            |(member_id, household_id, household_number, region_code)| IdNumberHolder {
                 member_id,
                 household_id,
                 household_number,
+                region_code,
             },
         ))
 }

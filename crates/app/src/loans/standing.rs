@@ -10,6 +10,7 @@ use fupin_persistence::{DbConn, StoreError};
 use crate::error::AppError;
 use crate::models::loans::{Loan, LoanEvent, Period};
 use crate::models::{stored, utc};
+use crate::totals::sum;
 
 /// The loan with its schedule, repayments applied, and standing on `as_of`.
 pub fn view(conn: &mut DbConn, row: LoanRow, as_of: NaiveDate) -> Result<Loan, AppError> {
@@ -115,12 +116,11 @@ pub fn interest_subsidies(
                 row.region_code.clone(),
             );
             let loan = view(conn, row, last)?;
-            let interest_fen: i64 = loan
+            let interest_fen = sum(loan
                 .schedule
                 .iter()
                 .filter(|p| p.due_on >= first && p.due_on <= last)
-                .map(|p| p.interest_fen)
-                .sum();
+                .map(|p| p.interest_fen))?;
             if interest_fen == 0 {
                 continue;
             }
@@ -141,7 +141,7 @@ pub fn interest_subsidies(
     }
     Ok(InterestSubsidies {
         month: month.to_owned(),
-        total_treasury_interest_fen: lines.iter().map(|l| l.treasury_interest_fen).sum(),
+        total_treasury_interest_fen: sum(lines.iter().map(|l| l.treasury_interest_fen))?,
         lines,
     })
 }

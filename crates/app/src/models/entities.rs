@@ -44,14 +44,17 @@ page_of!(EntityPage, Entity);
 pub struct CreateLink {
     pub household_id: String,
     pub kind: LinkKind,
-    /// For `shares`: the household's stake (shares, or fen invested).
-    #[schema(minimum = 1)]
+    /// For `shares`: the household's stake (shares, or fen invested), at most 10^10.
+    #[validate(range(min = 1, max = 10_000_000_000i64))]
+    #[schema(minimum = 1, maximum = 10_000_000_000i64)]
     pub stake: Option<i64>,
-    /// For `land`: area in hundredths of a mu (150 = 1.50 mu).
-    #[schema(minimum = 1)]
+    /// For `land`: area in hundredths of a mu (150 = 1.50 mu), at most 10,000 mu.
+    #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub land_hundredth_mu: Option<i64>,
-    /// For `land`: yearly rent per mu, in fen (1,300 yuan = 130000).
-    #[schema(minimum = 1)]
+    /// For `land`: yearly rent per mu, in fen (1,300 yuan = 130000), at most 100,000 yuan.
+    #[validate(range(min = 1, max = 10_000_000))]
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub rent_per_mu_fen: Option<i64>,
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
@@ -86,7 +89,10 @@ pub struct RentPaid {
 #[schema(example = json!({"year": 2019, "amount_fen": 195000, "paid_on": "2019-12-20", "reference": "ZJ-2019-07"}))]
 pub struct PayRent {
     /// The rent year paid for.
+    #[validate(range(min = 2000, max = 2100))]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
+    #[validate(range(min = 1, max = 10_000_000_000i64))]
     #[schema(minimum = 1, maximum = 10_000_000_000i64)]
     pub amount_fen: i64,
     pub paid_on: NaiveDate,
@@ -108,6 +114,7 @@ pub struct CreateRound {
     #[validate(length(min = 1, max = 20))]
     #[schema(min_length = 1, max_length = 20)]
     pub period: String,
+    #[validate(range(min = 1, max = 10_000_000_000i64))]
     #[schema(minimum = 1, maximum = 10_000_000_000i64)]
     pub pool_fen: i64,
     pub record_date: NaiveDate,

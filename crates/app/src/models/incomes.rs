@@ -66,18 +66,23 @@ pub struct SetPovertyLine {
     "transfer_fen": 420000, "production_cost_fen": 650000, "recorded_on": "2019-12-20", "note": "豆腐作坊收入"}))]
 pub struct RecordIncome {
     /// 工资性收入
+    #[validate(range(min = 0, max = 10_000_000_000i64))]
     #[schema(minimum = 0, maximum = 10_000_000_000i64)]
     pub wage_fen: i64,
     /// 生产经营性收入
+    #[validate(range(min = 0, max = 10_000_000_000i64))]
     #[schema(minimum = 0, maximum = 10_000_000_000i64)]
     pub production_fen: i64,
     /// 财产性收入
+    #[validate(range(min = 0, max = 10_000_000_000i64))]
     #[schema(minimum = 0, maximum = 10_000_000_000i64)]
     pub property_fen: i64,
     /// 转移性收入
+    #[validate(range(min = 0, max = 10_000_000_000i64))]
     #[schema(minimum = 0, maximum = 10_000_000_000i64)]
     pub transfer_fen: i64,
     /// 生产经营性支出
+    #[validate(range(min = 0, max = 10_000_000_000i64))]
     #[schema(minimum = 0, maximum = 10_000_000_000i64)]
     pub production_cost_fen: i64,
     /// The day the figures were collected: in or after the income year, not in the future.

@@ -30,7 +30,12 @@ pub struct Indicator {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetThresholds {
+    /// In the indicator's unit (for `bp`, 0 to 10,000; checked per indicator).
+    #[validate(range(min = -1_000_000_000_000i64, max = 1_000_000_000_000i64))]
+    #[schema(minimum = -1_000_000_000_000i64, maximum = 1_000_000_000_000i64)]
     pub green: i64,
+    #[validate(range(min = -1_000_000_000_000i64, max = 1_000_000_000_000i64))]
+    #[schema(minimum = -1_000_000_000_000i64, maximum = 1_000_000_000_000i64)]
     pub yellow: i64,
 }
 

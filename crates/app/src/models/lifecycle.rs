@@ -47,7 +47,8 @@ pub struct StartNotice {
 #[serde(deny_unknown_fields)]
 pub struct ApproveExit {
     pub approved_on: NaiveDate,
-    #[schema(minimum = 2014)]
+    #[validate(range(min = 2014, max = 2100))]
+    #[schema(minimum = 2014, maximum = 2100)]
     pub exit_year: i32,
 }
 

@@ -21,10 +21,12 @@ pub struct ApplyForLoan {
     #[schema(min_length = 1, max_length = 100)]
     pub bank: String,
     /// At most 50,000 yuan per household across its open loans (configurable).
-    #[schema(minimum = 1)]
+    #[validate(range(min = 1, max = 10_000_000_000i64))]
+    #[schema(minimum = 1, maximum = 10_000_000_000i64)]
     pub principal_fen: i64,
     /// At most 36 (configurable).
-    #[schema(minimum = 1)]
+    #[validate(range(min = 1, max = 600))]
+    #[schema(minimum = 1, maximum = 600)]
     pub term_months: u32,
     /// Annual rate in basis points (435 = 4.35%, the base rate).
     #[schema(minimum = 1, maximum = 5000)]
@@ -72,7 +74,8 @@ pub struct WriteOffLoan {
 #[serde(deny_unknown_fields)]
 pub struct Repay {
     pub paid_on: NaiveDate,
-    #[schema(minimum = 1)]
+    #[validate(range(min = 1, max = 10_000_000_000i64))]
+    #[schema(minimum = 1, maximum = 10_000_000_000i64)]
     pub amount_fen: i64,
     /// The bank's reference; the same one twice on a loan is refused.
     #[validate(length(min = 1, max = 100))]

@@ -81,16 +81,29 @@ pub fn finish_run(conn: &mut DbConn, row: &RunRow) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub fn find_run(conn: &mut DbConn, id: &str) -> Result<RunRow, StoreError> {
-    Ok(quality_runs::table
-        .filter(quality_runs::id.eq(id))
+/// The runs a caller in `scope` may see: those over a region within it. A run over the whole
+/// registry (no scope code) is seen only by a caller whose scope is the whole registry, since its
+/// counts speak of every town.
+fn runs_within(
+    scope: &RegionScope,
+) -> quality_runs::BoxedQuery<'static, crate::connection::MultiBackend> {
+    let query = quality_runs::table.into_boxed();
+    match scope.code_range() {
+        None => query,
+        Some((low, high)) => query.filter(quality_runs::scope_code.between(low, high)),
+    }
+}
+
+pub fn find_run(conn: &mut DbConn, scope: &RegionScope, id: &str) -> Result<RunRow, StoreError> {
+    Ok(runs_within(scope)
+        .filter(quality_runs::id.eq(id.to_owned()))
         .select(RunRow::as_select())
         .first(conn)?)
 }
 
-/// Runs, newest first, before `before_started_at`.
-pub fn runs(conn: &mut DbConn, limit: i64) -> Result<Vec<RunRow>, StoreError> {
-    Ok(quality_runs::table
+/// The newest runs in `scope`, newest first.
+pub fn runs(conn: &mut DbConn, scope: &RegionScope, limit: i64) -> Result<Vec<RunRow>, StoreError> {
+    Ok(runs_within(scope)
         .order(quality_runs::started_at.desc())
         .limit(limit)
         .select(RunRow::as_select())
