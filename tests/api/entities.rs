@@ -1,14 +1,8 @@
 //! Business entities, links and dividends.
 
-use fupin_domain::credit_code::check_character;
-use fupin_tests::fixtures::{gaoling, register, VILLAGE, VILLAGE_2};
+use fupin_tests::fixtures::{credit_code, gaoling, register, VILLAGE, VILLAGE_2};
 use fupin_tests::{send, TestApp};
 use serde_json::json;
-
-fn credit_code(serial: &str) -> String {
-    let body = format!("93610117MA6T{serial}");
-    format!("{body}{}", check_character(&body).unwrap())
-}
 
 #[tokio::test]
 async fn a_dividend_pool_is_shared_by_stake_to_the_fen() {

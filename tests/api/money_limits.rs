@@ -1,8 +1,7 @@
 //! Money limits that hold under attack: the loan cap under concurrent applications and at each
 //! step that commits money, bounds on every amount, and totals that never wrap.
 
-use fupin_domain::credit_code::check_character;
-use fupin_tests::fixtures::{gaoling, register, VILLAGE};
+use fupin_tests::fixtures::{credit_code, gaoling, register, VILLAGE};
 use fupin_tests::{send, TestApp};
 use serde_json::{json, Value};
 
@@ -115,11 +114,6 @@ async fn an_extended_loan_still_counts_against_the_cap() {
     let again = send(app.post(&path, &application(&head))).await;
     again.assert_problem(422, "validation_failed");
     assert_eq!(app.count("loans"), 1);
-}
-
-fn credit_code(serial: &str) -> String {
-    let body = format!("93610117MA6T{serial}");
-    format!("{body}{}", check_character(&body).unwrap())
 }
 
 #[tokio::test]

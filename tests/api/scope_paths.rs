@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 
 use fupin_domain::access::Role;
-use fupin_domain::credit_code::check_character;
 use fupin_domain::member::Sex;
 use fupin_tests::fixtures::{
-    gaoling, member_body, register, OTHER_TOWN, OTHER_TOWN_VILLAGE, TOWN, VILLAGE, VILLAGE_2,
+    credit_code, gaoling, member_body, register, OTHER_TOWN, OTHER_TOWN_VILLAGE, TOWN, VILLAGE,
+    VILLAGE_2,
 };
 use fupin_tests::{send, TestApp};
 use reqwest::Method;
@@ -46,11 +46,6 @@ const LISTS: [&str; 14] = [
     "/api/v1/statistics/by-region?level=village",
     "/api/v1/indicators/map?indicator=exit_progress&level=village",
 ];
-
-fn credit_code(serial: &str) -> String {
-    let body = format!("93610117MA6T{serial}");
-    format!("{body}{}", check_character(&body).unwrap())
-}
 
 /// A household and every kind of record that hangs off it.
 struct Records {

@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicU16, Ordering};
 
 use chrono::NaiveDate;
+use fupin_domain::credit_code::check_character;
 use fupin_domain::member::Sex;
 use fupin_domain::resident_id::compose;
 use serde_json::{json, Value};
@@ -98,4 +99,10 @@ pub async fn register(app: &TestApp, number: &str, village: &str, head_name: &st
     .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     reply.body
+}
+
+/// A valid unified social credit code of an entity in the district, `serial` five digits.
+pub fn credit_code(serial: &str) -> String {
+    let body = format!("93610117MA6T{serial}");
+    format!("{body}{}", check_character(&body).unwrap())
 }
