@@ -115,13 +115,16 @@ pub fn server(
             .app_data(procedure.clone())
             .app_data(web::PayloadConfig::new(extract::MAX_BODY_BYTES))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+            .wrap(from_fn(middleware::refuse_nul_in_address))
             .wrap(from_fn(middleware::finish_problems))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("X-Frame-Options", "DENY"))
                     .add(("Referrer-Policy", "no-referrer"))
-                    .add(("Cache-Control", "no-cache, private"))
+                    // Every answer is for one caller and most hold personal data: nothing is
+                    // kept by a browser or a proxy.
+                    .add(("Cache-Control", "no-store"))
                     .add(("Strict-Transport-Security", "max-age=31536000"))
                     .add(("Content-Security-Policy", "frame-ancestors 'none'")),
             )

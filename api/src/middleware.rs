@@ -48,6 +48,24 @@ pub async fn request_id_and_log(
     Ok(response)
 }
 
+/// Refuses an address holding an encoded NUL (`%00`) in its path or query: PostgreSQL cannot
+/// hold NUL in text, and no id, code or search of the registry needs it, so every backend
+/// answers 422 alike before a handler sees it.
+pub async fn refuse_nul_in_address(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let address = req.uri().path_and_query().map_or("", |p| p.as_str());
+    if address.contains("%00") {
+        let problem = AppError::new(Kind::ValidationFailed).with_detail(
+            "The address may not contain the NUL character (%00)",
+            "地址不能包含 NUL 字符 (%00)",
+        );
+        return Ok(req.error_response(Problem::from(problem)));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// True when the client's `Accept-Language` ranks Chinese above English.
 pub fn prefers_chinese(accept_language: Option<&str>) -> bool {
     let Some(header) = accept_language else {

@@ -9,19 +9,19 @@ use fupin_tests::fixtures::{
 use fupin_tests::{send, Reply, TestApp};
 use serde_json::{json, Value};
 
-const EXPORTS: &str = "/api/v1/exports/households";
-const IMPORTS: &str = "/api/v1/imports/households";
-const NDJSON: &str = "application/x-ndjson";
+pub(crate) const EXPORTS: &str = "/api/v1/exports/households";
+pub(crate) const IMPORTS: &str = "/api/v1/imports/households";
+pub(crate) const NDJSON: &str = "application/x-ndjson";
 
 /// A response whose body is a file, not JSON.
-struct File {
-    status: u16,
+pub(crate) struct File {
+    pub(crate) status: u16,
     headers: reqwest::header::HeaderMap,
-    text: String,
+    pub(crate) text: String,
 }
 
 impl File {
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -36,7 +36,7 @@ impl File {
     }
 
     /// CSV lines as cells (the test data holds no commas or quotes).
-    fn csv(&self) -> Vec<Vec<String>> {
+    pub(crate) fn csv(&self) -> Vec<Vec<String>> {
         self.text
             .split_terminator("\r\n")
             .map(|line| line.split(',').map(str::to_owned).collect())
@@ -44,7 +44,7 @@ impl File {
     }
 }
 
-async fn download(request: reqwest::RequestBuilder) -> File {
+pub(crate) async fn download(request: reqwest::RequestBuilder) -> File {
     let response = request.send().await.unwrap();
     File {
         status: response.status().as_u16(),
@@ -54,7 +54,7 @@ async fn download(request: reqwest::RequestBuilder) -> File {
 }
 
 /// A household as an import line: the registration body, its head among the members.
-fn import_line(number: &str, village: &str, head_name: &str) -> Value {
+pub(crate) fn import_line(number: &str, village: &str, head_name: &str) -> Value {
     let mut body = household_body(number, village, head_name);
     let mut head = body.as_object_mut().unwrap().remove("head").unwrap();
     head["relation"] = json!("head");
@@ -62,7 +62,7 @@ fn import_line(number: &str, village: &str, head_name: &str) -> Value {
     body
 }
 
-fn ndjson(lines: &[Value]) -> String {
+pub(crate) fn ndjson(lines: &[Value]) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
@@ -77,7 +77,7 @@ fn file_with_a_bad_row() -> String {
     ])
 }
 
-async fn import(app: &TestApp, mode: &str, content_type: &str, body: &str) -> Reply {
+pub(crate) async fn import(app: &TestApp, mode: &str, content_type: &str, body: &str) -> Reply {
     send(app.post_raw(&format!("{IMPORTS}?mode={mode}"), content_type, body)).await
 }
 

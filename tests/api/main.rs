@@ -7,6 +7,7 @@ mod contract;
 mod entities;
 mod exchange;
 mod exports;
+mod hardening;
 mod household_list;
 mod household_views;
 mod households;

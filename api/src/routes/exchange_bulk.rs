@@ -52,6 +52,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 ///
 /// Values are the API's wire values: enumerations in lower_snake_case, dates `YYYY-MM-DD`,
 /// booleans `true`/`false`, `other_causes` separated by `;`, an absent value an empty cell.
+/// A text cell starting with `=`, `+`, `-`, `@`, TAB or CR gets a leading `'` so that a
+/// spreadsheet shows it rather than running it as a formula; an import takes the `'` off again.
 /// If the database fails midway the connection is cut, so a partial file never looks complete.
 #[utoipa::path(tag = "exchange", params(ExportParams),
     responses(
@@ -231,8 +233,11 @@ fn csv_chunk(
 /// before it are kept, and sending the file again completes the import.
 ///
 /// The server stores the file in a temporary file as it arrives and reads it from there a
-/// household at a time, so its memory does not grow with the file (the report does: some
-/// 150 bytes a household).
+/// household at a time, so its memory does not grow with the file. A household is at most
+/// 100 members and an NDJSON line at most 1 MiB; a larger one is a failed household
+/// (`too_many_members`, `line_too_long`). The report cannot outgrow the file: it lists every
+/// household written (or that would be) but only the first 1,000 failed ones, counting the
+/// rest in `failures_not_listed`, and at most 20 errors of each.
 #[utoipa::path(tag = "exchange", params(ImportParams),
     request_body(description = "The households: NDJSON (one `ImportHousehold` per line) or CSV with the export's header",
         content(

@@ -27,7 +27,9 @@ use self::rows::{errors_of, CheckedRow};
 use super::context::{Context, Disclosure, NOTHING};
 use super::households::{member_row, register};
 use crate::error::{AppError, FieldError, Kind, Text};
-use crate::models::exchange_bulk::{ExportFormat, ImportMode, ImportReport, RowOutcome, RowResult};
+use crate::models::exchange_bulk::{
+    ExportFormat, ImportMode, ImportReport, RowOutcome, RowResult, LISTED_ERRORS,
+};
 use crate::models::households::{Household, HouseholdWithMembers};
 use crate::models::members::Member;
 
@@ -273,12 +275,15 @@ impl Run<'_> {
             Err(RowAbort::Fatal(problem)) => return Err(Abort::Fatal(problem)),
         };
         let chinese = self.chinese;
+        let listed = result != RowOutcome::Failed || self.report.lists_failures();
+        let shown = if listed { LISTED_ERRORS } else { 0 };
         self.report.push(RowResult {
             row,
             household_number,
             result,
             household_id,
-            errors: errors.iter().map(|e| e.body(chinese)).collect(),
+            errors: errors.iter().take(shown).map(|e| e.body(chinese)).collect(),
+            errors_not_listed: errors.len().saturating_sub(LISTED_ERRORS) as u64,
         });
         Ok(())
     }

@@ -7,8 +7,9 @@ use validator::{ValidationErrors, ValidationErrorsKind};
 use crate::error::{AppError, FieldError, Kind, Text};
 
 /// Parses JSON, naming the field of a type error: syntax errors are 400, a well-formed body
-/// with a wrong, missing or unknown field is 422.
+/// with a wrong, missing or unknown field, or text holding the NUL character, is 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    refuse_nul(bytes)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
     let value = result.map_err(|error| {
@@ -28,6 +29,123 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         AppError::new(Kind::MalformedJson).with_detail(message.clone(), message)
     })?;
     Ok(value)
+}
+
+/// JSON text can hold NUL only as the escape `\u0000`; PostgreSQL cannot store it in text, and
+/// no field of the registry needs it, so it is refused on every backend alike.
+fn refuse_nul(bytes: &[u8]) -> Result<(), AppError> {
+    const ESCAPED_NUL: &[u8] = b"\\u0000";
+    if !bytes.windows(ESCAPED_NUL.len()).any(|w| w == ESCAPED_NUL) {
+        return Ok(());
+    }
+    // The escape may be text itself (`\\u0000`): only the parsed value tells.
+    let Ok(StrictValue(value)) = serde_json::from_slice::<StrictValue>(bytes) else {
+        return Ok(()); // the parse that follows names what is wrong
+    };
+    match nul_at(&value, String::new()) {
+        None => Ok(()),
+        Some(field) => Err(AppError::invalid_fields(vec![FieldError::new(
+            field,
+            "nul_character",
+            Text::new(
+                "text may not contain the NUL character (\\u0000)",
+                "文本不能包含 NUL 字符 (\\u0000)",
+            ),
+        )])),
+    }
+}
+
+/// The path of the first text in `value` that holds NUL (a key holding it names its object).
+fn nul_at(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| match path.is_empty() {
+        true => key.to_owned(),
+        false => format!("{path}.{key}"),
+    };
+    match value {
+        Value::String(text) if text.contains('\0') => Some(path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_at(item, format!("{path}[{i}]"))),
+        Value::Object(fields) => fields
+            .iter()
+            .find_map(|(key, item)| match key.contains('\0') {
+                true => Some(path.clone()),
+                false => nul_at(item, join(key)),
+            }),
+        _ => None,
+    }
+}
+
+/// A JSON value in which no object names a field twice. `serde_json::Value` keeps the last of
+/// two; the API's typed bodies refuse the second, and so must anything read as a value.
+pub struct StrictValue(pub serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for StrictValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if fields.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!(
+                    "duplicate field `{key}`"
+                )));
+            }
+            let StrictValue(value) = map.next_value()?;
+            fields.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(fields))
+    }
 }
 
 pub fn strip_position(message: &str) -> String {
@@ -54,6 +172,8 @@ fn field_error_from_serde(path: &str, message: &str) -> FieldError {
         (join(named), "required", "必填字段")
     } else if message.starts_with("unknown variant") {
         (path.to_owned(), "invalid_choice", "不是允许的取值之一")
+    } else if message.starts_with("duplicate field") {
+        (join(named), "duplicate_field", "字段重复")
     } else if message.starts_with("invalid type") {
         (path.to_owned(), "invalid_type", "类型错误")
     } else {

@@ -13,8 +13,9 @@ use serde_json::{Map, Value};
 
 pub use super::upload::Upload;
 
-use crate::error::{AppError, FieldError, Text};
-use crate::models::exchange_bulk::{Column, Part, CSV_HEADER};
+use crate::error::{AppError, FieldError, Kind, Text};
+use crate::input::{parse_json, StrictValue};
+use crate::models::exchange_bulk::{Column, Part, CSV_HEADER, MAX_IMPORT_MEMBERS};
 
 /// One household of the file, in the NDJSON shape, or why it could not be read.
 pub struct FileRow {
@@ -38,7 +39,7 @@ pub fn rows(
 ) -> Result<Box<dyn Iterator<Item = FileRow>>, AppError> {
     Ok(match format {
         FileFormat::Ndjson => Box::new(NdjsonRows {
-            lines: Some(upload.text()?.lines()),
+            text: Some(upload.text()?),
             at: 0,
         }),
         FileFormat::Csv => Box::new(CsvRows::new(upload.text()?, upload.text()?)?),
@@ -49,12 +50,61 @@ fn row_error(field: &str, code: &'static str, en: String, zh: String) -> FieldEr
     FieldError::new(field, code, Text::new(en, zh))
 }
 
+/// The longest line of an NDJSON file: a household of 100 members fits many times over, and
+/// a longer line is a failed household read no further, so that no line takes much memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// The lines of an NDJSON file, each a household; blank lines are skipped but counted.
 struct NdjsonRows<R> {
     /// `None` once the file could not be read further.
-    lines: Option<io::Lines<R>>,
+    text: Option<R>,
     /// The number of the line last read.
     at: u64,
+}
+
+/// One line of the file as read.
+enum Line {
+    Text(String),
+    /// Longer than `MAX_LINE_BYTES`; it was skipped.
+    TooLong,
+}
+
+/// Reads the next line (without its line end), keeping at most `MAX_LINE_BYTES` of it.
+fn next_line(text: &mut impl BufRead) -> io::Result<Option<Line>> {
+    let (mut bytes, mut too_long, mut read_any) = (Vec::new(), false, false);
+    loop {
+        let buffer = text.fill_buf()?;
+        if buffer.is_empty() {
+            break;
+        }
+        read_any = true;
+        let end = buffer.iter().position(|&b| b == b'\n');
+        let part = &buffer[..end.unwrap_or(buffer.len())];
+        if !too_long && bytes.len() + part.len() > MAX_LINE_BYTES {
+            too_long = true;
+            bytes = Vec::new();
+        }
+        if !too_long {
+            bytes.extend_from_slice(part);
+        }
+        let used = part.len() + usize::from(end.is_some());
+        text.consume(used);
+        if end.is_some() {
+            break;
+        }
+    }
+    if !read_any {
+        return Ok(None);
+    }
+    if too_long {
+        return Ok(Some(Line::TooLong));
+    }
+    if bytes.last() == Some(&b'\r') {
+        bytes.pop();
+    }
+    String::from_utf8(bytes)
+        .map(|line| Some(Line::Text(line)))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 impl<R: BufRead> Iterator for NdjsonRows<R> {
@@ -62,21 +112,25 @@ impl<R: BufRead> Iterator for NdjsonRows<R> {
 
     fn next(&mut self) -> Option<FileRow> {
         loop {
-            let line = self.lines.as_mut()?.next()?;
+            let line = next_line(self.text.as_mut()?).transpose()?;
             self.at += 1;
             let row = self.at;
             let line = match line {
-                Ok(line) if line.trim().is_empty() => continue,
-                Ok(line) => line,
+                Ok(Line::Text(line)) if line.trim().is_empty() => continue,
+                Ok(Line::Text(line)) => line,
+                Ok(Line::TooLong) => {
+                    let message = format!("line {row} is longer than {MAX_LINE_BYTES} bytes");
+                    return Some(failed(row, "line_too_long", message));
+                }
                 Err(error) => {
                     // The file was checked as UTF-8 before: only the disk can fail here. The
                     // row says so, and reading stops.
-                    self.lines = None;
+                    self.text = None;
                     return Some(failed(row, "unreadable", error.to_string()));
                 }
             };
-            return Some(match serde_json::from_str::<Value>(&line) {
-                Ok(value) => FileRow {
+            return Some(match parse_json::<StrictValue>(line.as_bytes()) {
+                Ok(StrictValue(value)) => FileRow {
                     row,
                     household_number: value
                         .get("household_number")
@@ -84,8 +138,14 @@ impl<R: BufRead> Iterator for NdjsonRows<R> {
                         .map(str::to_owned),
                     body: Ok(value),
                 },
-                Err(error) => {
-                    let message = error.to_string();
+                // Well-formed, but a field twice or a NUL: the row fails as the API's would.
+                Err(problem) if problem.kind != Kind::MalformedJson => FileRow {
+                    row,
+                    household_number: None,
+                    body: Err(super::rows::errors_of(problem, "")),
+                },
+                Err(problem) => {
+                    let message = problem.detail.map(|d| d.en).unwrap_or_default();
                     FileRow {
                         row,
                         household_number: None,
@@ -152,14 +212,14 @@ impl<C: BufRead> LineCounter<C> {
 }
 
 /// A CSV line as read: its line number and its cells.
-type Line = (u64, Result<StringRecord, String>);
+type Record = (u64, Result<StringRecord, String>);
 
 struct CsvRows<R, C> {
     records: csv::StringRecordsIntoIter<R>,
     lines: LineCounter<C>,
     columns: Vec<Column>,
     number_at: usize,
-    pending: Option<Line>,
+    pending: Option<Record>,
 }
 
 fn header_problem(errors: Vec<FieldError>) -> AppError {
@@ -234,7 +294,7 @@ impl<R: Read, C: BufRead> CsvRows<R, C> {
         }
     }
 
-    fn read(&mut self) -> Option<Line> {
+    fn read(&mut self) -> Option<Record> {
         if let Some(line) = self.pending.take() {
             return Some(line);
         }
@@ -330,11 +390,14 @@ impl<R: Read, C: BufRead> Iterator for CsvRows<R, C> {
         };
         let number = self.number_of(&first);
         let mut lines = vec![(row, first)];
-        // A household's lines are consecutive; a line without a number stands alone.
+        // A household's lines are consecutive; a line without a number stands alone. Lines
+        // beyond one too many for a household are read past, not kept: the check refuses it.
         while let Some(number) = &number {
             match self.read() {
                 Some((line, Ok(record))) if self.number_of(&record).as_ref() == Some(number) => {
-                    lines.push((line, record));
+                    if lines.len() <= MAX_IMPORT_MEMBERS {
+                        lines.push((line, record));
+                    }
                 }
                 Some(other) => {
                     self.pending = Some(other);
@@ -371,5 +434,16 @@ mod tests {
         assert_eq!(lines.line_at(4), 4);
         assert_eq!(lines.line_at(2), 4, "counting never goes back");
         assert_eq!(lines.line_at(100), 5);
+    }
+
+    #[test]
+    fn a_line_longer_than_the_limit_is_skipped_whole_and_the_next_is_read() {
+        let mut text = vec![b'x'; MAX_LINE_BYTES + 1];
+        text.extend_from_slice(b"\n{}\r\nlast");
+        let mut reader = io::BufReader::with_capacity(4096, Cursor::new(text));
+        assert!(matches!(next_line(&mut reader), Ok(Some(Line::TooLong))));
+        assert!(matches!(next_line(&mut reader), Ok(Some(Line::Text(l))) if l == "{}"));
+        assert!(matches!(next_line(&mut reader), Ok(Some(Line::Text(l))) if l == "last"));
+        assert!(matches!(next_line(&mut reader), Ok(None)));
     }
 }

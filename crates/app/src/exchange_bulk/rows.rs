@@ -11,7 +11,9 @@ use validator::Validate;
 
 use crate::error::{AppError, FieldError, Text};
 use crate::input::{parse_json, validation_problem};
-use crate::models::exchange_bulk::{READ_ONLY_HOUSEHOLD_FIELDS, READ_ONLY_MEMBER_FIELDS};
+use crate::models::exchange_bulk::{
+    MAX_IMPORT_MEMBERS, READ_ONLY_HOUSEHOLD_FIELDS, READ_ONLY_MEMBER_FIELDS,
+};
 use crate::models::households::{CreateHousehold, NewHousehold};
 use crate::models::members::{member_problem, CheckedMember, NewMemberBody};
 
@@ -116,6 +118,14 @@ pub fn check(value: Value, today: NaiveDate) -> Result<CheckedRow, Vec<FieldErro
         household.remove(field);
     }
     let members = match household.remove("members") {
+        Some(Value::Array(members)) if members.len() > MAX_IMPORT_MEMBERS => {
+            return Err(vec![error(
+                "members",
+                "too_many_members",
+                &format!("a household of an import has at most {MAX_IMPORT_MEMBERS} members"),
+                &format!("导入的每户最多 {MAX_IMPORT_MEMBERS} 名成员"),
+            )])
+        }
         Some(Value::Array(members)) => members,
         None | Some(Value::Null) => {
             return Err(vec![error(

@@ -83,9 +83,21 @@ pub struct RowResult {
     /// The household's id, when it was created or is registered already.
     pub household_id: Option<String>,
     /// Field paths follow the NDJSON shape, e.g. `members[1].id_number`; in a CSV file
-    /// `members[k]` is the k-th line of the household (from 0), starting at `row`.
+    /// `members[k]` is the k-th line of the household (from 0), starting at `row`. At most
+    /// 20 are listed.
+    #[schema(max_items = 20)]
     pub errors: Vec<FieldErrorBody>,
+    /// Errors of this household beyond the 20 listed.
+    pub errors_not_listed: u64,
 }
+
+/// Failed households listed in a report; the others are only counted, so that a file of many
+/// tiny bad lines cannot make an answer many times its size.
+pub const LISTED_FAILURES: u64 = 1000;
+/// Errors listed for one failed household.
+pub const LISTED_ERRORS: usize = 20;
+/// Members one household of an import may have.
+pub const MAX_IMPORT_MEMBERS: usize = 100;
 
 /// The answer to an import: one result per household, in file order.
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,11 +105,11 @@ pub struct RowResult {
     "mode": "best_effort", "rows": 2, "created": 1, "unchanged": 0, "failed": 1, "committed": true,
     "results": [
         {"row": 1, "household_number": "6101170012010001", "result": "created",
-         "household_id": "0193a4c2-7a51-7c3e-9b0e-2f1d6c1e8a11", "errors": []},
+         "household_id": "0193a4c2-7a51-7c3e-9b0e-2f1d6c1e8a11", "errors": [], "errors_not_listed": 0},
         {"row": 2, "household_number": "6101170012010002", "result": "failed", "household_id": null,
          "errors": [{"field": "members[0].id_number", "code": "invalid_resident_id",
-                     "message": "the check character should be X"}]}
-    ]
+                     "message": "the check character should be X"}], "errors_not_listed": 0}
+    ], "failures_not_listed": 0
 }))]
 pub struct ImportReport {
     pub mode: ImportMode,
@@ -110,7 +122,11 @@ pub struct ImportReport {
     /// Whether the `created` households are now in the registry: always for `best_effort`,
     /// never for `dry_run`, and for `all_or_nothing` only when no row failed.
     pub committed: bool,
+    /// In file order: every household created, unchanged or that would be created, and the
+    /// first 1,000 that failed.
     pub results: Vec<RowResult>,
+    /// Failed households beyond the first 1,000, counted in `failed` but not listed.
+    pub failures_not_listed: u64,
 }
 
 impl ImportReport {
@@ -123,7 +139,13 @@ impl ImportReport {
             failed: 0,
             committed: false,
             results: Vec::new(),
+            failures_not_listed: 0,
         }
+    }
+
+    /// Whether a failed household would still be listed.
+    pub fn lists_failures(&self) -> bool {
+        self.failed < LISTED_FAILURES
     }
 
     pub fn push(&mut self, result: RowResult) {
@@ -131,7 +153,12 @@ impl ImportReport {
         match result.result {
             RowOutcome::Created | RowOutcome::WouldCreate => self.created += 1,
             RowOutcome::Unchanged => self.unchanged += 1,
-            RowOutcome::Failed => self.failed += 1,
+            RowOutcome::Failed if self.lists_failures() => self.failed += 1,
+            RowOutcome::Failed => {
+                self.failed += 1;
+                self.failures_not_listed += 1;
+                return;
+            }
         }
         self.results.push(result);
     }
@@ -171,8 +198,8 @@ pub struct ImportHousehold {
     pub other_causes: Option<Vec<fupin_domain::household::PovertyCause>>,
     #[schema(minimum = 2014)]
     pub identified_year: i32,
-    /// Everyone in the household: exactly one current member with relation `head`.
-    #[schema(min_items = 1)]
+    /// Everyone in the household, at most 100: exactly one current member with relation `head`.
+    #[schema(min_items = 1, max_items = 100)]
     pub members: Vec<ImportMember>,
 }
 

@@ -119,8 +119,17 @@ impl Column {
         Column::ALL.into_iter().find(|c| c.name() == name)
     }
 
-    /// This column's cell for one member of an exported household.
+    /// This column's cell for one member of an exported household; a text that a spreadsheet
+    /// would run as a formula is quoted (see [`quote_formula`]).
     pub fn export(self, h: &Household, m: &Member) -> String {
+        let cell = self.value(h, m);
+        match self.cell() {
+            Cell::Text => quote_formula(cell),
+            _ => cell,
+        }
+    }
+
+    fn value(self, h: &Household, m: &Member) -> String {
         use Column::*;
         let flag = |b: bool| if b { "true" } else { "false" }.to_owned();
         match self {
@@ -177,7 +186,7 @@ impl Column {
         }
         let as_text = || Value::String(text.to_owned());
         Some(match self.cell() {
-            Cell::Text => as_text(),
+            Cell::Text => Value::String(unquote_formula(text).to_owned()),
             Cell::Integer => text
                 .parse::<i64>()
                 .map(Value::from)
@@ -195,5 +204,42 @@ impl Column {
                     .collect(),
             ),
         })
+    }
+}
+
+/// What a spreadsheet takes as the start of a formula (OWASP's list for CSV injection).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell starting like a formula gets a leading `'`, which spreadsheets show as text
+/// and do not run: a name such as `=HYPERLINK(...)` cannot act when the file is opened.
+pub fn quote_formula(text: String) -> String {
+    if text.starts_with(FORMULA_STARTS) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// The text a quoted cell stood for, so that an exported file imports unchanged.
+pub fn unquote_formula(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_that_starts_like_a_formula_is_quoted_and_reads_back_unquoted() {
+        for text in ["=1+2", "+86 138", "-3", "@SUM(A1)", "\tx", "\rx"] {
+            let quoted = quote_formula(text.to_owned());
+            assert_eq!(quoted, format!("'{text}"));
+            assert_eq!(unquote_formula(&quoted), text);
+        }
+        assert_eq!(quote_formula("王五".to_owned()), "王五");
+        assert_eq!(unquote_formula("'quoted"), "'quoted");
     }
 }
