@@ -8,6 +8,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
+pub mod password_checks;
 pub mod problem;
 pub mod routes;
 pub mod throttle;
@@ -68,6 +69,7 @@ pub fn server(
         20,
         Duration::from_secs(15 * 60),
     ));
+    let password_checks = web::Data::new(password_checks::PasswordChecks::new(None));
     let refresh = web::Data::new(RefreshLifetime(services.refresh_lifetime));
     let clock: web::Data<dyn Clock> = web::Data::from(services.clock);
     let procedure = web::Data::new(services.procedure);
@@ -110,6 +112,7 @@ pub fn server(
             .app_data(keys.clone())
             .app_data(subjects.clone())
             .app_data(throttle.clone())
+            .app_data(password_checks.clone())
             .app_data(refresh.clone())
             .app_data(clock.clone())
             .app_data(procedure.clone())

@@ -194,7 +194,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let region = parse_region(&region)
                 .ok_or("--region is a 12-digit region code or a 6-digit county code")?;
             let password = read_new_password()?;
-            check_password_strength(&password).map_err(|p| p.to_string())?;
+            check_password_strength(&password, &username).map_err(|p| p.to_string())?;
             let user = with_system_context(&pool, &keys, &region, |conn, ctx| {
                 create_user(conn, ctx, &username, hash_secret(&password)?, role, &region)
             })?;

@@ -178,3 +178,36 @@ async fn answers_with_personal_data_are_kept_by_no_cache() {
     let export = download(app.get(EXPORTS)).await;
     assert_eq!(export.header("cache-control"), "no-store");
 }
+
+#[tokio::test]
+async fn weak_passwords_are_refused_with_the_reason_and_nothing_changes() {
+    let app = TestApp::spawn().await;
+    let users = app.count("users");
+    for (password, code) in [
+        ("aaaaaaaaaa", "too_predictable"),
+        ("1234567890", "too_predictable"),
+        ("Password2024!", "too_common"),
+        ("woaini1314", "too_common"),
+        ("dongfan-officer-1", "holds_username"),
+    ] {
+        let body = json!({"username": "dongfan-officer", "password": password,
+            "role": "village_officer", "region_code": VILLAGE});
+        let reply = send(app.post("/api/v1/users", &body)).await;
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.error_codes(), vec![code], "{password}");
+    }
+    assert_eq!(app.count("users"), users);
+    let body = json!({"username": "dongfan-officer", "password": "long enough password",
+        "role": "village_officer", "region_code": VILLAGE});
+    let created = send(app.post("/api/v1/users", &body)).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let reset = format!(
+        "/api/v1/users/{}/password",
+        created.body["id"].as_str().unwrap()
+    );
+    let refused = send(app.post(&reset, &json!({"password": "DONGFAN-OFFICER!!"}))).await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(refused.error_codes(), vec!["holds_username"]);
+    let audit = app.count("audit_entries WHERE action = 'password_reset'");
+    assert_eq!(audit, 0, "a refused password is never set");
+}

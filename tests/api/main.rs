@@ -15,6 +15,7 @@ mod incomes;
 mod indicators;
 mod lifecycle;
 mod loans;
+mod login_bursts;
 mod logs;
 mod members;
 mod money_limits;

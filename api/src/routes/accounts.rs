@@ -77,7 +77,7 @@ pub async fn create_user(
 ) -> Result<HttpResponse, Problem> {
     let request = body.value;
     let region = region_field(&request.region_code)?;
-    workflow::check_password_strength(&request.password)?;
+    workflow::check_password_strength(&request.password, request.username.trim())?;
     let password = request.password;
     let hash = hashed(password).await?;
     let user = acting
@@ -148,9 +148,13 @@ pub async fn reset_password(
     body: JsonBody<ResetPassword>,
 ) -> Result<HttpResponse, Problem> {
     let password = body.value.password;
-    workflow::check_password_strength(&password)?;
-    let hash = hashed(password).await?;
     let id = id.into_inner();
+    let user_id = id.clone();
+    let user = acting
+        .read(move |conn, ctx| workflow::user(conn, ctx, &user_id))
+        .await?;
+    workflow::check_password_strength(&password, &user.username)?;
+    let hash = hashed(password).await?;
     let user = acting
         .write(move |conn, ctx| workflow::reset_password(conn, ctx, &id, &hash))
         .await?;

@@ -11,10 +11,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::TokenService;
 use crate::extract::JsonBody;
 use crate::middleware::RequestId;
+use crate::password_checks::PasswordChecks;
 use crate::problem::{AppError, Kind, Problem, ProblemBody, Text};
-use crate::throttle::LoginThrottle;
+use crate::throttle::{Attempt, LoginThrottle};
 use crate::RefreshLifetime;
-use fupin_app::accounts::{self as workflow, LoginOutcome};
+use fupin_app::accounts::{self as workflow, Holder, LoginOutcome};
 use fupin_app::models::accounts::{GrantType, LogoutRequest, TokenRequest, TokenResponse};
 use fupin_app::run as db;
 
@@ -45,14 +46,18 @@ fn refused() -> AppError {
 /// Get an access token: `password` (people), `client_credentials` (client systems) or
 /// `refresh_token` (people; the refresh token is rotated).
 ///
-/// Failed attempts are limited per username and per client address (429 with `Retry-After`).
-/// Answers never tell whether a username exists.
+/// Attempts are limited per (username or client, address) and per address (429 with
+/// `Retry-After`): each reserves its place before the secret is checked, so a burst of guesses
+/// is refused at once, and a stranger's failures from another address never lock an account's
+/// owner out. Secrets are checked on a pool of one check per core; when it is full the answer
+/// is 429 at once. Answers never tell whether a username exists.
 #[utoipa::path(tag = "auth", request_body = TokenRequest, security(()),
     responses(
         (status = 200, description = "Tokens", body = TokenResponse),
         (status = 401, description = "Wrong credentials, disabled account, or an unusable refresh token \
             (`invalid_credentials`)", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = ProblemBody,
+        (status = 429, description = "Too many attempts from this address or for this name, or too \
+            many logins at once; see `Retry-After`", body = ProblemBody,
             content_type = "application/problem+json"),
     ))]
 #[post("/api/v1/auth/token")]
@@ -60,6 +65,7 @@ pub async fn issue_token(
     pool: web::Data<DbPool>,
     tokens: web::Data<TokenService>,
     throttle: web::Data<LoginThrottle>,
+    checks: web::Data<PasswordChecks>,
     refresh_lifetime: web::Data<RefreshLifetime>,
     req: HttpRequest,
     body: JsonBody<TokenRequest>,
@@ -69,94 +75,129 @@ pub async fn issue_token(
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
     let address = req
         .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
     let lifetime = refresh_lifetime.0;
-    let (throttled_name, outcome) = match request.grant_type {
-        GrantType::Password => {
-            let username = required("username", request.username)?;
-            let password = required("password", request.password)?;
-            check_throttle(&throttle, &username, &address)?;
-            let name = username.clone();
-            let outcome = db::write(&pool, move |conn| {
-                workflow::login_with_password(
-                    conn,
-                    &username,
-                    &password,
-                    now.naive_utc(),
-                    lifetime,
-                    request_id,
-                )
-            })
-            .await?;
-            (name, outcome)
-        }
-        GrantType::ClientCredentials => {
-            let client_id = required("client_id", request.client_id)?;
-            let secret = required("client_secret", request.client_secret)?;
-            check_throttle(&throttle, &client_id, &address)?;
-            let name = client_id.clone();
-            let outcome = db::write(&pool, move |conn| {
-                workflow::login_with_client_secret(
-                    conn,
-                    &client_id,
-                    &secret,
-                    now.naive_utc(),
-                    request_id,
-                )
-            })
-            .await?;
-            (name, outcome)
-        }
+    let (holder, name, secret) = match request.grant_type {
+        GrantType::Password => (
+            Holder::Person,
+            required("username", request.username)?,
+            required("password", request.password)?,
+        ),
+        GrantType::ClientCredentials => (
+            Holder::Client,
+            required("client_id", request.client_id)?,
+            required("client_secret", request.client_secret)?,
+        ),
         GrantType::RefreshToken => {
             let presented = required("refresh_token", request.refresh_token)?;
-            check_throttle(&throttle, "", &address)?;
+            let attempt = reserve(&throttle, None, &address)?;
             let outcome = db::write(&pool, move |conn| {
                 workflow::refresh(conn, &presented, now.naive_utc(), lifetime, request_id)
             })
-            .await?;
-            (String::new(), outcome)
+            .await;
+            return answer(&throttle, attempt, outcome, &tokens, now);
         }
     };
-    match outcome {
-        LoginOutcome::Refused => {
-            throttle.record_failure(&throttled_name, &address, Instant::now());
-            Err(refused().into())
+    let attempt = reserve(&throttle, Some(&name), &address)?;
+    let outcome = async {
+        let candidate = db::read(&pool, move |conn| {
+            workflow::find_candidate(conn, holder, &name)
+        })
+        .await?;
+        let (candidate, matched) = checks
+            .run(move || {
+                let matched = candidate.secret_matches(&secret);
+                (candidate, matched)
+            })
+            .await
+            .map_err(|_| too_busy())?;
+        db::write(&pool, move |conn| {
+            workflow::finish_login(
+                conn,
+                candidate,
+                matched,
+                now.naive_utc(),
+                lifetime,
+                request_id,
+            )
+        })
+        .await
+    }
+    .await;
+    answer(&throttle, attempt, outcome, &tokens, now)
+}
+
+/// Settles the attempt by its outcome and answers.
+fn answer(
+    throttle: &LoginThrottle,
+    attempt: Attempt,
+    outcome: Result<LoginOutcome, AppError>,
+    tokens: &TokenService,
+    now: chrono::DateTime<Utc>,
+) -> Result<HttpResponse, Problem> {
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(problem) => {
+            // Not the client's failure: the server failed or was too busy to judge.
+            throttle.forget(attempt);
+            return Err(problem.into());
         }
-        LoginOutcome::Accepted {
-            subject,
-            refresh_token,
-        } => {
-            throttle.record_success(&throttled_name);
-            let access_token = tokens.issue(
-                &subject.id,
-                &subject.name,
-                subject.role,
-                &subject.region,
-                now,
-            )?;
-            Ok(HttpResponse::Ok().json(TokenResponse {
-                access_token,
-                token_type: "Bearer".into(),
-                expires_in: tokens.access_lifetime.as_secs(),
-                refresh_token,
-                role: subject.role,
-                region_code: subject.region,
-            }))
-        }
+    };
+    let LoginOutcome::Accepted {
+        subject,
+        refresh_token,
+    } = outcome
+    else {
+        // The reserved place stays: it counts as the failure.
+        return Err(refused().into());
+    };
+    throttle.succeeded(attempt);
+    let access_token = tokens.issue(
+        &subject.id,
+        &subject.name,
+        subject.role,
+        &subject.region,
+        now,
+    )?;
+    Ok(HttpResponse::Ok().json(TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: tokens.access_lifetime.as_secs(),
+        refresh_token,
+        role: subject.role,
+        region_code: subject.region,
+    }))
+}
+
+fn rate_limited(seconds: u64, en: String, zh: String) -> AppError {
+    AppError {
+        retry_after: Some(seconds),
+        ..AppError::new(Kind::RateLimited).with_detail(en, zh)
     }
 }
 
-fn check_throttle(throttle: &LoginThrottle, name: &str, address: &str) -> Result<(), AppError> {
+fn reserve(
+    throttle: &LoginThrottle,
+    name: Option<&str>,
+    address: &str,
+) -> Result<Attempt, AppError> {
     throttle
-        .check(name, address, Instant::now())
-        .map_err(|seconds| AppError {
-            retry_after: Some(seconds),
-            ..AppError::new(Kind::RateLimited).with_detail(
+        .reserve(name, address, Instant::now())
+        .map_err(|seconds| {
+            rate_limited(
+                seconds,
                 format!("Too many failed attempts; try again in {seconds} s"),
                 format!("失败次数过多，请 {seconds} 秒后再试"),
             )
         })
+}
+
+fn too_busy() -> AppError {
+    rate_limited(
+        1,
+        "Too many logins at once; try again in a second".to_owned(),
+        "同时登录的请求过多，请稍后再试".to_owned(),
+    )
 }
 
 /// Log out: revoke a refresh token (an unknown one is ignored).

@@ -60,20 +60,42 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-pub const MIN_PASSWORD_CHARS: usize = 10;
-
-pub fn check_password_strength(password: &str) -> Result<(), AppError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid_field(
-            "password",
+/// Checks a new password for the account `username` against the policy
+/// (`fupin_domain::password`): a 422 on `password` that says what is wrong.
+pub fn check_password_strength(password: &str, username: &str) -> Result<(), AppError> {
+    use fupin_domain::password::{self, Weakness, MAX_CHARS, MIN_CHARS};
+    let Err(weakness) = password::check(password, username) else {
+        return Ok(());
+    };
+    let (code, en, zh) = match weakness {
+        Weakness::TooShort => (
             "too_short",
-            Text::new(
-                format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
-                format!("密码至少 {MIN_PASSWORD_CHARS} 个字符"),
-            ),
-        ));
-    }
-    Ok(())
+            format!("a password has at least {MIN_CHARS} characters"),
+            format!("密码至少 {MIN_CHARS} 个字符"),
+        ),
+        Weakness::TooLong => (
+            "too_long",
+            format!("a password has at most {MAX_CHARS} characters"),
+            format!("密码最多 {MAX_CHARS} 个字符"),
+        ),
+        Weakness::Predictable => (
+            "too_predictable",
+            "a password needs more than a run of keys, digits alone or a few repeated characters"
+                .to_owned(),
+            "密码不能只是连续按键、纯数字或少数字符的重复".to_owned(),
+        ),
+        Weakness::Common => (
+            "too_common",
+            "a password may not be built on a common word or pattern".to_owned(),
+            "密码不能基于常见词语或常见组合".to_owned(),
+        ),
+        Weakness::HoldsTheName => (
+            "holds_username",
+            "a password may not contain the username".to_owned(),
+            "密码不能包含用户名".to_owned(),
+        ),
+    };
+    Err(AppError::invalid_field("password", code, Text::new(en, zh)))
 }
 
 /// Accepts a 12-digit region code or a 6-digit county code (`610117` → `610117000000`).
@@ -148,7 +170,15 @@ fn new_refresh_token(
     Ok(token)
 }
 
+/// Who logs in: a person (`password` grant) or a client system (`client_credentials`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Person,
+    Client,
+}
+
 /// What logging in needs to know of a user or a client.
+#[derive(Clone, PartialEq, Eq)]
 struct Account {
     id: String,
     name: String,
@@ -158,131 +188,132 @@ struct Account {
     region: String,
 }
 
-/// Checks a secret against an account (or spends the same time when there is none) and audits
-/// the outcome; `None` when refused. Failures are answered only after they are committed.
-fn check_credentials(
-    conn: &mut DbConn,
-    presented_name: &str,
-    secret: &str,
+fn account(conn: &mut DbConn, holder: Holder, name: &str) -> Result<Option<Account>, AppError> {
+    Ok(match holder {
+        Holder::Person => accounts::user_by_username(conn, name)?.map(|user| Account {
+            id: user.id,
+            name: user.username,
+            secret_hash: user.password_hash,
+            disabled: user.disabled,
+            role: user.role,
+            region: user.region_code,
+        }),
+        Holder::Client => accounts::client_by_client_id(conn, name)?.map(|client| Account {
+            id: client.id,
+            name: client.client_id,
+            secret_hash: client.secret_hash,
+            disabled: client.disabled,
+            role: client.role,
+            region: client.region_code,
+        }),
+    })
+}
+
+/// A login in progress: the account named, as read before its secret is checked. Logging in
+/// runs in three steps so that the slow hash holds no database transaction: read the account
+/// ([`find_candidate`]), check the secret ([`LoginCandidate::secret_matches`], on the caller's
+/// bounded pool), record the outcome ([`finish_login`], one short write).
+pub struct LoginCandidate {
+    holder: Holder,
+    presented_name: String,
     account: Option<Account>,
-    now: NaiveDateTime,
-    request_id: Option<String>,
-) -> Result<Option<Subject>, AppError> {
-    let accepted = match &account {
-        Some(account) => secret_matches(secret, &account.secret_hash) && !account.disabled,
-        None => {
-            burn_a_verification(secret);
-            false
+}
+
+/// Reads the account a login names (none when the name is unknown).
+pub fn find_candidate(
+    conn: &mut DbConn,
+    holder: Holder,
+    name: &str,
+) -> Result<LoginCandidate, AppError> {
+    Ok(LoginCandidate {
+        holder,
+        presented_name: name.to_owned(),
+        account: account(conn, holder, name)?,
+    })
+}
+
+impl LoginCandidate {
+    /// Whether `secret` is the account's; an unknown name spends the time of a check too, so
+    /// that it answers as slowly as a wrong password.
+    pub fn secret_matches(&self, secret: &str) -> bool {
+        match &self.account {
+            Some(account) => secret_matches(secret, &account.secret_hash),
+            None => {
+                burn_a_verification(secret);
+                false
+            }
         }
+    }
+}
+
+/// Records a login's outcome: an audit entry, and for a person let in, a refresh token. The
+/// account is read again: one disabled, or whose secret changed, while its secret was checked
+/// is refused. Failures are answered only after they are committed.
+pub fn finish_login(
+    conn: &mut DbConn,
+    candidate: LoginCandidate,
+    secret_matched: bool,
+    now: NaiveDateTime,
+    refresh_lifetime: std::time::Duration,
+    request_id: Option<String>,
+) -> Result<LoginOutcome, AppError> {
+    let LoginCandidate {
+        holder,
+        presented_name,
+        account: checked,
+    } = candidate;
+    let current = account(conn, holder, &presented_name)?;
+    let accepted =
+        secret_matched && current == checked && current.as_ref().is_some_and(|a| !a.disabled);
+    let entry = |action: &str, id: &str, name: &str, role: &str, region: Option<&str>| {
+        login_entry(action, id, name, role, region, now, request_id.clone())
     };
-    match account {
+    match current {
         Some(account) if accepted => {
             audit::append(
                 conn,
-                login_entry(
+                entry(
                     "login",
                     &account.id,
                     &account.name,
                     &account.role,
                     Some(&account.region),
-                    now,
-                    request_id,
                 ),
             )?;
-            Ok(Some(Subject {
-                role: crate::models::stored(&account.role)?,
-                id: account.id,
-                name: account.name,
-                region: account.region,
-            }))
+            let refresh_token = match holder {
+                Holder::Person => {
+                    Some(new_refresh_token(conn, &account.id, now, refresh_lifetime)?)
+                }
+                // A client system has its secret: it asks again rather than refreshing.
+                Holder::Client => None,
+            };
+            Ok(LoginOutcome::Accepted {
+                subject: Subject {
+                    role: crate::models::stored(&account.role)?,
+                    id: account.id,
+                    name: account.name,
+                    region: account.region,
+                },
+                refresh_token,
+            })
         }
         // A known account's failures belong to its region, so its administrators see them.
         Some(account) => {
+            let region = Some(account.region.as_str());
             audit::append(
                 conn,
-                login_entry(
-                    "login_failed",
-                    &account.id,
-                    presented_name,
-                    "none",
-                    Some(&account.region),
-                    now,
-                    request_id,
-                ),
+                entry("login_failed", &account.id, &presented_name, "none", region),
             )?;
-            Ok(None)
+            Ok(LoginOutcome::Refused)
         }
         None => {
             audit::append(
                 conn,
-                login_entry(
-                    "login_failed",
-                    "unknown",
-                    presented_name,
-                    "none",
-                    None,
-                    now,
-                    request_id,
-                ),
+                entry("login_failed", "unknown", &presented_name, "none", None),
             )?;
-            Ok(None)
+            Ok(LoginOutcome::Refused)
         }
     }
-}
-
-/// A person logs in with username and password.
-pub fn login_with_password(
-    conn: &mut DbConn,
-    username: &str,
-    password: &str,
-    now: NaiveDateTime,
-    refresh_lifetime: std::time::Duration,
-    request_id: Option<String>,
-) -> Result<LoginOutcome, AppError> {
-    let account = accounts::user_by_username(conn, username)?.map(|user| Account {
-        id: user.id,
-        name: user.username,
-        secret_hash: user.password_hash,
-        disabled: user.disabled,
-        role: user.role,
-        region: user.region_code,
-    });
-    let Some(subject) = check_credentials(conn, username, password, account, now, request_id)?
-    else {
-        return Ok(LoginOutcome::Refused);
-    };
-    let refresh_token = new_refresh_token(conn, &subject.id, now, refresh_lifetime)?;
-    Ok(LoginOutcome::Accepted {
-        subject,
-        refresh_token: Some(refresh_token),
-    })
-}
-
-/// A client system authenticates with its id and secret (no refresh token: it can ask again).
-pub fn login_with_client_secret(
-    conn: &mut DbConn,
-    client_id: &str,
-    secret: &str,
-    now: NaiveDateTime,
-    request_id: Option<String>,
-) -> Result<LoginOutcome, AppError> {
-    let account = accounts::client_by_client_id(conn, client_id)?.map(|client| Account {
-        id: client.id,
-        name: client.client_id,
-        secret_hash: client.secret_hash,
-        disabled: client.disabled,
-        role: client.role,
-        region: client.region_code,
-    });
-    Ok(
-        match check_credentials(conn, client_id, secret, account, now, request_id)? {
-            Some(subject) => LoginOutcome::Accepted {
-                subject,
-                refresh_token: None,
-            },
-            None => LoginOutcome::Refused,
-        },
-    )
 }
 
 /// Exchanges a refresh token for a new one (the old one is revoked). A revoked token presented
@@ -362,5 +393,5 @@ pub fn logout(
 
 mod management;
 pub use management::{
-    create_client, create_user, list, reset_password, set_disabled, ManagedAccount,
+    create_client, create_user, list, reset_password, set_disabled, user, ManagedAccount,
 };

@@ -19,6 +19,7 @@ pub mod loan_lifecycle;
 pub mod masking;
 pub mod member;
 pub mod money;
+pub mod password;
 pub mod phone;
 pub mod quality;
 pub mod region;

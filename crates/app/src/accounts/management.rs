@@ -238,13 +238,18 @@ pub fn set_disabled<A: ManagedAccount>(
     Ok(after)
 }
 
+/// A user in the caller's scope (404 otherwise).
+pub fn user(conn: &mut DbConn, ctx: &Context, id: &str) -> Result<User, AppError> {
+    Ok(User::try_from(in_scope::<User>(conn, ctx, id)?)?)
+}
+
 pub fn reset_password(
     conn: &mut DbConn,
     ctx: &Context,
     id: &str,
     password_hash: &str,
 ) -> Result<User, AppError> {
-    let before = User::try_from(in_scope::<User>(conn, ctx, id)?)?;
+    let before = user(conn, ctx, id)?;
     accounts::set_password_hash(conn, id, password_hash, ctx.now)?;
     accounts::revoke_all_refresh_tokens(conn, id, ctx.now)?;
     let after = User::try_from(in_scope::<User>(conn, ctx, id)?)?;

@@ -146,7 +146,9 @@ pub struct CreateUser {
     #[validate(length(min = 3, max = 50))]
     #[schema(min_length = 3, max_length = 50)]
     pub username: String,
-    /// At least 10 characters.
+    /// 10 to 200 characters, not built on a common word or pattern (a list shipped with the
+    /// server), not a run of keys, digits alone or a few repeated characters, and not
+    /// containing the username: otherwise a 422 that says which.
     #[validate(length(min = 10, max = 200))]
     #[schema(min_length = 10, max_length = 200)]
     pub password: String,
@@ -174,6 +176,7 @@ pub struct CreateClient {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetPassword {
+    /// As for a new user: see `CreateUser.password`.
     #[validate(length(min = 10, max = 200))]
     #[schema(min_length = 10, max_length = 200)]
     pub password: String,
