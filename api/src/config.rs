@@ -99,6 +99,10 @@ pub struct SecuritySettings {
     /// Key of the keyed hash used to find and de-duplicate resident ID numbers (base64, ≥ 32 bytes).
     #[arg(long, env = "FUPIN_LOOKUP_KEY", hide_env_values = true, global = true)]
     pub lookup_key: Option<String>,
+    /// Key of the audit chain's keyed hashes (base64, ≥ 32 bytes). Keep it outside the
+    /// database and its backups: whoever holds both can rewrite the trail unseen.
+    #[arg(long, env = "FUPIN_AUDIT_KEY", hide_env_values = true, global = true)]
+    pub audit_key: Option<String>,
     /// Origins allowed by CORS, comma-separated (empty: CORS off).
     #[arg(long, env = "FUPIN_CORS_ORIGINS", default_value = "", global = true)]
     pub cors_origins: String,
@@ -111,6 +115,7 @@ impl std::fmt::Debug for SecuritySettings {
             .field("jwt_keys", &self.jwt_keys.as_ref().map(|_| "[set]"))
             .field("data_keys", &self.data_keys.as_ref().map(|_| "[set]"))
             .field("lookup_key", &self.lookup_key.as_ref().map(|_| "[set]"))
+            .field("audit_key", &self.audit_key.as_ref().map(|_| "[set]"))
             .finish_non_exhaustive()
     }
 }
@@ -135,10 +140,15 @@ impl SecuritySettings {
     pub fn personal_data_keys(
         &self,
     ) -> Result<fupin_persistence::personal_data::PersonalDataKeys, String> {
-        use fupin_persistence::personal_data::{PersonalDataKeys, DEMO_DATA_KEYS, DEMO_LOOKUP_KEY};
+        use fupin_persistence::personal_data::{
+            PersonalDataKeys, DEMO_AUDIT_KEY, DEMO_DATA_KEYS, DEMO_LOOKUP_KEY,
+        };
         let data = self.or_demo(&self.data_keys, DEMO_DATA_KEYS, "FUPIN_DATA_KEYS")?;
         let lookup = self.or_demo(&self.lookup_key, DEMO_LOOKUP_KEY, "FUPIN_LOOKUP_KEY")?;
-        PersonalDataKeys::parse(data, lookup).map_err(|e| e.to_string())
+        let audit = self.or_demo(&self.audit_key, DEMO_AUDIT_KEY, "FUPIN_AUDIT_KEY")?;
+        PersonalDataKeys::parse(data, lookup)
+            .and_then(|keys| keys.with_audit_key(audit))
+            .map_err(|e| e.to_string())
     }
 
     pub fn token_service(&self) -> Result<crate::auth::TokenService, String> {

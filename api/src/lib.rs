@@ -48,9 +48,13 @@ pub struct Services {
     pub pg_reads: Option<PgReadSettings>,
 }
 
-/// How long refresh tokens live, as handlers see it.
-#[derive(Debug, Clone, Copy)]
-pub struct RefreshLifetime(pub Duration);
+/// What the token endpoint needs beside the database: its throttle, its pool of password
+/// checks, and how long refresh tokens live.
+pub struct Logins {
+    pub throttle: throttle::LoginThrottle,
+    pub checks: password_checks::PasswordChecks,
+    pub refresh_lifetime: Duration,
+}
 
 /// Builds the HTTP server on a bound listener (port 0 in tests).
 pub fn server(
@@ -64,13 +68,11 @@ pub fn server(
     let tokens = web::Data::new(services.tokens);
     let keys = web::Data::new(services.keys);
     let subjects = web::Data::new(auth::SubjectStatus::new(Duration::from_secs(5)));
-    let throttle = web::Data::new(throttle::LoginThrottle::new(
-        5,
-        20,
-        Duration::from_secs(15 * 60),
-    ));
-    let password_checks = web::Data::new(password_checks::PasswordChecks::new(None));
-    let refresh = web::Data::new(RefreshLifetime(services.refresh_lifetime));
+    let logins = web::Data::new(Logins {
+        throttle: throttle::LoginThrottle::new(5, 20, Duration::from_secs(15 * 60)),
+        checks: password_checks::PasswordChecks::new(None),
+        refresh_lifetime: services.refresh_lifetime,
+    });
     let clock: web::Data<dyn Clock> = web::Data::from(services.clock);
     let procedure = web::Data::new(services.procedure);
     let kept_for_reads = fupin_app::reads::KeptForReads::default();
@@ -111,9 +113,7 @@ pub fn server(
             .app_data(tokens.clone())
             .app_data(keys.clone())
             .app_data(subjects.clone())
-            .app_data(throttle.clone())
-            .app_data(password_checks.clone())
-            .app_data(refresh.clone())
+            .app_data(logins.clone())
             .app_data(clock.clone())
             .app_data(procedure.clone())
             .app_data(web::PayloadConfig::new(extract::MAX_BODY_BYTES))

@@ -57,9 +57,19 @@ enum Command {
     /// Manage client systems.
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// After rotating FUPIN_DATA_KEYS or FUPIN_LOOKUP_KEY: seal all personal data again with
     /// the current keys (stop the service first; old data keys must still be listed).
     Reseal,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the whole chain with FUPIN_AUDIT_KEY and check its sealed head; prints the
+    /// report as JSON and exits 1 when the chain does not hold.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -230,6 +240,22 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             println!("client secret (shown once): {secret}");
             Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let report =
+                fupin_persistence::audit::verify(&mut conn, &keys).map_err(|e| e.to_string())?;
+            let status = fupin_app::models::accounts::ChainStatus::from(report);
+            println!(
+                "{}",
+                serde_json::to_string(&status).map_err(|e| e.to_string())?
+            );
+            match (status.first_broken_seq, status.reason) {
+                (Some(seq), Some(reason)) => {
+                    Err(format!("the audit chain breaks at entry {seq}: {reason}"))
+                }
+                _ => Ok(()),
+            }
         }
         Command::Reseal => {
             let mut conn = pool.get().map_err(|e| e.to_string())?;

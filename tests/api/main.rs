@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod assessments;
+mod audit_chain;
 mod contract;
 mod entities;
 mod exchange;

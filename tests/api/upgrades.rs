@@ -135,7 +135,10 @@ async fn a_database_of_the_previous_release_upgrades_without_loss() {
 
     let rows_after = row_counts(&mut conn);
     for (table, count) in &rows_before {
-        assert_eq!(rows_after.get(table), Some(count), "rows of {table}");
+        // The migrations' own record grows by what was applied, checked above.
+        if table != "__diesel_schema_migrations" {
+            assert_eq!(rows_after.get(table), Some(count), "rows of {table}");
+        }
     }
     let fresh = TestDatabase::create();
     let fresh_pool = fresh.pool();

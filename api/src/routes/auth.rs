@@ -5,16 +5,16 @@ use std::time::Instant;
 use actix_web::post;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{SubsecRound, Utc};
+use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbPool;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::TokenService;
 use crate::extract::JsonBody;
 use crate::middleware::RequestId;
-use crate::password_checks::PasswordChecks;
 use crate::problem::{AppError, Kind, Problem, ProblemBody, Text};
 use crate::throttle::{Attempt, LoginThrottle};
-use crate::RefreshLifetime;
+use crate::Logins;
 use fupin_app::accounts::{self as workflow, Holder, LoginOutcome};
 use fupin_app::models::accounts::{GrantType, LogoutRequest, TokenRequest, TokenResponse};
 use fupin_app::run as db;
@@ -64,9 +64,8 @@ fn refused() -> AppError {
 pub async fn issue_token(
     pool: web::Data<DbPool>,
     tokens: web::Data<TokenService>,
-    throttle: web::Data<LoginThrottle>,
-    checks: web::Data<PasswordChecks>,
-    refresh_lifetime: web::Data<RefreshLifetime>,
+    logins: web::Data<Logins>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     body: JsonBody<TokenRequest>,
 ) -> Result<HttpResponse, Problem> {
@@ -76,7 +75,7 @@ pub async fn issue_token(
     let address = req
         .peer_addr()
         .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    let lifetime = refresh_lifetime.0;
+    let (throttle, checks, lifetime) = (&logins.throttle, &logins.checks, logins.refresh_lifetime);
     let (holder, name, secret) = match request.grant_type {
         GrantType::Password => (
             Holder::Person,
@@ -90,15 +89,23 @@ pub async fn issue_token(
         ),
         GrantType::RefreshToken => {
             let presented = required("refresh_token", request.refresh_token)?;
-            let attempt = reserve(&throttle, None, &address)?;
+            let attempt = reserve(throttle, None, &address)?;
+            let keys = keys.clone();
             let outcome = db::write(&pool, move |conn| {
-                workflow::refresh(conn, &presented, now.naive_utc(), lifetime, request_id)
+                workflow::refresh(
+                    conn,
+                    &keys,
+                    &presented,
+                    now.naive_utc(),
+                    lifetime,
+                    request_id,
+                )
             })
             .await;
-            return answer(&throttle, attempt, outcome, &tokens, now);
+            return answer(throttle, attempt, outcome, &tokens, now);
         }
     };
-    let attempt = reserve(&throttle, Some(&name), &address)?;
+    let attempt = reserve(throttle, Some(&name), &address)?;
     let outcome = async {
         let candidate = db::read(&pool, move |conn| {
             workflow::find_candidate(conn, holder, &name)
@@ -114,6 +121,7 @@ pub async fn issue_token(
         db::write(&pool, move |conn| {
             workflow::finish_login(
                 conn,
+                &keys,
                 candidate,
                 matched,
                 now.naive_utc(),
@@ -124,7 +132,7 @@ pub async fn issue_token(
         .await
     }
     .await;
-    answer(&throttle, attempt, outcome, &tokens, now)
+    answer(throttle, attempt, outcome, &tokens, now)
 }
 
 /// Settles the attempt by its outcome and answers.
@@ -206,6 +214,7 @@ fn too_busy() -> AppError {
 #[post("/api/v1/auth/logout")]
 pub async fn logout(
     pool: web::Data<DbPool>,
+    keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
     body: JsonBody<LogoutRequest>,
 ) -> Result<HttpResponse, Problem> {
@@ -213,7 +222,7 @@ pub async fn logout(
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
     let token = body.value.refresh_token;
     db::write(&pool, move |conn| {
-        workflow::logout(conn, &token, now, request_id)
+        workflow::logout(conn, &keys, &token, now, request_id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -11,6 +11,7 @@ use fupin_domain::access::Role;
 use fupin_domain::region::RegionCode;
 use fupin_persistence::accounts::{self, RefreshTokenRow};
 use fupin_persistence::audit::{self, NewAuditEntry};
+use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::DbConn;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -251,6 +252,7 @@ impl LoginCandidate {
 /// is refused. Failures are answered only after they are committed.
 pub fn finish_login(
     conn: &mut DbConn,
+    keys: &PersonalDataKeys,
     candidate: LoginCandidate,
     secret_matched: bool,
     now: NaiveDateTime,
@@ -272,6 +274,7 @@ pub fn finish_login(
         Some(account) if accepted => {
             audit::append(
                 conn,
+                keys,
                 entry(
                     "login",
                     &account.id,
@@ -302,6 +305,7 @@ pub fn finish_login(
             let region = Some(account.region.as_str());
             audit::append(
                 conn,
+                keys,
                 entry("login_failed", &account.id, &presented_name, "none", region),
             )?;
             Ok(LoginOutcome::Refused)
@@ -309,6 +313,7 @@ pub fn finish_login(
         None => {
             audit::append(
                 conn,
+                keys,
                 entry("login_failed", "unknown", &presented_name, "none", None),
             )?;
             Ok(LoginOutcome::Refused)
@@ -320,6 +325,7 @@ pub fn finish_login(
 /// again means it was copied: every token of that user is revoked.
 pub fn refresh(
     conn: &mut DbConn,
+    keys: &PersonalDataKeys,
     presented: &str,
     now: NaiveDateTime,
     lifetime: std::time::Duration,
@@ -332,6 +338,7 @@ pub fn refresh(
         accounts::revoke_all_refresh_tokens(conn, &stored.user_id, now)?;
         audit::append(
             conn,
+            keys,
             login_entry(
                 "refresh_token_reused",
                 &stored.user_id,
@@ -352,6 +359,7 @@ pub fn refresh(
     let refresh_token = new_refresh_token(conn, &user.id, now, lifetime)?;
     audit::append(
         conn,
+        keys,
         login_entry(
             "refresh",
             &user.id,
@@ -377,6 +385,7 @@ pub fn refresh(
 /// Revokes a refresh token (logout); unknown tokens are ignored.
 pub fn logout(
     conn: &mut DbConn,
+    keys: &PersonalDataKeys,
     presented: &str,
     now: NaiveDateTime,
     request_id: Option<String>,
@@ -385,6 +394,7 @@ pub fn logout(
         accounts::revoke_refresh_token(conn, &stored.id, now)?;
         audit::append(
             conn,
+            keys,
             login_entry("logout", &stored.user_id, "", "none", None, now, request_id),
         )?;
     }

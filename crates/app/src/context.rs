@@ -62,6 +62,7 @@ impl Context {
         }
         audit::append(
             conn,
+            &self.keys,
             NewAuditEntry {
                 at: self.now,
                 actor_id: self.caller.subject.clone(),

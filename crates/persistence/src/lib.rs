@@ -51,13 +51,27 @@ where
     E: From<DieselError>,
 {
     type Manager = <DbConn as Connection>::TransactionManager;
+    // Whatever this thread appended to the audit chain and did not seal is not this
+    // transaction's to seal.
+    audit::forget_unsealed();
+    let work = |conn: &mut DbConn| {
+        let value = work(conn)?;
+        audit::seal_head(conn)?;
+        Ok(value)
+    };
     match conn {
-        DbConn::Postgres(_) => return conn.transaction(work),
+        DbConn::Postgres(_) => {
+            let outcome = conn.transaction(work);
+            audit::forget_unsealed();
+            return outcome;
+        }
         DbConn::Sqlite(inner) => {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
         }
     }
-    match work(conn) {
+    let outcome = work(conn);
+    audit::forget_unsealed();
+    match outcome {
         Ok(value) => match Manager::commit_transaction(conn) {
             Ok(()) => Ok(value),
             Err(error) => {

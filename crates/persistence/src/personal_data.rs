@@ -20,18 +20,22 @@ pub enum KeyError {
     Malformed(String),
     #[error("the lookup key must be base64 of at least 32 bytes")]
     LookupKey,
+    #[error("the audit key must be base64 of at least 32 bytes")]
+    AuditKey,
     #[error("a stored value is sealed with key `{0}`, which is not configured")]
     UnknownKey(String),
     #[error("a stored value does not decrypt with its key: the data or the key is wrong")]
     Undecryptable,
 }
 
-/// The data keys (the first seals, all open) and the lookup key.
+/// The data keys (the first seals, all open), the lookup key, and the key of the audit chain
+/// (see `audit`): the server's secrets, none of them held by the database.
 #[derive(Clone)]
 pub struct PersonalDataKeys {
     sealing_id: String,
     ciphers: HashMap<String, XChaCha20Poly1305>,
     lookup: Hmac<Sha256>,
+    audit: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for PersonalDataKeys {
@@ -82,7 +86,23 @@ impl PersonalDataKeys {
             sealing_id: sealing_id.ok_or(KeyError::NoDataKey)?,
             ciphers,
             lookup,
+            audit: audit_mac(DEMO_AUDIT_KEY)?,
         })
+    }
+
+    /// The same keys with the audit chain keyed by `audit_key` (base64 of at least 32 bytes).
+    /// Until this is called the chain is keyed with the public demo key: the server's
+    /// configuration always calls it, and refuses to start without a key outside demo mode.
+    pub fn with_audit_key(mut self, audit_key: &str) -> Result<Self, KeyError> {
+        self.audit = audit_mac(audit_key)?;
+        Ok(self)
+    }
+
+    /// The keyed hash (HMAC-SHA-256, hex) of an audit entry's content or of the chain's head.
+    pub fn audit_mac(&self, content: &[u8]) -> String {
+        let mut mac = self.audit.clone();
+        mac.update(content);
+        hex(&mac.finalize().into_bytes())
     }
 
     /// Encrypts a value: `key-id.base64(nonce ‖ ciphertext)`.
@@ -129,11 +149,7 @@ impl PersonalDataKeys {
         mac.update(purpose.as_bytes());
         mac.update(b"\0");
         mac.update(value.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&mac.finalize().into_bytes())
     }
 
     /// Keys for demo mode and tests only: they are public, so data under them is not protected.
@@ -145,6 +161,21 @@ impl PersonalDataKeys {
 /// Public demo keys: anyone can read data sealed with them.
 pub const DEMO_DATA_KEYS: &str = "demo1:ZGVtby1vbmx5LWRhdGEta2V5LW5vdC1zZWNyZXQtISE=";
 pub const DEMO_LOOKUP_KEY: &str = "ZGVtby1vbmx5LWxvb2t1cC1rZXktbm90LXNlY3JldC0hIQ==";
+pub const DEMO_AUDIT_KEY: &str = "ZGVtby1vbmx5LWF1ZGl0LWNoYWluLWtleS1ub3Qtc2VjcmV0IQ==";
+
+fn audit_mac(audit_key: &str) -> Result<Hmac<Sha256>, KeyError> {
+    let bytes = STANDARD
+        .decode(audit_key.trim())
+        .map_err(|_| KeyError::AuditKey)?;
+    if bytes.len() < 32 {
+        return Err(KeyError::AuditKey);
+    }
+    <Hmac<Sha256> as Mac>::new_from_slice(&bytes).map_err(|_| KeyError::AuditKey)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 fn redact(entry: &str) -> String {
     entry.chars().take(8).collect::<String>() + "…"

@@ -152,6 +152,7 @@ diesel::table! {
         id -> Integer,
         seq -> BigInt,
         hash -> Text,
+        mac -> Text,
     }
 }
 

@@ -253,12 +253,27 @@ pub struct AuditListParams {
     pub cursor: Option<String>,
 }
 
-/// Whether the chain holds.
+/// Whether the chain holds: every entry's keyed hash and link, and the sealed head.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChainStatus {
     pub intact: bool,
     pub entries_checked: i64,
+    /// The newest entry as the chain's sealed head names it when the check began; entries
+    /// cut away after it are reported as broken from the first one missing.
+    pub sealed_head: i64,
     /// The first entry that does not hold, if any.
     pub first_broken_seq: Option<i64>,
     pub reason: Option<String>,
+}
+
+impl From<fupin_persistence::audit::ChainReport> for ChainStatus {
+    fn from(report: fupin_persistence::audit::ChainReport) -> Self {
+        ChainStatus {
+            intact: report.first_broken.is_none(),
+            entries_checked: report.entries_checked,
+            sealed_head: report.sealed_head,
+            first_broken_seq: report.first_broken.map(|(seq, _)| seq),
+            reason: report.first_broken.map(|(_, reason)| reason.to_owned()),
+        }
+    }
 }
