@@ -26,7 +26,25 @@ bulk_figures() { # backend pid
     [ "$format" = ndjson ] && cp "$OUT/bulk.body" "$OUT/export.ndjson"
     echo "$backend export $format: ${t} s (HTTP $code, $((bytes / 1048576)) MiB), $(rate "$HOUSEHOLDS" "$t") households/s, peak RSS $(peak_rss_mb "$pid") MB"
   done
+  login_burst_figures "$backend" "$pid"
   import_figures "$backend"
+}
+
+now_rss_mb() { awk '/VmRSS/ { printf "%.0f", $2/1024 }' "/proc/$1/status"; }
+threads_of() { awk '/Threads/ { print $2 }' "/proc/$1/status"; }
+
+login_burst_figures() { # backend pid: 200 logins at once, right then wrong passwords
+  local backend=$1 pid=$2 password body started statuses
+  for password in "county-load-test-passphrase" "a wrong guess here"; do
+    body="{\"grant_type\":\"password\",\"username\":\"bench\",\"password\":\"$password\"}"
+    local rss_before threads_before
+    rss_before=$(now_rss_mb "$pid"); threads_before=$(threads_of "$pid")
+    started=$(date +%s.%N)
+    statuses=$(seq 200 | xargs -P 200 -I{} curl -s -o /dev/null -w '%{http_code}\n' -X POST \
+        -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$PORT/api/v1/auth/token" \
+      | sort | uniq -c | awk '{ printf "%s x %s, ", $1, $2 }')
+    echo "$backend 200 concurrent logins ($password): ${statuses}$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }') s; RSS ${rss_before} -> $(now_rss_mb "$pid") MB, threads ${threads_before} -> $(threads_of "$pid")"
+  done
 }
 
 import_figures() { # backend: imports the revealed export into a fresh database
@@ -38,13 +56,13 @@ import_figures() { # backend: imports the revealed export into a fresh database
       url="postgres://postgres@127.0.0.1:5432/fupin_import?sslmode=disable" ;;
   esac
   DATABASE_URL="$url" "$FUPIN" seed bench --households 0 --county "$COUNTY" >/dev/null
-  DATABASE_URL="$url" FUPIN_NEW_PASSWORD=bench-password-1 FUPIN_LOG=error \
+  DATABASE_URL="$url" FUPIN_NEW_PASSWORD=county-load-test-passphrase FUPIN_LOG=error \
     "$FUPIN" users create --username bench --role admin --region "$COUNTY" >/dev/null 2>&1
   DATABASE_URL="$url" FUPIN_BIND="127.0.0.1:$IMPORT_PORT" FUPIN_WORKERS=2 FUPIN_LOG=warn \
     "$FUPIN" serve > "$OUT/$backend.import.log" 2>&1 & ipid=$!
   wait_ready "$IMPORT_PORT"
   token=$(curl -sf -X POST "http://127.0.0.1:$IMPORT_PORT/api/v1/auth/token" -H 'Content-Type: application/json' \
-    -d '{"grant_type":"password","username":"bench","password":"bench-password-1"}' \
+    -d '{"grant_type":"password","username":"bench","password":"county-load-test-passphrase"}' \
     | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
   for attempt in first re-sent; do
     read -r t code < <(curl -s -o "$OUT/import.report.json" -w '%{time_total} %{http_code}\n' \

@@ -118,14 +118,14 @@ bench_backend() { # sqlite|postgres
   echo "== $backend: $(wc -l < "$OUT/ids.txt") sample ids, $members members in the database"
 
   # Every request carries a real token, so authentication is part of what is measured.
-  DATABASE_URL="$url" FUPIN_NEW_PASSWORD=bench-password-1 FUPIN_LOG=error \
+  DATABASE_URL="$url" FUPIN_NEW_PASSWORD=county-load-test-passphrase FUPIN_LOG=error \
     "$FUPIN" users create --username bench --role admin --region "$COUNTY" >/dev/null 2>&1 || true
   DATABASE_URL="$url" FUPIN_BIND="127.0.0.1:$PORT" FUPIN_WORKERS=2 FUPIN_POOL_SIZE=${POOL_SIZE:-16} \
     FUPIN_LOG=warn "$FUPIN" serve > "$OUT/$backend.server.log" 2>&1 & local pid=$!
   wait_ready $PORT
   local token
   token=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" -H 'Content-Type: application/json' \
-    -d '{"grant_type":"password","username":"bench","password":"bench-password-1"}' \
+    -d '{"grant_type":"password","username":"bench","password":"county-load-test-passphrase"}' \
     | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
   AUTH=(-H "Authorization: Bearer $token")
   # The first reads of a household render its answer and keep the copy (see README); the
