@@ -213,12 +213,7 @@ pub fn key_the_chain(conn: &mut DbConn, keys: &PersonalDataKeys) -> Result<(), S
     let mut prev_keyed = GENESIS.to_owned();
     let mut next_seq = 1;
     loop {
-        let batch: Vec<AuditRow> = audit_entries::table
-            .filter(audit_entries::seq.ge(next_seq))
-            .order(audit_entries::seq.asc())
-            .limit(1000)
-            .select(AuditRow::as_select())
-            .load(conn)?;
+        let batch = entries_from(conn, next_seq)?;
         if batch.is_empty() {
             break;
         }
@@ -245,6 +240,16 @@ pub fn key_the_chain(conn: &mut DbConn, keys: &PersonalDataKeys) -> Result<(), S
     }
     write_head(conn, keys)?;
     Ok(())
+}
+
+/// The next thousand entries from `seq` on, in order: chains are walked a batch at a time.
+fn entries_from(conn: &mut DbConn, seq: i64) -> Result<Vec<AuditRow>, DieselError> {
+    audit_entries::table
+        .filter(audit_entries::seq.ge(seq))
+        .order(audit_entries::seq.asc())
+        .limit(1000)
+        .select(AuditRow::as_select())
+        .load(conn)
 }
 
 /// Why `row` does not hold as the entry `expected_seq` after an entry hashed `expected_prev`.
@@ -363,12 +368,7 @@ pub fn verify(conn: &mut DbConn, keys: &PersonalDataKeys) -> Result<ChainReport,
         ));
     }
     loop {
-        let batch: Vec<AuditRow> = audit_entries::table
-            .filter(audit_entries::seq.ge(expected_seq))
-            .order(audit_entries::seq.asc())
-            .limit(1000)
-            .select(AuditRow::as_select())
-            .load(conn)?;
+        let batch = entries_from(conn, expected_seq)?;
         if batch.is_empty() {
             break;
         }
