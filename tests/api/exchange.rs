@@ -159,3 +159,55 @@ async fn a_reader_resuming_while_writers_commit_sees_every_change_once() {
         "reading while writing gave the same sequence as reading afterwards"
     );
 }
+
+#[tokio::test]
+async fn every_household_version_a_client_sees_is_in_the_feed_member_changes_included() {
+    use fupin_domain::member::Sex;
+    use fupin_tests::fixtures::member_body;
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let household = register(&app, "V-1", VILLAGE, "王建国").await;
+    let id = household["id"].as_str().unwrap();
+    let etag = |reply: &fupin_tests::Reply| reply.header("etag").unwrap_or("").to_owned();
+    let mut seen = vec![etag(
+        &send(app.get(&format!("/api/v1/households/{id}"))).await,
+    )];
+    let members = format!("/api/v1/households/{id}/members");
+    let added = send(app.post(
+        &members,
+        &member_body("王小红", "2001-09-15", Sex::Female, "daughter"),
+    ))
+    .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    seen.push(etag(
+        &send(app.get(&format!("/api/v1/households/{id}"))).await,
+    ));
+    let member = format!("{members}/{}", added.body["id"].as_str().unwrap());
+    let edited = send(
+        app.patch(&member, &json!({"ethnicity": "回族"}))
+            .header("If-Match", "\"1\""),
+    )
+    .await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    seen.push(etag(
+        &send(app.get(&format!("/api/v1/households/{id}"))).await,
+    ));
+    let left = send(app.post(
+        &format!("{member}/leave"),
+        &json!({"left_on": "2024-05-01", "reason": "marriage"}),
+    ))
+    .await;
+    assert_eq!(left.status, 200, "{}", left.body);
+    seen.push(etag(
+        &send(app.get(&format!("/api/v1/households/{id}"))).await,
+    ));
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 4, "{seen:?}");
+
+    let (changes, _) = drain(&app, None, "&entity=household").await;
+    let in_feed: Vec<String> = changes
+        .iter()
+        .filter(|c| c["id"] == id)
+        .map(|c| format!("\"{}\"", c["version"]))
+        .collect();
+    assert_eq!(in_feed, seen);
+}

@@ -82,8 +82,29 @@ pub fn add(
         None,
     )?;
     let added = record_new(conn, ctx, member_row(&household, &member, ctx))?;
-    households::refresh_after_member_change(conn, household_id, ctx.now)?;
+    household_follows_members(conn, ctx, household_id)?;
     Ok(added)
+}
+
+/// Brings the household's own figures (head, member count) up to date after a change to its
+/// members and records the household's new version in the audit trail: the change feed then
+/// shows every version of the household a client can hold as an ETag.
+fn household_follows_members(
+    conn: &mut DbConn,
+    ctx: &Context,
+    household_id: &str,
+) -> Result<(), AppError> {
+    let before = super::households::find(conn, ctx, household_id, Disclosure::Masked)?;
+    households::refresh_after_member_change(conn, household_id, ctx.now)?;
+    let after = super::households::find(conn, ctx, household_id, Disclosure::Masked)?;
+    ctx.audit(
+        conn,
+        "members_changed",
+        ("household", household_id),
+        Some(&after.region_code),
+        Some(&before),
+        Some(&after),
+    )
 }
 
 /// Stores a member row and records its creation in the audit trail; the caller keeps the
@@ -143,7 +164,7 @@ pub fn update(
         Some(id),
     )?;
     members::update(conn, id, expected_version, &checked.fields, ctx.now)?;
-    households::refresh_after_member_change(conn, household_id, ctx.now)?;
+    household_follows_members(conn, ctx, household_id)?;
     let after = find(conn, ctx, typed_household, typed_member, Disclosure::Masked)?;
     ctx.audit(
         conn,
@@ -189,7 +210,7 @@ pub fn leave(
         leaving.reason.as_str(),
         ctx.now,
     )?;
-    households::refresh_after_member_change(conn, household_id, ctx.now)?;
+    household_follows_members(conn, ctx, household_id)?;
     let after = find(conn, ctx, typed_household, typed_member, Disclosure::Masked)?;
     ctx.audit(
         conn,
