@@ -59,6 +59,9 @@ pub struct ServerSettings {
     /// Microloan term limit, in months.
     #[arg(long, env = "FUPIN_LOAN_MAX_TERM_MONTHS", default_value_t = 36)]
     pub loan_max_term_months: u32,
+    /// Seconds a stopping server lets requests in flight (a long export) finish.
+    #[arg(long, env = "FUPIN_SHUTDOWN_SECS", default_value_t = 30)]
+    pub shutdown_secs: u64,
 }
 
 /// Keys and token settings. Secrets are read from the environment; `--help` never shows them.

@@ -46,6 +46,8 @@ pub struct Services {
     pub procedure: ProcedureSettings,
     /// Async PostgreSQL connections for household reads, when the database allows them.
     pub pg_reads: Option<PgReadSettings>,
+    /// How long a stopping server lets requests in flight finish (`FUPIN_SHUTDOWN_SECS`).
+    pub shutdown_grace: Duration,
 }
 
 /// What the token endpoint needs beside the database: its throttle, its pool of password
@@ -78,6 +80,7 @@ pub fn server(
     let kept_for_reads = fupin_app::reads::KeptForReads::default();
     let origins = services.cors_origins;
     let pg_reads = services.pg_reads;
+    let shutdown_grace = services.shutdown_grace;
     let mut server = HttpServer::new(move || {
         // Built once per worker, so each worker's connections live on its own runtime.
         let household_reads = web::Data::new(fupin_app::reads::HouseholdReads::for_worker(
@@ -150,7 +153,17 @@ pub fn server(
             .app_data(unrouted.clone())
             .default_service(web::to(routes::unrouted))
     })
+    // Without TCP_NODELAY a compressed answer, which leaves in more than one write, waits for
+    // the client's delayed ACK: 40 ms a request on Linux, up to 200 ms from Windows.
+    .on_connect(|connection, _| {
+        if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::warn!(%error, "TCP_NODELAY could not be set");
+            }
+        }
+    })
     .listen(listener)?;
+    server = server.shutdown_timeout(shutdown_grace.as_secs());
     if let Some(workers) = workers {
         server = server.workers(workers);
     }

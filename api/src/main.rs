@@ -421,7 +421,13 @@ fn serve(
             database.read_pool_size,
             database.timeout(),
         ),
+        shutdown_grace: Duration::from_secs(server.shutdown_secs),
     };
+    let removed =
+        fupin_api::routes::exchange_bulk::remove_spools_of_dead_processes(&std::env::temp_dir());
+    if removed > 0 {
+        tracing::info!(removed, "removed import files left by servers that died");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -8,6 +8,7 @@ mod contract;
 mod entities;
 mod exchange;
 mod exports;
+mod faults;
 mod hardening;
 mod household_list;
 mod household_views;

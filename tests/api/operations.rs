@@ -171,6 +171,53 @@ async fn answers_are_compressed_when_the_client_accepts_it() {
     assert_eq!(br.headers()["content-encoding"], "br");
 }
 
+/// Not a benchmark: a compressed answer that waited for the client's delayed ACK took 40 ms
+/// (Nagle's algorithm), about one request in three on a kept-alive connection; without the
+/// stall each takes a few milliseconds even unoptimised, so the slow tail tells which it is.
+#[tokio::test]
+async fn compressed_answers_on_a_kept_alive_connection_do_not_wait_for_delayed_acks() {
+    use fupin_domain::member::Sex;
+    use fupin_tests::fixtures::{gaoling, member_body, register, VILLAGE};
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let household = register(&app, "N-1", VILLAGE, "王五").await;
+    let path = format!("/api/v1/households/{}", household["id"].as_str().unwrap());
+    for (name, born) in [("王小红", "2001-09-15"), ("王小兰", "2004-03-02")] {
+        let body = member_body(name, born, Sex::Female, "daughter");
+        assert_eq!(
+            send(app.post(&format!("{path}/members"), &body))
+                .await
+                .status,
+            201
+        );
+    }
+    let one_connection = reqwest::Client::builder()
+        .no_gzip()
+        .pool_max_idle_per_host(1)
+        .build()
+        .unwrap();
+    let mut took = Vec::new();
+    for _ in 0..60 {
+        let started = std::time::Instant::now();
+        let response = one_connection
+            .get(app.url(&path))
+            .bearer_auth(&app.admin_token)
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-encoding"], "gzip");
+        response.bytes().await.unwrap();
+        took.push(started.elapsed());
+    }
+    took.sort();
+    let tail = took[took.len() * 9 / 10];
+    assert!(
+        tail < std::time::Duration::from_millis(30),
+        "90th percentile {tail:?}: {took:?}"
+    );
+}
+
 #[tokio::test]
 async fn problems_speak_chinese_when_preferred() {
     let app = TestApp::spawn().await;

@@ -287,7 +287,7 @@ pub async fn import_households(
 /// Writes the request body to a temporary file as it arrives, so an import holds none of it
 /// in memory; a body over `MAX_IMPORT_BYTES` is refused as soon as it passes that size.
 async fn spool(mut payload: web::Payload) -> Result<tempfile::NamedTempFile, AppError> {
-    let spooled = web::block(tempfile::NamedTempFile::new)
+    let spooled = web::block(|| tempfile::Builder::new().prefix(&spool_prefix()).tempfile())
         .await
         .map_err(|_| AppError::internal())?
         .map_err(spool_failed)?;
@@ -305,6 +305,38 @@ async fn spool(mut payload: web::Payload) -> Result<tempfile::NamedTempFile, App
     }
     file.flush().await.map_err(spool_failed)?;
     Ok(spooled)
+}
+
+/// Spooled imports are named after the process that writes them, so that a server starting
+/// can tell the files of one that died (and will never remove them) from a live one's.
+const SPOOL_PREFIX: &str = "fupin-import-";
+
+fn spool_prefix() -> String {
+    format!("{SPOOL_PREFIX}{}-", std::process::id())
+}
+
+/// Removes the spooled imports in `dir` whose process is gone (it was killed mid-import);
+/// returns how many. Where processes cannot be looked up (no `/proc`), nothing is removed.
+pub fn remove_spools_of_dead_processes(dir: &std::path::Path) -> usize {
+    if !std::path::Path::new("/proc/self").exists() {
+        return 0;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            let name = entry.file_name();
+            let pid = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(SPOOL_PREFIX))
+                .and_then(|rest| rest.split('-').next())
+                .and_then(|pid| pid.parse::<u32>().ok());
+            pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+        })
+        .filter(|entry| std::fs::remove_file(entry.path()).is_ok())
+        .count()
 }
 
 fn spool_failed(error: std::io::Error) -> AppError {
@@ -350,4 +382,22 @@ fn file_format(req: &HttpRequest) -> Result<files::FileFormat, AppError> {
         }
     }
     Ok(format)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_spools_of_processes_that_are_gone_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead = dir.path().join(format!("{SPOOL_PREFIX}4000000000-abc"));
+        let live = dir.path().join(format!("{}xyz", spool_prefix()));
+        let other = dir.path().join("unrelated-4000000000-abc");
+        for file in [&dead, &live, &other] {
+            std::fs::write(file, b"{}").unwrap();
+        }
+        assert_eq!(remove_spools_of_dead_processes(dir.path()), 1);
+        assert!(!dead.exists() && live.exists() && other.exists());
+    }
 }

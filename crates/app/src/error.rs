@@ -284,7 +284,10 @@ impl From<StoreError> for AppError {
             },
             StoreError::Unavailable(reason) => {
                 tracing::warn!(%reason, "database unavailable");
-                AppError::new(Kind::Unavailable)
+                AppError {
+                    retry_after: Some(RETRY_UNAVAILABLE_AFTER_SECS),
+                    ..AppError::new(Kind::Unavailable)
+                }
             }
             StoreError::Corrupt(reason) => {
                 tracing::error!(%reason, "stored value not valid");
@@ -297,6 +300,10 @@ impl From<StoreError> for AppError {
         }
     }
 }
+
+/// What a 503 from the database asks the client to wait: long enough for a lock to pass or a
+/// restarted server to come back.
+pub const RETRY_UNAVAILABLE_AFTER_SECS: u64 = 5;
 
 // Needed by Diesel's transaction(), which turns its own errors into the closure's error type.
 impl From<fupin_persistence::DieselError> for AppError {

@@ -72,6 +72,9 @@ pub enum ConnectError {
     Migration(String),
 }
 
+/// How long a write waits for another writer's lock before it answers 503 (milliseconds).
+pub const LOCK_WAIT_MS: u64 = 5000;
+
 /// Opens connections for one URL on its own backend and prepares each SQLite connection.
 #[derive(Debug, Clone)]
 pub struct DbConnManager {
@@ -95,15 +98,22 @@ impl DbConnManager {
 
     fn establish(&self) -> Result<DbConn, ConnectionError> {
         match self.backend {
-            Backend::Postgres => PgConnection::establish(&self.url).map(DbConn::Postgres),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)?;
+                // A writer waits for a row lock as long as a SQLite writer waits for the file
+                // (busy_timeout below), then answers 503 rather than hanging on.
+                conn.batch_execute(&format!("SET lock_timeout = {LOCK_WAIT_MS}"))
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Postgres(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url)?;
                 // Per connection: WAL lets readers run beside the writer, busy_timeout makes a
                 // writer wait for the lock instead of failing at once.
-                conn.batch_execute(
+                conn.batch_execute(&format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-                )
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {LOCK_WAIT_MS};"
+                ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(conn))
             }

@@ -54,8 +54,11 @@ impl From<DieselError> for StoreError {
                 );
                 StoreError::Unique(unique_rule_named_in(&text))
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            DieselError::DatabaseError(kind, info) if is_transient(&kind, info.message()) => {
                 StoreError::Unavailable(info.message().to_owned())
+            }
+            DieselError::BrokenTransactionManager => {
+                StoreError::Unavailable("the connection's transaction state is broken".to_owned())
             }
             other => StoreError::Database(other),
         }
@@ -72,6 +75,41 @@ impl From<diesel::r2d2::PoolError> for StoreError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
         StoreError::Unavailable(error.to_string())
     }
+}
+
+/// What the database says when it cannot serve now but may soon: the connection is gone, the
+/// server is restarting or shutting down, the file is locked, read-only or the disk is full, a
+/// lock or statement timed out. The client may try again: a 503, not a 500.
+const TRANSIENT: [&str; 16] = [
+    // SQLite
+    "database is locked",
+    "database table is locked",
+    "readonly database",
+    "database or disk is full",
+    "disk i/o error",
+    "unable to open database file",
+    // PostgreSQL
+    "terminating connection",
+    "the database system is",
+    "server closed the connection",
+    "connection to server",
+    "no space left on device",
+    "could not extend file",
+    "canceling statement due to",
+    "lock timeout",
+    "too many connections",
+    "could not serialize access",
+];
+
+fn is_transient(kind: &DatabaseErrorKind, message: &str) -> bool {
+    let message = message.to_lowercase();
+    matches!(
+        kind,
+        DatabaseErrorKind::ClosedConnection
+            | DatabaseErrorKind::UnableToSendCommand
+            | DatabaseErrorKind::SerializationFailure
+            | DatabaseErrorKind::ReadOnlyTransaction
+    ) || TRANSIENT.iter().any(|fragment| message.contains(fragment))
 }
 
 fn unique_rule_named_in(text: &str) -> UniqueRule {
@@ -93,6 +131,32 @@ fn unique_rule_named_in(text: &str) -> UniqueRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn faults_the_client_can_wait_out_are_transient_and_rule_breaches_are_not() {
+        for message in [
+            "database is locked",
+            "attempt to write a readonly database",
+            "database or disk is full",
+            "terminating connection due to administrator command",
+            "the database system is starting up",
+            "could not extend file \"base/1/2\": No space left on device",
+        ] {
+            assert!(
+                is_transient(&DatabaseErrorKind::Unknown, message),
+                "{message}"
+            );
+        }
+        assert!(is_transient(&DatabaseErrorKind::ClosedConnection, ""));
+        assert!(!is_transient(
+            &DatabaseErrorKind::CheckViolation,
+            "CHECK constraint failed"
+        ));
+        assert!(!is_transient(
+            &DatabaseErrorKind::Unknown,
+            "no such column: x"
+        ));
+    }
 
     #[test]
     fn both_backends_messages_name_the_rule() {
