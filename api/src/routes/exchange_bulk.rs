@@ -224,8 +224,9 @@ fn csv_chunk(
 /// `all_or_nothing` (the default) writes in one transaction, kept only if no household failed;
 /// `best_effort` writes households that pass, committing every 500. A line that cannot be read
 /// (bad JSON, wrong number of CSV columns) is a failed household, not a failed request. The
-/// first two modes hold one transaction for the whole file, which other writers wait for: for
-/// files of many thousands of households prefer `best_effort` (sending it again is safe).
+/// first two modes hold one transaction for the whole file: other writers wait up to 5 s for
+/// it and then get 503 with `Retry-After`. For files of many thousands of households prefer
+/// `best_effort` (sending it again is safe), which lets other writers in between batches.
 ///
 /// The answer is 200 with the report whenever the file could be read; check `committed` and
 /// `failed`. A file that cannot be read (empty, not UTF-8, a bad CSV header) is a 400 and

@@ -35,8 +35,10 @@ use crate::models::members::Member;
 
 /// Households written per transaction in `best_effort` mode.
 const BATCH: usize = 500;
-/// Batches between refreshes of the database's statistics during a `best_effort` import.
-const STATISTICS_EVERY: usize = 20;
+/// Households between refreshes of the database's statistics, in every mode: inside one long
+/// transaction too, since the planner otherwise keeps the plans of the tables' size when the
+/// import began, and each household costs more than the one before.
+const STATISTICS_EVERY: u64 = 1000;
 
 /// One page of an export: up to `limit` households after `after` (a village and an id), with
 /// all their members, personal data shown as `disclosure` says.
@@ -190,21 +192,13 @@ pub fn import(
                 _ => Err(Abort::Rollback),
             }
         }),
-        ImportMode::BestEffort => {
-            let mut batches = 0;
-            loop {
-                match in_transaction(conn, |c| run.rows(c, rows, BATCH)) {
-                    Ok(true) => {
-                        batches += 1;
-                        if batches % STATISTICS_EVERY == 1 {
-                            store::refresh_statistics(conn)?;
-                        }
-                    }
-                    Ok(false) => break Ok(()),
-                    Err(abort) => break Err(abort),
-                }
+        ImportMode::BestEffort => loop {
+            match in_transaction(conn, |c| run.rows(c, rows, BATCH)) {
+                Ok(true) => {}
+                Ok(false) => break Ok(()),
+                Err(abort) => break Err(abort),
             }
-        }
+        },
     };
     match outcome {
         Ok(()) => run.report.committed = mode != ImportMode::DryRun,
@@ -236,6 +230,9 @@ impl Run<'_> {
                 return Ok(false);
             };
             self.row(conn, row)?;
+            if self.report.rows % STATISTICS_EVERY == 1 {
+                store::refresh_statistics(conn).map_err(|e| Abort::Fatal(e.into()))?;
+            }
         }
         Ok(true)
     }
