@@ -26,6 +26,16 @@ async fn a_write_that_waits_too_long_for_a_lock_is_a_503_with_retry_after() {
     let mut other_writer = app.pool.get().unwrap();
     hold_the_write_lock(&mut other_writer);
 
+    // Another writer's lock is not a fault: the service is ready, and says so at once.
+    let started = Instant::now();
+    let ready = send(app.get("/readyz")).await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+
     let started = Instant::now();
     let reply = send(app.post(
         "/api/v1/households",

@@ -36,7 +36,7 @@ pub use connection::{connect, run_migrations, Backend, DbConn, DbPool, PooledCon
 pub use error::{StoreError, UniqueRule};
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
-use diesel::Connection;
+use diesel::{Connection, RunQueryDsl};
 
 /// Runs `work` in one write transaction: everything it wrote is kept, or nothing is.
 ///
@@ -86,11 +86,49 @@ where
     }
 }
 
-/// Checks the database answers a trivial query.
-pub fn ping(conn: &mut DbConn) -> Result<(), StoreError> {
-    use diesel::r2d2::R2D2Connection;
-    conn.ping()?;
-    Ok(())
+/// Whether the database would take a write now, by a write rolled back at once. A lock that
+/// another writer holds counts as writable (writes wait their turn, then answer 503); a
+/// read-only file or a server in recovery does not.
+pub fn probe_write(conn: &mut DbConn) -> Result<(), StoreError> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConn::Sqlite(sqlite) => {
+            sqlite.batch_execute("PRAGMA busy_timeout = 0")?;
+            let probe = sqlite.batch_execute(
+                "BEGIN IMMEDIATE; UPDATE audit_chain SET seq = seq WHERE id = 1; ROLLBACK",
+            );
+            if probe.is_err() {
+                // The probe may have stopped inside its transaction; there is none otherwise.
+                let _ = sqlite.batch_execute("ROLLBACK");
+            }
+            sqlite.batch_execute(&format!(
+                "PRAGMA busy_timeout = {}",
+                connection::LOCK_WAIT_MS
+            ))?;
+            match probe {
+                Err(error) if error.to_string().contains("database is locked") => Ok(()),
+                other => Ok(other?),
+            }
+        }
+        DbConn::Postgres(pg) => {
+            #[derive(diesel::QueryableByName)]
+            struct Writable {
+                #[diesel(sql_type = diesel::sql_types::Bool)]
+                writable: bool,
+            }
+            let answer: Writable = diesel::sql_query(
+                "SELECT NOT pg_is_in_recovery() \
+                 AND current_setting('default_transaction_read_only') = 'off' AS writable",
+            )
+            .get_result(pg)?;
+            match answer.writable {
+                true => Ok(()),
+                false => Err(StoreError::Unavailable(
+                    "the database is read-only".to_owned(),
+                )),
+            }
+        }
+    }
 }
 
 pub use diesel::result::Error as DieselError;
