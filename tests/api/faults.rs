@@ -3,10 +3,12 @@
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
+use fupin_domain::member::Sex;
 use fupin_persistence::connection::LOCK_WAIT_MS;
 use fupin_persistence::DbConn;
-use fupin_tests::fixtures::{gaoling, household_body, VILLAGE};
+use fupin_tests::fixtures::{gaoling, household_body, id_number, VILLAGE};
 use fupin_tests::{send, TestApp};
+use serde_json::json;
 
 /// Takes the lock every writer needs, as another writer in the middle of a long transaction
 /// would: SQLite's write lock, PostgreSQL's audit-chain row.
@@ -63,4 +65,48 @@ async fn a_write_that_waits_too_long_for_a_lock_is_a_503_with_retry_after() {
     ))
     .await;
     assert_eq!(again.status, 201, "{}", again.body);
+}
+
+#[tokio::test]
+async fn writes_beside_a_long_import_succeed_or_get_503_in_bounded_time() {
+    use crate::exports::{import, import_line, ndjson, NDJSON};
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    // Long enough that a writer waiting for all of it would wait past the limit below.
+    let lines: Vec<_> = (0..1500)
+        .map(|i| {
+            let mut line = import_line(&format!("I-{i}"), VILLAGE, "张三");
+            let born = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap() + chrono::Days::new(i);
+            let born = born.to_string();
+            line["members"][0]["id_number"] = json!(id_number(&born, Sex::Male));
+            line["members"][0]["birth_date"] = json!(born);
+            line
+        })
+        .collect();
+    let file = ndjson(&lines);
+    let importing = import(&app, "all_or_nothing", NDJSON, &file);
+    let writing = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut answers = Vec::new();
+        for i in 0..2 {
+            let started = Instant::now();
+            let body = household_body(&format!("W-{i}"), VILLAGE, "李四");
+            let reply = send(app.post("/api/v1/households", &body)).await;
+            answers.push((reply, started.elapsed()));
+        }
+        answers
+    };
+    let (imported, answers) = tokio::join!(importing, writing);
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    assert_eq!(imported.body["created"], 1500, "{}", imported.body);
+    assert_eq!(imported.body["committed"], true);
+    let limit = Duration::from_millis(LOCK_WAIT_MS) + Duration::from_secs(5);
+    for (reply, took) in answers {
+        assert!(took < limit, "answered after {took:?}");
+        match reply.status {
+            201 => {}
+            503 => assert!(reply.header("retry-after").is_some(), "{}", reply.body),
+            other => panic!("a write beside the import answered {other}: {}", reply.body),
+        }
+    }
 }
