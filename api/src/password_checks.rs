@@ -1,7 +1,8 @@
-//! A bounded pool for password and secret checks. Argon2 is built to cost memory and time, so
-//! checks run at most one per core, each on a blocking thread outside any database
-//! transaction; a few more may wait their turn, and past that an attempt is refused at once
-//! (429) instead of piling threads and memory onto a burst.
+//! A bounded pool for argon2: checking a password at login, and hashing a new password or
+//! client secret. Argon2 is built to cost memory and time, so at most one runs per core, each
+//! on a blocking thread outside any database transaction; a few more may wait their turn, and
+//! past that the request is refused at once (429) instead of piling threads and memory onto a
+//! burst.
 
 use std::sync::Arc;
 
@@ -16,6 +17,19 @@ pub struct PasswordChecks {
 /// A check could not be admitted: the pool is full.
 #[derive(Debug)]
 pub struct Busy;
+
+impl From<Busy> for crate::problem::AppError {
+    fn from(_: Busy) -> Self {
+        use crate::problem::{AppError, Kind};
+        AppError {
+            retry_after: Some(1),
+            ..AppError::new(Kind::RateLimited).with_detail(
+                "Too many password checks at once; try again in a second",
+                "同时进行的密码校验过多，请稍后再试",
+            )
+        }
+    }
+}
 
 /// Checks that may wait for each one running.
 const WAITING_PER_CHECK: usize = 4;

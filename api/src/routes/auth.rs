@@ -116,8 +116,7 @@ pub async fn issue_token(
                 let matched = candidate.secret_matches(&secret);
                 (candidate, matched)
             })
-            .await
-            .map_err(|_| too_busy())?;
+            .await?;
         db::write(&pool, move |conn| {
             workflow::finish_login(
                 conn,
@@ -177,13 +176,6 @@ fn answer(
     }))
 }
 
-fn rate_limited(seconds: u64, en: String, zh: String) -> AppError {
-    AppError {
-        retry_after: Some(seconds),
-        ..AppError::new(Kind::RateLimited).with_detail(en, zh)
-    }
-}
-
 fn reserve(
     throttle: &LoginThrottle,
     name: Option<&str>,
@@ -191,21 +183,13 @@ fn reserve(
 ) -> Result<Attempt, AppError> {
     throttle
         .reserve(name, address, Instant::now())
-        .map_err(|seconds| {
-            rate_limited(
-                seconds,
+        .map_err(|seconds| AppError {
+            retry_after: Some(seconds),
+            ..AppError::new(Kind::RateLimited).with_detail(
                 format!("Too many failed attempts; try again in {seconds} s"),
                 format!("失败次数过多，请 {seconds} 秒后再试"),
             )
         })
-}
-
-fn too_busy() -> AppError {
-    rate_limited(
-        1,
-        "Too many logins at once; try again in a second".to_owned(),
-        "同时登录的请求过多，请稍后再试".to_owned(),
-    )
 }
 
 /// Log out: revoke a refresh token (an unknown one is ignored).

@@ -272,14 +272,16 @@ impl Run<'_> {
             Err(RowAbort::Fatal(problem)) => return Err(Abort::Fatal(problem)),
         };
         let chinese = self.chinese;
-        let listed = result != RowOutcome::Failed || self.report.lists_failures();
-        let shown = if listed { LISTED_ERRORS } else { 0 };
         self.report.push(RowResult {
             row,
             household_number,
             result,
             household_id,
-            errors: errors.iter().take(shown).map(|e| e.body(chinese)).collect(),
+            errors: errors
+                .iter()
+                .take(LISTED_ERRORS)
+                .map(|e| e.body(chinese))
+                .collect(),
             errors_not_listed: errors.len().saturating_sub(LISTED_ERRORS) as u64,
         });
         Ok(())

@@ -143,17 +143,14 @@ impl ImportReport {
         }
     }
 
-    /// Whether a failed household would still be listed.
-    pub fn lists_failures(&self) -> bool {
-        self.failed < LISTED_FAILURES
-    }
-
+    /// Counts a household's result, and lists it unless it is a failure past the first
+    /// `LISTED_FAILURES`.
     pub fn push(&mut self, result: RowResult) {
         self.rows += 1;
         match result.result {
             RowOutcome::Created | RowOutcome::WouldCreate => self.created += 1,
             RowOutcome::Unchanged => self.unchanged += 1,
-            RowOutcome::Failed if self.lists_failures() => self.failed += 1,
+            RowOutcome::Failed if self.failed < LISTED_FAILURES => self.failed += 1,
             RowOutcome::Failed => {
                 self.failed += 1;
                 self.failures_not_listed += 1;
