@@ -61,7 +61,7 @@ const COMMON_ERRORS: [(&str, &str, &str); 11] = [
     ("PreconditionFailed", "412", "The If-Match ETag is stale: read again and reapply"),
     ("PayloadTooLarge", "413", "The body is larger than 256 KiB"),
     ("UnsupportedMediaType", "415", "The body is not application/json"),
-    ("ValidationFailed", "422", "Invalid fields (one entry each in `errors`), or an Idempotency-Key reused with another body"),
+    ("ValidationFailed", "422", "Invalid fields (one entry each in `errors`), an Idempotency-Key reused with another body, or a NUL character (`%00`) in the path or query"),
     ("PreconditionRequired", "428", "If-Match is required"),
     ("InternalError", "500", "An unexpected error; logged with the request id"),
     ("ServiceUnavailable", "503", "The database is unavailable; the request did nothing"),
@@ -110,11 +110,10 @@ fn attach_common_errors(doc: &mut Document) {
                     wanted.push("NotFound");
                 }
                 if has_body {
-                    wanted.extend([
-                        "PayloadTooLarge",
-                        "UnsupportedMediaType",
-                        "ValidationFailed",
-                    ]);
+                    wanted.extend(["PayloadTooLarge", "UnsupportedMediaType"]);
+                }
+                if has_body || has_path_params || has_query(operation) {
+                    wanted.push("ValidationFailed");
                 }
                 if takes_if_match {
                     wanted.push("PreconditionFailed");
@@ -137,6 +136,14 @@ fn attach_common_errors(doc: &mut Document) {
             }
         }
     }
+}
+
+fn has_query(operation: &Operation) -> bool {
+    operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| p.parameter_in == ParameterIn::Query)
 }
 
 fn has_header(operation: &Operation, name: &str) -> bool {

@@ -8,6 +8,7 @@ use crate::acting::Acting;
 use crate::auth::{ManageAccounts, SubjectStatus};
 use crate::extract::JsonBody;
 use crate::problem::{AppError, Problem, ProblemBody, Text};
+use crate::Logins;
 use fupin_app::accounts::{self as workflow, hash_secret, parse_region, random_token};
 use fupin_app::models::accounts::{
     Client, ClientPage, CreateClient, CreateUser, ResetPassword, User, UserPage,
@@ -38,12 +39,10 @@ fn region_field(raw: &str) -> Result<fupin_domain::region::RegionCode, AppError>
     })
 }
 
-/// The argon2 hash of a new password or secret, made on the blocking pool (it takes a while
-/// by design).
-async fn hashed(secret: String) -> Result<String, AppError> {
-    web::block(move || hash_secret(&secret))
-        .await
-        .map_err(|_| AppError::internal())?
+/// The argon2 hash of a new password or secret, made on the bounded pool logins use (it takes
+/// a while and much memory by design).
+async fn hashed(logins: &Logins, secret: String) -> Result<String, AppError> {
+    logins.checks.run(move || hash_secret(&secret)).await?
 }
 
 /// List the users in your scope.
@@ -69,17 +68,19 @@ pub async fn list_users(
         (status = 201, description = "Created", body = User),
         (status = 403, description = "The region is outside your scope", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many password checks at once; see `Retry-After`", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 #[post("/api/v1/users")]
 pub async fn create_user(
     acting: Acting<ManageAccounts>,
+    logins: web::Data<Logins>,
     body: JsonBody<CreateUser>,
 ) -> Result<HttpResponse, Problem> {
     let request = body.value;
     let region = region_field(&request.region_code)?;
     workflow::check_password_strength(&request.password, request.username.trim())?;
     let password = request.password;
-    let hash = hashed(password).await?;
+    let hash = hashed(&logins, password).await?;
     let user = acting
         .write(move |conn, ctx| {
             workflow::create_user(
@@ -140,10 +141,14 @@ pub async fn enable_user(
 /// Set a user's password; their refresh tokens are revoked.
 #[utoipa::path(tag = "accounts", request_body = ResetPassword,
     params(("id" = String, Path, description = "User id")),
-    responses((status = 200, description = "Password set", body = User)))]
+    responses(
+        (status = 200, description = "Password set", body = User),
+        (status = 429, description = "Too many password checks at once; see `Retry-After`", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
 #[post("/api/v1/users/{id}/password")]
 pub async fn reset_password(
     acting: Acting<ManageAccounts>,
+    logins: web::Data<Logins>,
     id: web::Path<String>,
     body: JsonBody<ResetPassword>,
 ) -> Result<HttpResponse, Problem> {
@@ -154,7 +159,7 @@ pub async fn reset_password(
         .read(move |conn, ctx| workflow::user(conn, ctx, &user_id))
         .await?;
     workflow::check_password_strength(&password, &user.username)?;
-    let hash = hashed(password).await?;
+    let hash = hashed(&logins, password).await?;
     let user = acting
         .write(move |conn, ctx| workflow::reset_password(conn, ctx, &id, &hash))
         .await?;
@@ -183,16 +188,18 @@ pub async fn list_clients(
     responses(
         (status = 201, description = "Created, with `client_secret`", body = Client),
         (status = 409, description = "The client id is taken", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many password checks at once; see `Retry-After`", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 #[post("/api/v1/clients")]
 pub async fn create_client(
     acting: Acting<ManageAccounts>,
+    logins: web::Data<Logins>,
     body: JsonBody<CreateClient>,
 ) -> Result<HttpResponse, Problem> {
     let request = body.value;
     let region = region_field(&request.region_code)?;
     let secret = random_token();
-    let hash = hashed(secret.clone()).await?;
+    let hash = hashed(&logins, secret.clone()).await?;
     let mut client = acting
         .write(move |conn, ctx| {
             workflow::create_client(
