@@ -254,6 +254,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 (Some(seq), Some(reason)) => {
                     Err(format!("the audit chain breaks at entry {seq}: {reason}"))
                 }
+                (None, Some(reason)) => Err(format!("the audit chain breaks: {reason}")),
                 _ => Ok(()),
             }
         }

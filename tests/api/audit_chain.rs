@@ -3,10 +3,10 @@
 //! the sealed head kept right under concurrent writers.
 
 use diesel::prelude::*;
-use fupin_persistence::audit::{entry_hash, AuditRow};
+use fupin_persistence::audit::{entry_hash, StoredEntry};
 use fupin_persistence::personal_data::PersonalDataKeys;
-use fupin_persistence::schema::audit_entries;
-use fupin_tests::fixtures::{gaoling, household_body, VILLAGE};
+use fupin_persistence::schema::{audit_batches, audit_entries};
+use fupin_tests::fixtures::{gaoling, household_body, register, VILLAGE};
 use fupin_tests::{send, TestApp};
 use serde_json::Value;
 
@@ -18,30 +18,44 @@ async fn verify(app: &TestApp) -> Value {
     reply.body
 }
 
+/// Every stored entry with its number, oldest first.
+fn numbered_entries(app: &TestApp) -> Vec<(i64, StoredEntry)> {
+    let mut conn = app.pool.get().unwrap();
+    audit_entries::table
+        .inner_join(audit_batches::table)
+        .order((audit_batches::first_seq.asc(), audit_entries::ordinal.asc()))
+        .select((audit_batches::first_seq, StoredEntry::as_select()))
+        .load::<(i64, StoredEntry)>(&mut *conn)
+        .unwrap()
+        .into_iter()
+        .map(|(first, entry)| (first + entry.ordinal, entry))
+        .collect()
+}
+
 #[tokio::test]
 async fn an_entry_rewritten_with_every_later_hash_recomputed_is_caught() {
     let app = TestApp::spawn().await;
     gaoling(&app).await;
     assert_eq!(verify(&app).await["intact"], true);
-    let mut conn = app.pool.get().unwrap();
     // The chain's format is public; the key is not: the attacker hashes with one of their own.
     let attacker = PersonalDataKeys::demo()
         .unwrap()
         .with_audit_key("YW4tYXR0YWNrZXJzLW93bi1rZXktb2YtdGhpcnR5LXR3by1ieXRlcw==")
         .unwrap();
-    let rows: Vec<AuditRow> = audit_entries::table
-        .order(audit_entries::seq.asc())
-        .select(AuditRow::as_select())
-        .load(&mut *conn)
-        .unwrap();
-    let mut prev_hash = rows[1].hash.clone();
-    for mut row in rows.into_iter().skip(2) {
-        if row.seq == 3 {
+    let entries = numbered_entries(&app);
+    let (_, target) = entries.iter().find(|(seq, _)| *seq == 3).unwrap().clone();
+    let mut conn = app.pool.get().unwrap();
+    let mut prev_hash = target.prev_hash.clone();
+    let rest_of_its_transaction = entries
+        .into_iter()
+        .filter(|(_, e)| e.batch_key == target.batch_key && e.ordinal >= target.ordinal);
+    for (seq, mut row) in rest_of_its_transaction {
+        if seq == 3 {
             row.actor_name = "someone else".to_owned();
         }
         row.prev_hash = prev_hash;
         row.hash = entry_hash(&row, &attacker);
-        diesel::update(audit_entries::table.filter(audit_entries::seq.eq(row.seq)))
+        diesel::update(audit_entries::table.filter(audit_entries::id.eq(&row.id)))
             .set((
                 audit_entries::actor_name.eq(&row.actor_name),
                 audit_entries::prev_hash.eq(&row.prev_hash),
@@ -51,10 +65,23 @@ async fn an_entry_rewritten_with_every_later_hash_recomputed_is_caught() {
             .unwrap();
         prev_hash = row.hash;
     }
+    diesel::update(audit_batches::table.filter(audit_batches::batch_key.eq(&target.batch_key)))
+        .set(audit_batches::last_hash.eq(&prev_hash))
+        .execute(&mut *conn)
+        .unwrap();
     let report = verify(&app).await;
     assert_eq!(report["intact"], false, "{report}");
     assert_eq!(report["first_broken_seq"], 3, "{report}");
     assert_eq!(report["entries_checked"], 2, "{report}");
+}
+
+/// Removes the `n` newest entries.
+fn cut_newest(app: &TestApp, n: i64) {
+    app.execute_sql(&format!(
+        "DELETE FROM audit_entries WHERE id IN (SELECT e.id FROM audit_entries e \
+         JOIN audit_batches b ON b.batch_key = e.batch_key \
+         ORDER BY b.first_seq DESC, e.ordinal DESC LIMIT {n})"
+    ));
 }
 
 #[tokio::test]
@@ -64,10 +91,7 @@ async fn cutting_the_newest_entries_away_is_caught() {
     let newest = app.count("audit_entries");
     assert!(newest > 3);
     assert_eq!(verify(&app).await["sealed_head"], newest);
-    app.execute_sql(&format!(
-        "DELETE FROM audit_entries WHERE seq > {}",
-        newest - 2
-    ));
+    cut_newest(&app, 2);
     let report = verify(&app).await;
     assert_eq!(report["intact"], false, "{report}");
     assert_eq!(report["first_broken_seq"], newest - 1, "{report}");
@@ -76,15 +100,61 @@ async fn cutting_the_newest_entries_away_is_caught() {
 }
 
 #[tokio::test]
+async fn a_whole_transaction_cut_from_the_middle_is_caught() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    register(&app, "M-1", VILLAGE, "王五").await;
+    register(&app, "M-2", VILLAGE, "赵六").await;
+    let entries = numbered_entries(&app);
+    let (first_of_m1, m1) = entries
+        .iter()
+        .find(|(_, e)| e.after_json.as_deref().is_some_and(|j| j.contains("M-1")))
+        .unwrap()
+        .clone();
+    let before_m1 = first_of_m1 - m1.ordinal;
+    app.execute_sql(&format!(
+        "DELETE FROM audit_entries WHERE batch_key = '{}'",
+        m1.batch_key
+    ));
+    app.execute_sql(&format!(
+        "DELETE FROM audit_batches WHERE batch_key = '{}'",
+        m1.batch_key
+    ));
+    let report = verify(&app).await;
+    assert_eq!(report["intact"], false, "{report}");
+    assert_eq!(report["reason"], "this entry is gone", "{report}");
+    assert_eq!(report["first_broken_seq"], before_m1 + 1, "{report}");
+    assert_eq!(report["entries_checked"], before_m1, "{report}");
+}
+
+#[tokio::test]
+async fn an_entry_slipped_in_outside_any_transaction_is_caught() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let (_, mut forged) = numbered_entries(&app).pop().unwrap();
+    forged.id = "forged-entry".to_owned();
+    forged.batch_key = "forged-batch".to_owned();
+    forged.ordinal = 1;
+    forged.actor_name = "nobody".to_owned();
+    let mut conn = app.pool.get().unwrap();
+    diesel::insert_into(audit_entries::table)
+        .values(&forged)
+        .execute(&mut *conn)
+        .unwrap();
+    let report = verify(&app).await;
+    assert_eq!(report["intact"], false, "{report}");
+    assert_eq!(report["first_broken_seq"], Value::Null, "{report}");
+    assert_eq!(
+        report["reason"], "entries were added that belong to no sealed transaction",
+        "{report}"
+    );
+}
+
+#[tokio::test]
 async fn a_sealed_head_moved_back_is_caught() {
     let app = TestApp::spawn().await;
     gaoling(&app).await;
-    let newest = app.count("audit_entries");
-    app.execute_sql(&format!(
-        "UPDATE audit_chain SET seq = {}, hash = (SELECT hash FROM audit_entries WHERE seq = {})",
-        newest - 1,
-        newest - 1
-    ));
+    app.execute_sql("UPDATE audit_chain SET seq = seq - 1");
     let report = verify(&app).await;
     assert_eq!(report["intact"], false, "{report}");
     assert_eq!(

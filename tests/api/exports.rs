@@ -365,6 +365,14 @@ async fn best_effort_writes_the_good_rows() {
     let created = send(app.get(&format!("/api/v1/households/{id}"))).await;
     assert_eq!(created.body["household_number"], "I-1");
     assert_eq!(created.body["status"], "not_exited");
+    // What the failed households appended to the audit trail went with them.
+    let chain = send(app.get("/api/v1/audit/verify")).await;
+    assert_eq!(chain.body["intact"], true, "{}", chain.body);
+    assert_eq!(chain.body["sealed_head"], app.count("audit_entries"));
+    assert_eq!(
+        app.count("audit_entries WHERE after_json LIKE '%I-4%' OR after_json LIKE '%I-2%'"),
+        0
+    );
 }
 
 #[tokio::test]

@@ -617,22 +617,27 @@ async fn a_tampered_audit_row_breaks_the_chain_at_that_entry() {
         true
     );
     let mut conn = app.pool.get().unwrap();
-    diesel::sql_query("UPDATE audit_entries SET actor_name = 'someone else' WHERE seq = 3")
-        .execute(&mut *conn)
-        .unwrap();
+    let third = "(SELECT e.id FROM audit_entries e JOIN audit_batches b \
+                 ON b.batch_key = e.batch_key WHERE b.first_seq + e.ordinal = 3)";
+    diesel::sql_query(format!(
+        "UPDATE audit_entries SET actor_name = 'someone else' WHERE id = {third}"
+    ))
+    .execute(&mut *conn)
+    .unwrap();
     let verify = send(app.get("/api/v1/audit/verify")).await;
     assert_eq!(verify.body["intact"], false, "{}", verify.body);
     assert_eq!(verify.body["first_broken_seq"], 3);
     assert_eq!(verify.body["entries_checked"], 2);
-    diesel::sql_query("DELETE FROM audit_entries WHERE seq = 3")
+    diesel::sql_query(format!("DELETE FROM audit_entries WHERE id = {third}"))
         .execute(&mut *conn)
         .unwrap();
     let verify = send(app.get("/api/v1/audit/verify")).await;
     assert_eq!(
-        verify.body["first_broken_seq"], 4,
-        "a removed entry breaks the next link: {}",
+        verify.body["first_broken_seq"], 3,
+        "a removed entry is named: {}",
         verify.body
     );
+    assert_eq!(verify.body["entries_checked"], 2, "{}", verify.body);
 }
 
 #[tokio::test]

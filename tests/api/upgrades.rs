@@ -140,6 +140,11 @@ async fn a_database_of_the_previous_release_upgrades_without_loss() {
             assert_eq!(rows_after.get(table), Some(count), "rows of {table}");
         }
     }
+    // The old release's chain (unkeyed, numbered entry by entry) is keyed and sealed intact.
+    let chain = fupin_persistence::audit::verify(&mut conn, &keys()).unwrap();
+    assert_eq!(chain.first_broken, None, "{chain:?}");
+    assert_eq!(chain.entries_checked, rows_before["audit_entries"]);
+    assert_eq!(chain.sealed_head, rows_before["audit_entries"]);
     let fresh = TestDatabase::create();
     let fresh_pool = fresh.pool();
     let fresh_shape = shape(&mut fresh_pool.get().unwrap());

@@ -1,28 +1,71 @@
-//! The audit trail: append-only entries, each chained to the one before by a keyed hash
-//! (HMAC-SHA-256 under the audit key, which the database does not hold), so that an entry
-//! changed or removed afterwards shows up as a broken link even to someone who can write the
-//! database: they cannot compute the hashes again.
+//! The audit trail: append-only entries under keyed hashes (HMAC-SHA-256 under the audit key,
+//! which the database does not hold), so that an entry changed or removed afterwards shows up
+//! as a broken link even to someone who can write the database: they cannot compute the hashes
+//! again.
 //!
-//! The chain's head (the newest entry's number and hash) is sealed in `audit_chain` with its
-//! own keyed hash when each writing transaction commits, so cutting the newest entries away
-//! shows too: the head names an entry that is gone. It is sealed once per transaction, not
-//! per entry (see [`append`]).
+//! Entries are written in batches, one per writing transaction. Inside a batch each entry links
+//! to the one before it (the first to [`GENESIS`]). When the transaction commits its batch is
+//! sealed after the batch before it: its entries take the numbers that follow the previous
+//! batch's last, and the batch gets a keyed hash over its first number, its key, its count,
+//! its last entry's hash and the previous batch's hash. The chain's head (the last number and
+//! the newest batch's hash) is sealed in `audit_chain` with its own keyed hash, so cutting the
+//! newest entries away shows too.
+//!
+//! Only the sealing queues on the head row, for a few statements at commit: numbering entries
+//! when they are appended made every writer wait for the whole of any transaction that had
+//! appended first, so one import stopped every other write until it ended. Entries are
+//! numbered in commit order all the same, which the change feed relies on (see `changes`).
+
+mod upgrade;
+mod verify;
+
+use std::cell::RefCell;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use fupin_domain::scope::RegionScope;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::connection::DbConn;
 use crate::error::StoreError;
 use crate::personal_data::PersonalDataKeys;
-use crate::schema::{audit_chain, audit_entries};
+use crate::schema::{audit_batches, audit_chain, audit_entries};
 use crate::DieselError;
 
+pub use upgrade::batch_the_chain;
+pub use verify::{verify, ChainBreak, ChainReport};
+
+/// An entry as stored: its place is its batch and its ordinal there.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_entries)]
+pub struct StoredEntry {
+    pub id: String,
+    pub batch_key: String,
+    pub ordinal: i64,
+    pub at: NaiveDateTime,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub role: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub region_code: Option<String>,
+    pub request_id: Option<String>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// An entry as read, numbered by its place in the sealed chain: queries that select it join
+/// the entry's batch.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = audit_entries)]
 pub struct AuditRow {
+    #[diesel(
+        select_expression = audit_batches::first_seq + audit_entries::ordinal,
+        select_expression_type = diesel::dsl::Add<audit_batches::first_seq, audit_entries::ordinal>
+    )]
     pub seq: i64,
     pub id: String,
     pub at: NaiveDateTime,
@@ -38,6 +81,19 @@ pub struct AuditRow {
     pub after_json: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// A committed transaction's batch of entries, sealed in the chain.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_batches)]
+pub struct SealedBatch {
+    pub batch_key: String,
+    /// The number before the batch's first entry: the previous batch's `last_seq`.
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub last_hash: String,
+    pub prev_mac: String,
+    pub mac: String,
 }
 
 /// What happened, before it is numbered and chained.
@@ -56,10 +112,15 @@ pub struct NewAuditEntry {
     pub after_json: Option<String>,
 }
 
-/// The link the first entry points back to.
+/// The link the first entry of a batch, and the first batch, point back to.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The content an entry's hash covers, in a fixed order.
+/// Entries held in memory before they are written: one multi-row insert instead of one
+/// statement each, and a bound on what a long transaction keeps.
+const WRITE_EVERY: usize = 500;
+
+/// The content an entry's hash covers, in a fixed order. `seq` is the entry's ordinal in its
+/// batch: entries written before batches were numbered so, and keep their hashes.
 #[derive(Serialize)]
 struct HashedContent<'a> {
     seq: i64,
@@ -78,9 +139,9 @@ struct HashedContent<'a> {
     prev_hash: &'a str,
 }
 
-fn content_bytes(row: &AuditRow) -> Vec<u8> {
+fn content_bytes(row: &StoredEntry) -> Vec<u8> {
     let content = HashedContent {
-        seq: row.seq,
+        seq: row.ordinal,
         id: &row.id,
         at: row.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
         actor_id: &row.actor_id,
@@ -99,175 +160,203 @@ fn content_bytes(row: &AuditRow) -> Vec<u8> {
 }
 
 /// The hash an entry must carry: keyed, from its content and its predecessor's hash.
-pub fn entry_hash(row: &AuditRow, keys: &PersonalDataKeys) -> String {
+pub fn entry_hash(row: &StoredEntry, keys: &PersonalDataKeys) -> String {
     keys.audit_mac(&content_bytes(row))
 }
 
-/// The unkeyed hash entries carried before the chain was keyed (see [`key_the_chain`]).
-fn unkeyed_hash(row: &AuditRow) -> String {
-    Sha256::digest(content_bytes(row))
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// The keyed hash that seals a batch after the one before it.
+fn batch_mac(keys: &PersonalDataKeys, batch: &SealedBatch) -> String {
+    let SealedBatch {
+        batch_key,
+        first_seq,
+        last_seq,
+        last_hash,
+        prev_mac,
+        ..
+    } = batch;
+    keys.audit_mac(
+        format!("audit-batch\0{batch_key}\0{first_seq}\0{last_seq}\0{last_hash}\0{prev_mac}")
+            .as_bytes(),
+    )
 }
 
-/// The keyed hash that seals the head: the newest entry's number and hash.
+/// The keyed hash that seals the head: the last number and the newest batch's hash.
 fn head_mac(keys: &PersonalDataKeys, seq: i64, hash: &str) -> String {
     keys.audit_mac(format!("audit-chain-head\0{seq}\0{hash}").as_bytes())
 }
 
-thread_local! {
-    /// The keys of an append made on this thread whose transaction has not sealed the head.
-    /// A transaction runs on one thread from start to commit (`in_transaction`).
-    static UNSEALED: std::cell::RefCell<Option<PersonalDataKeys>> = const { std::cell::RefCell::new(None) };
+/// The batch of the transaction in progress on this thread. A transaction runs on one thread
+/// from start to commit (`in_transaction`).
+struct OpenBatch {
+    keys: PersonalDataKeys,
+    key: String,
+    appended: i64,
+    last_hash: String,
+    unwritten: Vec<StoredEntry>,
 }
 
-/// Appends an entry in the caller's transaction, after the latest one.
-///
-/// Appenders queue on the chain-head row until their transaction ends, so the chain never
-/// forks and entries become visible in sequence order (the change feed relies on it). On
-/// PostgreSQL the queue is a `SELECT … FOR UPDATE` of that row, not an `UPDATE`: rewriting one
-/// row for every entry left a version per entry in a long transaction, which every later
-/// statement walked, so an import of n households cost n². The head is therefore sealed once,
-/// when the transaction commits (`in_transaction` calls [`seal_head`]). SQLite's writers are
-/// serialised by `BEGIN IMMEDIATE` already. The predecessor is the entry with the highest
-/// sequence number.
+thread_local! {
+    static OPEN: RefCell<Option<OpenBatch>> = const { RefCell::new(None) };
+}
+
+/// Appends an entry to the caller's transaction's batch; outside a transaction, in one of its
+/// own.
 pub fn append(
     conn: &mut DbConn,
     keys: &PersonalDataKeys,
     entry: NewAuditEntry,
-) -> Result<AuditRow, StoreError> {
-    if let DbConn::Postgres(pg) = conn {
-        diesel::sql_query("SELECT id FROM audit_chain WHERE id = 1 FOR UPDATE").execute(pg)?;
+) -> Result<(), StoreError> {
+    if !in_a_transaction(conn)? {
+        return crate::in_transaction(conn, |c| append(c, keys, entry));
     }
-    let last: Option<(i64, String)> = audit_entries::table
-        .order(audit_entries::seq.desc())
-        .select((audit_entries::seq, audit_entries::hash))
-        .first(conn)
-        .optional()?;
-    let (previous_seq, prev_hash) = last.unwrap_or_else(|| (0, GENESIS.to_owned()));
-    let seq = previous_seq + 1;
-    let mut row = AuditRow {
-        seq,
-        id: uuid::Uuid::now_v7().to_string(),
-        at: entry.at,
-        actor_id: entry.actor_id,
-        actor_name: entry.actor_name,
-        role: entry.role,
-        action: entry.action,
-        entity_type: entry.entity_type,
-        entity_id: entry.entity_id,
-        region_code: entry.region_code,
-        request_id: entry.request_id,
-        before_json: entry.before_json,
-        after_json: entry.after_json,
-        prev_hash,
-        hash: String::new(),
-    };
-    row.hash = entry_hash(&row, keys);
-    diesel::insert_into(audit_entries::table)
-        .values(&row)
-        .execute(conn)?;
-    UNSEALED.with(|unsealed| *unsealed.borrow_mut() = Some(keys.clone()));
-    Ok(row)
+    let full = OPEN.with(|open| {
+        let mut open = open.borrow_mut();
+        let batch = open.get_or_insert_with(|| OpenBatch {
+            keys: keys.clone(),
+            key: uuid::Uuid::now_v7().to_string(),
+            appended: 0,
+            last_hash: GENESIS.to_owned(),
+            unwritten: Vec::new(),
+        });
+        batch.appended += 1;
+        let mut row = StoredEntry {
+            id: uuid::Uuid::now_v7().to_string(),
+            batch_key: batch.key.clone(),
+            ordinal: batch.appended,
+            at: entry.at,
+            actor_id: entry.actor_id,
+            actor_name: entry.actor_name,
+            role: entry.role,
+            action: entry.action,
+            entity_type: entry.entity_type,
+            entity_id: entry.entity_id,
+            region_code: entry.region_code,
+            request_id: entry.request_id,
+            before_json: entry.before_json,
+            after_json: entry.after_json,
+            prev_hash: std::mem::take(&mut batch.last_hash),
+            hash: String::new(),
+        };
+        row.hash = entry_hash(&row, &batch.keys);
+        batch.last_hash = row.hash.clone();
+        batch.unwritten.push(row);
+        batch.unwritten.len() >= WRITE_EVERY
+    });
+    if full {
+        write_unwritten(conn)?;
+    }
+    Ok(())
 }
 
-/// Seals the head when this thread appended since the last seal: called by `in_transaction`
-/// before it commits. The head is read from the table, not remembered, so entries a rolled-back
-/// savepoint removed are not sealed.
-pub(crate) fn seal_head(conn: &mut DbConn) -> Result<(), DieselError> {
-    let Some(keys) = UNSEALED.with(|unsealed| unsealed.borrow_mut().take()) else {
+fn in_a_transaction(conn: &mut DbConn) -> Result<bool, DieselError> {
+    use diesel::connection::TransactionManager;
+    type Manager = <DbConn as Connection>::TransactionManager;
+    Ok(Manager::transaction_manager_status_mut(conn)
+        .transaction_depth()?
+        .is_some())
+}
+
+/// Writes the entries held in memory.
+fn write_unwritten(conn: &mut DbConn) -> Result<(), DieselError> {
+    let rows = OPEN.with(|open| {
+        open.borrow_mut()
+            .as_mut()
+            .map(|batch| std::mem::take(&mut batch.unwritten))
+            .unwrap_or_default()
+    });
+    for chunk in rows.chunks(WRITE_EVERY) {
+        // Multi-row inserts are per backend: the two connections' SQL for them differs.
+        let insert = diesel::insert_into(audit_entries::table).values(chunk);
+        match conn {
+            DbConn::Postgres(pg) => insert.execute(pg)?,
+            DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
+        };
+    }
+    Ok(())
+}
+
+/// Where the open batch stood when a savepoint began: what to go back to if it rolls back.
+pub(crate) struct SavepointMark(Option<(i64, String)>);
+
+/// Called as a savepoint begins: what the batch holds is written, so that a rollback of the
+/// savepoint undoes in the database exactly what it appended.
+pub(crate) fn savepoint_begins(conn: &mut DbConn) -> Result<SavepointMark, DieselError> {
+    write_unwritten(conn)?;
+    Ok(SavepointMark(OPEN.with(|open| {
+        open.borrow()
+            .as_ref()
+            .map(|batch| (batch.appended, batch.last_hash.clone()))
+    })))
+}
+
+/// Called when a savepoint rolled back: its entries are gone from the batch too.
+pub(crate) fn savepoint_rolled_back(mark: SavepointMark) {
+    OPEN.with(|open| {
+        let mut open = open.borrow_mut();
+        match (mark.0, open.as_mut()) {
+            (None, _) => *open = None,
+            (Some((appended, last_hash)), Some(batch)) => {
+                batch.appended = appended;
+                batch.last_hash = last_hash;
+                batch.unwritten.clear();
+            }
+            (Some(_), None) => {}
+        }
+    });
+}
+
+/// Seals this thread's batch, if its transaction appended: called by `in_transaction` just
+/// before it commits. The head row is locked from here to the commit (SQLite's writers hold
+/// the database already), so batches are numbered in the order they become visible.
+pub(crate) fn seal_batch(conn: &mut DbConn) -> Result<(), DieselError> {
+    write_unwritten(conn)?;
+    let Some(open) = OPEN.with(|open| open.borrow_mut().take()) else {
         return Ok(());
     };
-    write_head(conn, &keys)
+    if open.appended == 0 {
+        return Ok(());
+    }
+    let head = audit_chain::table
+        .filter(audit_chain::id.eq(1))
+        .select((audit_chain::seq, audit_chain::hash));
+    let (first_seq, prev_mac) = match conn {
+        DbConn::Postgres(pg) => head.for_update().first::<(i64, String)>(pg)?,
+        DbConn::Sqlite(_) => head.first::<(i64, String)>(conn)?,
+    };
+    let mut batch = SealedBatch {
+        batch_key: open.key,
+        first_seq,
+        last_seq: first_seq + open.appended,
+        last_hash: open.last_hash,
+        prev_mac,
+        mac: String::new(),
+    };
+    batch.mac = batch_mac(&open.keys, &batch);
+    diesel::insert_into(audit_batches::table)
+        .values(&batch)
+        .execute(conn)?;
+    write_head(conn, &open.keys, batch.last_seq, &batch.mac)
 }
 
-/// Forgets an append whose transaction rolled back.
-pub(crate) fn forget_unsealed() {
-    UNSEALED.with(|unsealed| unsealed.borrow_mut().take());
+/// Forgets a batch whose transaction rolled back, or that is not this transaction's.
+pub(crate) fn forget_open_batch() {
+    OPEN.with(|open| open.borrow_mut().take());
 }
 
-fn write_head(conn: &mut DbConn, keys: &PersonalDataKeys) -> Result<(), DieselError> {
-    let (seq, hash) = audit_entries::table
-        .order(audit_entries::seq.desc())
-        .select((audit_entries::seq, audit_entries::hash))
-        .first::<(i64, String)>(conn)
-        .optional()?
-        .unwrap_or_else(|| (0, GENESIS.to_owned()));
-    let mac = head_mac(keys, seq, &hash);
+fn write_head(
+    conn: &mut DbConn,
+    keys: &PersonalDataKeys,
+    seq: i64,
+    hash: &str,
+) -> Result<(), DieselError> {
     diesel::update(audit_chain::table.filter(audit_chain::id.eq(1)))
         .set((
             audit_chain::seq.eq(seq),
-            audit_chain::hash.eq(&hash),
-            audit_chain::mac.eq(mac),
+            audit_chain::hash.eq(hash),
+            audit_chain::mac.eq(head_mac(keys, seq, hash)),
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// Keys a chain made before keyed hashes (migration `…000016`): checks it with the unkeyed
-/// hash, then gives every entry its keyed hash and link, and seals the head. A chain already
-/// broken is refused rather than keyed, which would hide the break.
-pub fn key_the_chain(conn: &mut DbConn, keys: &PersonalDataKeys) -> Result<(), StoreError> {
-    let mut prev_unkeyed = GENESIS.to_owned();
-    let mut prev_keyed = GENESIS.to_owned();
-    let mut next_seq = 1;
-    loop {
-        let batch = entries_from(conn, next_seq)?;
-        if batch.is_empty() {
-            break;
-        }
-        for mut row in batch {
-            if let Some(reason) = break_in(&row, next_seq, &prev_unkeyed, &unkeyed_hash(&row)) {
-                return Err(StoreError::Corrupt(format!(
-                    "the audit chain is broken at entry {} ({reason}) and is not keyed: \
-                     restore the audit trail from a backup before upgrading",
-                    row.seq
-                )));
-            }
-            prev_unkeyed = row.hash.clone();
-            row.prev_hash = prev_keyed;
-            row.hash = entry_hash(&row, keys);
-            diesel::update(audit_entries::table.filter(audit_entries::seq.eq(row.seq)))
-                .set((
-                    audit_entries::prev_hash.eq(&row.prev_hash),
-                    audit_entries::hash.eq(&row.hash),
-                ))
-                .execute(conn)?;
-            prev_keyed = row.hash;
-            next_seq += 1;
-        }
-    }
-    write_head(conn, keys)?;
-    Ok(())
-}
-
-/// The next thousand entries from `seq` on, in order: chains are walked a batch at a time.
-fn entries_from(conn: &mut DbConn, seq: i64) -> Result<Vec<AuditRow>, DieselError> {
-    audit_entries::table
-        .filter(audit_entries::seq.ge(seq))
-        .order(audit_entries::seq.asc())
-        .limit(1000)
-        .select(AuditRow::as_select())
-        .load(conn)
-}
-
-/// Why `row` does not hold as the entry `expected_seq` after an entry hashed `expected_prev`.
-fn break_in(
-    row: &AuditRow,
-    expected_seq: i64,
-    expected_prev: &str,
-    recomputed: &str,
-) -> Option<&'static str> {
-    if row.seq != expected_seq {
-        Some("an entry is missing before this one")
-    } else if row.prev_hash != expected_prev {
-        Some("it does not link to the entry before it")
-    } else if recomputed != row.hash {
-        Some("its content does not match its hash")
-    } else {
-        None
-    }
 }
 
 /// Filters of the audit list; all optional and combined with AND.
@@ -292,8 +381,12 @@ pub fn list(
     limit: i64,
 ) -> Result<Vec<AuditRow>, StoreError> {
     let mut query = audit_entries::table
+        .inner_join(audit_batches::table)
         .select(AuditRow::as_select())
-        .order(audit_entries::seq.desc())
+        .order((
+            audit_batches::first_seq.desc(),
+            audit_entries::ordinal.desc(),
+        ))
         .limit(limit)
         .into_boxed();
     match (scope.code_range(), include_regionless) {
@@ -328,70 +421,9 @@ pub fn list(
         query = query.filter(audit_entries::at.lt(to));
     }
     if let Some(seq) = before_seq {
-        query = query.filter(audit_entries::seq.lt(seq));
+        query = query
+            .filter(audit_batches::first_seq.lt(seq))
+            .filter((audit_batches::first_seq + audit_entries::ordinal).lt(seq));
     }
     Ok(query.load(conn)?)
-}
-
-/// The outcome of checking the whole chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainReport {
-    pub entries_checked: i64,
-    /// The first entry whose hash or link does not hold, and why.
-    pub first_broken: Option<(i64, &'static str)>,
-    /// The newest entry as the sealed head names it.
-    pub sealed_head: i64,
-}
-
-/// Walks the chain from the first entry, in batches, recomputing every keyed hash and link,
-/// then checks the sealed head: its own hash, and that the entry it names is there with the
-/// hash it names. The head is read first, so entries committed while the walk runs are
-/// checked like the others and do not count as a break.
-pub fn verify(conn: &mut DbConn, keys: &PersonalDataKeys) -> Result<ChainReport, StoreError> {
-    let (head_seq, head_hash, mac) = audit_chain::table
-        .filter(audit_chain::id.eq(1))
-        .select((audit_chain::seq, audit_chain::hash, audit_chain::mac))
-        .first::<(i64, String, String)>(conn)?;
-    let head_holds = mac == head_mac(keys, head_seq, &head_hash);
-    let mut expected_prev = GENESIS.to_owned();
-    let mut expected_seq = 1;
-    let mut checked = 0;
-    let report = |checked, first_broken| ChainReport {
-        entries_checked: checked,
-        first_broken,
-        sealed_head: head_seq,
-    };
-    if !head_holds {
-        return Ok(report(
-            0,
-            Some((head_seq, "the sealed head of the chain was altered")),
-        ));
-    }
-    loop {
-        let batch = entries_from(conn, expected_seq)?;
-        if batch.is_empty() {
-            break;
-        }
-        for row in &batch {
-            let recomputed = entry_hash(row, keys);
-            let broken = break_in(row, expected_seq, &expected_prev, &recomputed).or_else(|| {
-                (row.seq == head_seq && row.hash != head_hash)
-                    .then_some("it is not the entry the sealed head names")
-            });
-            if let Some(reason) = broken {
-                return Ok(report(checked, Some((row.seq, reason))));
-            }
-            checked += 1;
-            expected_seq += 1;
-            expected_prev = row.hash.clone();
-        }
-    }
-    if checked < head_seq {
-        let missing = (
-            checked + 1,
-            "this entry and those after it up to the sealed head are gone",
-        );
-        return Ok(report(checked, Some(missing)));
-    }
-    Ok(report(checked, None))
 }

@@ -2,13 +2,12 @@
 //!
 //! Why a reader resuming from its last sequence number never misses an entry nor sees one
 //! twice, even while writers commit concurrently: every change appends its audit entry inside
-//! the writing transaction, and `audit::append` first locks the single chain-head row. That
-//! lock is held until the transaction commits or rolls back, so the next writer cannot take
-//! a sequence number before the previous one is committed (on PostgreSQL the second
-//! `SELECT … FOR UPDATE` waits for the row lock, then reads the committed last entry; on SQLite
-//! `BEGIN IMMEDIATE` lets only one writer in at a time). A rolled-back transaction leaves no
-//! entry, so its number is taken again by the next writer. Hence the committed entries are always exactly 1..=n with no holes, and an entry with
-//! a higher number can only become visible after every lower one is.
+//! the writing transaction, and the transaction's entries are numbered only as it commits, by
+//! `audit::seal_batch`, which locks the single chain-head row until the commit (on SQLite,
+//! `BEGIN IMMEDIATE` lets only one writer in at a time). So the next transaction cannot take
+//! numbers before the previous one is committed, a rolled-back one takes none, and the
+//! committed entries are always exactly 1..=n: an entry with a higher number can only become
+//! visible after every lower one is.
 
 use diesel::prelude::*;
 use fupin_domain::scope::RegionScope;
@@ -16,7 +15,7 @@ use fupin_domain::scope::RegionScope;
 use crate::audit::AuditRow;
 use crate::connection::DbConn;
 use crate::error::StoreError;
-use crate::schema::audit_entries;
+use crate::schema::{audit_batches, audit_entries};
 
 /// Audit entries that are not changes to registry records: accounts, sessions and reads.
 const NOT_RECORDS: [&str; 3] = ["user", "client", "session"];
@@ -30,10 +29,12 @@ pub fn after(
     limit: i64,
 ) -> Result<Vec<AuditRow>, StoreError> {
     let mut query = audit_entries::table
-        .filter(audit_entries::seq.gt(after_seq))
+        .inner_join(audit_batches::table)
+        .filter(audit_batches::last_seq.gt(after_seq))
+        .filter((audit_batches::first_seq + audit_entries::ordinal).gt(after_seq))
         .filter(audit_entries::entity_type.ne_all(NOT_RECORDS))
         .filter(audit_entries::action.not_like("read%"))
-        .order(audit_entries::seq.asc())
+        .order((audit_batches::first_seq.asc(), audit_entries::ordinal.asc()))
         .limit(limit)
         .select(AuditRow::as_select())
         .into_boxed();

@@ -174,8 +174,9 @@ pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> Result<DbPool, C
 /// The migration that adds the sealed personal-data columns; right after it the program seals
 /// what was stored in plaintext, and the next migration drops the plaintext columns.
 const SEAL_PERSONAL_DATA_AFTER: &str = "20261129000002";
-/// The migration after which the audit chain is keyed (`audit::key_the_chain`).
-const KEY_AUDIT_CHAIN_AFTER: &str = "20261203000016";
+/// The migration after which the entries written before audit batches are keyed if they were
+/// not, and sealed as the first batch (`audit::batch_the_chain`).
+const BATCH_AUDIT_CHAIN_AFTER: &str = "20261203000017";
 
 /// Applies every pending migration of `migrations/`, with the connection's backend's own file
 /// where a migration has one, one at a time, running the data step a migration needs right
@@ -210,8 +211,8 @@ pub fn migrate_up_to(
             seal_plaintext_personal_data(conn, keys)
                 .map_err(|e| ConnectError::Migration(e.to_string()))?;
         }
-        if version == KEY_AUDIT_CHAIN_AFTER {
-            crate::in_transaction(conn, |c| crate::audit::key_the_chain(c, keys))
+        if version == BATCH_AUDIT_CHAIN_AFTER {
+            crate::in_transaction(conn, |c| crate::audit::batch_the_chain(c, keys))
                 .map_err(|e| ConnectError::Migration(e.to_string()))?;
         }
         applied.push(version);

@@ -40,7 +40,7 @@ pub fn household_by_number(
 
 /// Runs `work` in a savepoint of the transaction in progress: when it fails, what it wrote is
 /// undone and the transaction goes on (on PostgreSQL a failed statement would otherwise abort
-/// the whole transaction).
+/// the whole transaction), entries it appended to the audit trail included.
 pub fn in_savepoint<T, E>(
     conn: &mut DbConn,
     work: impl FnOnce(&mut DbConn) -> Result<T, E>,
@@ -48,7 +48,12 @@ pub fn in_savepoint<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    conn.transaction(work)
+    let mark = crate::audit::savepoint_begins(conn)?;
+    let outcome = conn.transaction(work);
+    if outcome.is_err() {
+        crate::audit::savepoint_rolled_back(mark);
+    }
+    outcome
 }
 
 /// Refreshes PostgreSQL's statistics of the tables an import grows. Without them (autovacuum

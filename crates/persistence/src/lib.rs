@@ -51,18 +51,17 @@ where
     E: From<DieselError>,
 {
     type Manager = <DbConn as Connection>::TransactionManager;
-    // Whatever this thread appended to the audit chain and did not seal is not this
-    // transaction's to seal.
-    audit::forget_unsealed();
+    // An audit batch this thread left open is not this transaction's to seal.
+    audit::forget_open_batch();
     let work = |conn: &mut DbConn| {
         let value = work(conn)?;
-        audit::seal_head(conn)?;
+        audit::seal_batch(conn)?;
         Ok(value)
     };
     match conn {
         DbConn::Postgres(_) => {
             let outcome = conn.transaction(work);
-            audit::forget_unsealed();
+            audit::forget_open_batch();
             return outcome;
         }
         DbConn::Sqlite(inner) => {
@@ -70,7 +69,7 @@ where
         }
     }
     let outcome = work(conn);
-    audit::forget_unsealed();
+    audit::forget_open_batch();
     match outcome {
         Ok(value) => match Manager::commit_transaction(conn) {
             Ok(()) => Ok(value),

@@ -128,9 +128,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_entries (seq) {
-        seq -> BigInt,
+    audit_entries (id) {
         id -> Text,
+        batch_key -> Text,
+        ordinal -> BigInt,
         at -> Timestamp,
         actor_id -> Text,
         actor_name -> Text,
@@ -146,6 +147,19 @@ diesel::table! {
         hash -> Text,
     }
 }
+
+diesel::table! {
+    audit_batches (batch_key) {
+        batch_key -> Text,
+        first_seq -> BigInt,
+        last_seq -> BigInt,
+        last_hash -> Text,
+        prev_mac -> Text,
+        mac -> Text,
+    }
+}
+
+diesel::joinable!(audit_entries -> audit_batches (batch_key));
 
 diesel::table! {
     audit_chain (id) {
@@ -443,6 +457,8 @@ diesel::joinable!(members -> households (household_id));
 diesel::joinable!(household_views -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_entries,
+    audit_batches,
     quality_findings,
     quality_checks,
     status_events,

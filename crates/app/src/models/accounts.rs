@@ -261,7 +261,8 @@ pub struct ChainStatus {
     /// The newest entry as the chain's sealed head names it when the check began; entries
     /// cut away after it are reported as broken from the first one missing.
     pub sealed_head: i64,
-    /// The first entry that does not hold, if any.
+    /// The first entry that does not hold, if any; none also when the break is entries added
+    /// outside any sealed transaction (`reason` says so).
     pub first_broken_seq: Option<i64>,
     pub reason: Option<String>,
 }
@@ -272,8 +273,8 @@ impl From<fupin_persistence::audit::ChainReport> for ChainStatus {
             intact: report.first_broken.is_none(),
             entries_checked: report.entries_checked,
             sealed_head: report.sealed_head,
-            first_broken_seq: report.first_broken.map(|(seq, _)| seq),
-            reason: report.first_broken.map(|(_, reason)| reason.to_owned()),
+            first_broken_seq: report.first_broken.as_ref().and_then(|b| b.seq),
+            reason: report.first_broken.map(|b| b.reason.to_owned()),
         }
     }
 }
