@@ -118,3 +118,48 @@ async fn writes_beside_a_long_import_succeed_or_get_503_in_bounded_time() {
     let chain = send(app.get("/api/v1/audit/verify")).await;
     assert_eq!(chain.body["intact"], true, "{}", chain.body);
 }
+
+/// Drops every server connection of this test's database but the caller's, as a restart of
+/// PostgreSQL does. SQLite keeps no server connection to lose: nothing to do.
+fn drop_every_server_connection(app: &TestApp) {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    if backend() == Backend::Postgres {
+        // From outside the pool, so that no live connection goes back into it.
+        let mut outside = PgConnection::establish(app.database_url()).unwrap();
+        diesel::sql_query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = current_setting('application_name') \
+             AND pid <> pg_backend_pid()",
+        )
+        .execute(&mut outside)
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn after_the_server_dropped_every_connection_the_first_request_is_served() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    // Several pooled connections, all of them about to die.
+    let warm = (0..6).map(|_| send(app.get("/api/v1/households")));
+    for reply in futures_util::future::join_all(warm).await {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    drop_every_server_connection(&app);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let first = send(app.get("/api/v1/households")).await;
+    assert_eq!(first.status, 200, "the first request after: {}", first.body);
+
+    // Right after a loss the pool checks what it hands out: no request gets a dead connection.
+    drop_every_server_connection(&app);
+    for _ in 0..6 {
+        let reply = send(app.get("/api/v1/households")).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let written = send(app.post(
+        "/api/v1/households",
+        &household_body("R-1", VILLAGE, "张三"),
+    ))
+    .await;
+    assert_eq!(written.status, 201, "{}", written.body);
+}

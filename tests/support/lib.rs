@@ -60,7 +60,10 @@ impl TestDatabase {
                     .unwrap();
                 let separator = if admin_url.contains('?') { '&' } else { '?' };
                 TestDatabase {
-                    url: format!("{admin_url}{separator}options=-csearch_path%3D{name}"),
+                    // The application name tells this test's server connections from others'.
+                    url: format!(
+                        "{admin_url}{separator}options=-csearch_path%3D{name}&application_name={name}"
+                    ),
                     cleanup: Cleanup::PostgresSchema {
                         admin_url,
                         schema: name,
@@ -320,6 +323,11 @@ impl TestApp {
     }
 
     /// Runs a statement straight on the database, behind the program's back.
+    /// The URL of this test's database, for a connection of its own outside the pool.
+    pub fn database_url(&self) -> &str {
+        &self.database.url
+    }
+
     pub fn execute_sql(&self, sql: &str) {
         use diesel::prelude::*;
         let mut conn = self.pool.get().unwrap();

@@ -265,12 +265,9 @@ fn write_unwritten(conn: &mut DbConn) -> Result<(), DieselError> {
             .unwrap_or_default()
     });
     for chunk in rows.chunks(WRITE_EVERY) {
-        // Multi-row inserts are per backend: the two connections' SQL for them differs.
-        let insert = diesel::insert_into(audit_entries::table).values(chunk);
-        match conn {
-            DbConn::Postgres(pg) => insert.execute(pg)?,
-            DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
-        };
+        crate::per_backend!(&mut *conn, c => diesel::insert_into(audit_entries::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(())
 }

@@ -2,7 +2,9 @@
 //! URL's scheme so that a bad PostgreSQL URL reports PostgreSQL's own error.
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationSource;
@@ -130,13 +132,52 @@ impl diesel::r2d2::ManageConnection for DbConnManager {
             .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
+    /// Pings the connection only when it may have died unseen: the pool was quiet (an idle
+    /// server's connections die with a database restart and nothing notices) or a connection
+    /// was lost lately. Then a dead connection is replaced before a request gets it, and the
+    /// first request after a restart is served; a ping on every checkout would double the
+    /// round trips of a read.
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+        let now = ProcessClock::millis();
+        let quiet = now.saturating_sub(LAST_CHECKOUT_MS.swap(now, Ordering::Relaxed));
+        let since_lost = now.saturating_sub(LAST_LOST_MS.load(Ordering::Relaxed));
+        if quiet >= CHECK_AFTER_QUIET_MS || since_lost <= CHECK_AFTER_LOST_MS {
+            conn.ping().map_err(|error| {
+                note_lost_connection();
+                diesel::r2d2::Error::QueryError(error)
+            })?;
+        }
+        Ok(())
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
         conn.is_broken()
     }
+}
+
+/// A pool quiet this long has its connections pinged before use (milliseconds).
+const CHECK_AFTER_QUIET_MS: u64 = 1000;
+/// For this long after a connection was lost, every connection is pinged before use.
+const CHECK_AFTER_LOST_MS: u64 = 30_000;
+static LAST_CHECKOUT_MS: AtomicU64 = AtomicU64::new(0);
+/// Far in the past at start: `u64::MAX` would make "since" zero.
+static LAST_LOST_MS: AtomicU64 = AtomicU64::new(0);
+
+/// Milliseconds since the process first asked, for the pool's own timing.
+struct ProcessClock;
+
+impl ProcessClock {
+    fn millis() -> u64 {
+        static START: OnceLock<Instant> = OnceLock::new();
+        // Offset so that "never" (0) is longer ago than any window above.
+        START.get_or_init(Instant::now).elapsed().as_millis() as u64 + CHECK_AFTER_LOST_MS + 1
+    }
+}
+
+/// Records that a connection was found lost (the server restarted, or dropped it): the pool
+/// checks its connections before use for a while.
+pub(crate) fn note_lost_connection() {
+    LAST_LOST_MS.store(ProcessClock::millis(), Ordering::Relaxed);
 }
 
 /// The file path of a SQLite URL (`sqlite://data/fupin.db` or a plain path).
@@ -162,12 +203,11 @@ pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> Result<DbPool, C
         }
     }
     manager.establish()?;
-    // No test query on every checkout: that doubles the round trips of a read. A connection
-    // that broke is dropped when it is returned (has_broken), and a failed query answers 503.
+    // Checkouts are tested only when a connection may have died unseen (`is_valid`).
     Ok(Pool::builder()
         .max_size(pool_size)
         .connection_timeout(timeout)
-        .test_on_check_out(false)
+        .test_on_check_out(true)
         .build(manager)?)
 }
 

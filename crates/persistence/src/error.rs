@@ -55,6 +55,9 @@ impl From<DieselError> for StoreError {
                 StoreError::Unique(unique_rule_named_in(&text))
             }
             DieselError::DatabaseError(kind, info) if is_transient(&kind, info.message()) => {
+                if is_connection_lost(&kind, info.message()) {
+                    crate::connection::note_lost_connection();
+                }
                 StoreError::Unavailable(info.message().to_owned())
             }
             DieselError::BrokenTransactionManager => {
@@ -80,7 +83,7 @@ impl From<diesel::r2d2::PoolError> for StoreError {
 /// What the database says when it cannot serve now but may soon: the connection is gone, the
 /// server is restarting or shutting down, the file is locked, read-only or the disk is full, a
 /// lock or statement timed out. The client may try again: a 503, not a 500.
-const TRANSIENT: [&str; 16] = [
+const TRANSIENT: [&str; 12] = [
     // SQLite
     "database is locked",
     "database table is locked",
@@ -88,11 +91,7 @@ const TRANSIENT: [&str; 16] = [
     "database or disk is full",
     "disk i/o error",
     "unable to open database file",
-    // PostgreSQL
-    "terminating connection",
-    "the database system is",
-    "server closed the connection",
-    "connection to server",
+    // PostgreSQL, besides a lost connection (`CONNECTION_LOST`)
     "no space left on device",
     "could not extend file",
     "canceling statement due to",
@@ -101,15 +100,35 @@ const TRANSIENT: [&str; 16] = [
     "could not serialize access",
 ];
 
-fn is_transient(kind: &DatabaseErrorKind, message: &str) -> bool {
+/// What PostgreSQL says when the connection itself is gone, or the server is going away or
+/// coming back: the pool's other connections may be dead too.
+const CONNECTION_LOST: [&str; 4] = [
+    "terminating connection",
+    "server closed the connection",
+    "connection to server",
+    "the database system is",
+];
+
+fn is_connection_lost(kind: &DatabaseErrorKind, message: &str) -> bool {
     let message = message.to_lowercase();
     matches!(
         kind,
-        DatabaseErrorKind::ClosedConnection
-            | DatabaseErrorKind::UnableToSendCommand
-            | DatabaseErrorKind::SerializationFailure
-            | DatabaseErrorKind::ReadOnlyTransaction
-    ) || TRANSIENT.iter().any(|fragment| message.contains(fragment))
+        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
+    ) || CONNECTION_LOST
+        .iter()
+        .any(|fragment| message.contains(fragment))
+}
+
+fn is_transient(kind: &DatabaseErrorKind, message: &str) -> bool {
+    let lowercase = message.to_lowercase();
+    is_connection_lost(kind, message)
+        || matches!(
+            kind,
+            DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::ReadOnlyTransaction
+        )
+        || TRANSIENT
+            .iter()
+            .any(|fragment| lowercase.contains(fragment))
 }
 
 fn unique_rule_named_in(text: &str) -> UniqueRule {
