@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod password_checks;
 pub mod problem;
 pub mod routes;
+pub mod streams;
 pub mod throttle;
 
 use std::net::TcpListener;
@@ -48,6 +49,8 @@ pub struct Services {
     pub pg_reads: Option<PgReadSettings>,
     /// How long a stopping server lets requests in flight finish (`FUPIN_SHUTDOWN_SECS`).
     pub shutdown_grace: Duration,
+    /// Streamed answers in flight; whoever stops the server asks it what the stop cut.
+    pub streams: streams::Streams,
 }
 
 /// What the token endpoint needs beside the database: its throttle, its pool of password
@@ -81,6 +84,7 @@ pub fn server(
     let origins = services.cors_origins;
     let pg_reads = services.pg_reads;
     let shutdown_grace = services.shutdown_grace;
+    let streams = web::Data::new(services.streams);
     let mut server = HttpServer::new(move || {
         // Built once per worker, so each worker's connections live on its own runtime.
         let household_reads = web::Data::new(fupin_app::reads::HouseholdReads::for_worker(
@@ -119,6 +123,7 @@ pub fn server(
             .app_data(logins.clone())
             .app_data(clock.clone())
             .app_data(procedure.clone())
+            .app_data(streams.clone())
             .app_data(web::PayloadConfig::new(extract::MAX_BODY_BYTES))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .wrap(from_fn(middleware::refuse_nul_in_address))
@@ -163,7 +168,10 @@ pub fn server(
         }
     })
     .listen(listener)?;
-    server = server.shutdown_timeout(shutdown_grace.as_secs());
+    // Whoever runs the server stops it (`ServerHandle::stop`), so that it knows the stop began.
+    server = server
+        .shutdown_timeout(shutdown_grace.as_secs())
+        .disable_signals();
     if let Some(workers) = workers {
         server = server.workers(workers);
     }

@@ -423,7 +423,10 @@ fn serve(
             database.timeout(),
         ),
         shutdown_grace: Duration::from_secs(server.shutdown_secs),
+        streams: fupin_api::streams::Streams::default(),
     };
+    let streams = services.streams.clone();
+    let grace = server.shutdown_secs;
     let removed =
         fupin_api::routes::exchange_bulk::remove_spools_of_dead_processes(&std::env::temp_dir());
     if removed > 0 {
@@ -436,6 +439,41 @@ fn serve(
     runtime.block_on(async move {
         let server = fupin_api::server(listener, pool, server.workers, services)
             .map_err(|e| e.to_string())?;
-        server.await.map_err(|e| e.to_string())
+        let handle = server.handle();
+        let stopping = streams.clone();
+        tokio::spawn(async move {
+            stop_signal().await;
+            tracing::info!(
+                grace_secs = grace,
+                "stopping: requests in flight may finish"
+            );
+            stopping.stopping();
+            handle.stop(true).await;
+        });
+        server.await.map_err(|e| e.to_string())?;
+        match streams.cut_by_shutdown() {
+            0 => Ok(()),
+            cut => Err(format!(
+                "the shutdown cut {cut} streamed answer(s) before their end \
+                 (FUPIN_SHUTDOWN_SECS={grace} gives them longer)"
+            )),
+        }
     })
+}
+
+/// Waits for SIGTERM (how service managers and containers stop a process) or Ctrl-C.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "SIGTERM cannot be caught; stopping on Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

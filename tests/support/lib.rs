@@ -224,6 +224,7 @@ impl TestApp {
             },
             pg_reads: fupin_api::PgReadSettings::for_url(&database.url, 2, Duration::from_secs(10)),
             shutdown_grace: Duration::from_secs(5),
+            streams: fupin_api::streams::Streams::default(),
         };
         let server = fupin_api::server(listener, pool.clone(), Some(2), services).unwrap();
         tokio::spawn(server);

@@ -18,6 +18,7 @@ use crate::acting::Acting;
 use crate::auth::{forbidden_region, ReadRegistry, WriteRegistry};
 use crate::middleware::prefers_chinese;
 use crate::problem::{AppError, Kind, Problem, ProblemBody};
+use crate::streams::Streams;
 use fupin_app::context::Disclosure;
 use fupin_app::exchange_bulk::{self as workflow, files};
 use fupin_app::models::exchange_bulk::{
@@ -68,6 +69,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub async fn export_households(
     acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
+    streams: web::Data<Streams>,
     params: web::Query<ExportParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
@@ -93,7 +95,14 @@ pub async fn export_households(
     tokio::task::spawn_blocking(move || {
         produce(&pool, &scope, &keys, disclosure, format, &sender);
     });
-    let body = futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx));
+    let mut in_flight = streams.open();
+    let body = futures_util::stream::poll_fn(move |cx| {
+        let next = receiver.poll_recv(cx);
+        if let std::task::Poll::Ready(None) = next {
+            in_flight.finished();
+        }
+        next
+    });
     let (content_type, extension) = match format {
         ExportFormat::Ndjson => ("application/x-ndjson", "ndjson"),
         ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
