@@ -1,7 +1,7 @@
 # Fupin: the two commands a newcomer needs are `make run` and `make test`.
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-postgres openapi contract bench lint docker
+.PHONY: run test test-sqlite test-postgres openapi contract bench faults lint docker
 
 ## Build and serve on http://127.0.0.1:8080 with the embedded SQLite database (data/fupin.db);
 ## a new database gets the demo district.
@@ -34,6 +34,11 @@ contract:
 		server=$$!; sleep 3; \
 		bench/out/venv/bin/st run http://127.0.0.1:18190/api/v1/openapi.json --checks all --max-examples 30; \
 		status=$$?; kill $$server; exit $$status
+
+## Database faults under load (root; its own PostgreSQL cluster on 5499, a small tmpfs):
+## answers seen and recovery time per fault. See faults/run.py.
+faults:
+	python3 faults/run.py
 
 ## Load benchmark (needs wrk and pgbench; see bench/README.md). BACKEND=sqlite|postgres|both
 bench:

@@ -16,7 +16,7 @@ where
 {
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get().map_err(StoreError::from)?;
+        let mut conn = fupin_persistence::connection::checkout(&pool, pool.connection_timeout())?;
         work(&mut conn)
     })
     .await

@@ -128,8 +128,14 @@ impl diesel::r2d2::ManageConnection for DbConnManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConn, Self::Error> {
-        self.establish()
-            .map_err(diesel::r2d2::Error::ConnectionError)
+        let outcome = self.establish();
+        let clock = if outcome.is_ok() {
+            &LAST_CONNECTED_MS
+        } else {
+            &LAST_REFUSED_MS
+        };
+        clock.store(ProcessClock::millis(), Ordering::Relaxed);
+        outcome.map_err(diesel::r2d2::Error::ConnectionError)
     }
 
     /// Pings the connection only when it may have died unseen: the pool was quiet (an idle
@@ -172,6 +178,27 @@ impl ProcessClock {
         // Offset so that "never" (0) is longer ago than any window above.
         START.get_or_init(Instant::now).elapsed().as_millis() as u64 + CHECK_AFTER_LOST_MS + 1
     }
+}
+
+static LAST_CONNECTED_MS: AtomicU64 = AtomicU64::new(0);
+static LAST_REFUSED_MS: AtomicU64 = AtomicU64::new(0);
+/// For this long after the database refused a new connection (and none was opened since),
+/// a request that finds no idle connection answers 503 at once.
+const REFUSED_FOR_MS: u64 = 1000;
+
+/// A pooled connection, waiting at most `timeout` for one. While the database refuses new
+/// connections (it is down or restarting) a request that finds none idle fails at once: waiting
+/// the whole timeout for a server that is not there made every answer take it.
+pub fn checkout(pool: &DbPool, timeout: Duration) -> Result<PooledConn, StoreError> {
+    let refused = LAST_REFUSED_MS.load(Ordering::Relaxed);
+    let refusing = refused > LAST_CONNECTED_MS.load(Ordering::Relaxed)
+        && ProcessClock::millis().saturating_sub(refused) < REFUSED_FOR_MS;
+    if refusing {
+        return pool.try_get().ok_or_else(|| {
+            StoreError::Unavailable("the database does not accept connections".to_owned())
+        });
+    }
+    Ok(pool.get_timeout(timeout)?)
 }
 
 /// Records that a connection was found lost (the server restarted, or dropped it): the pool
