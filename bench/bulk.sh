@@ -1,6 +1,7 @@
 # Bulk figures for one backend, sourced by bench/run.sh while the seeded server runs:
 # a full data-quality run, statistics and the indicator map over the whole county, export
-# (NDJSON and CSV) and import of every household into a fresh database. Each line gives the
+# (NDJSON and CSV) and imports of the first 1,000, 10,000 and 100,000 exported households in
+# every mode, each into a fresh database (a household must cost the same in any file). Each line gives the
 # time and the server's peak resident memory so far (VmHWM), to show it stays flat.
 
 timed() { # method path [json body] -> "seconds http_code bytes"
@@ -47,8 +48,20 @@ login_burst_figures() { # backend pid: 200 logins at once, right then wrong pass
   done
 }
 
-import_figures() { # backend: imports the revealed export into a fresh database
-  local backend=$1 url t code ipid token
+import_figures() { # backend: imports the first 1,000, 10,000 and 100,000 exported households
+  local backend=$1 size mode
+  # Each mode into a fresh database, so a household costs what it costs in a file of that size.
+  for size in 1000 10000 100000; do
+    [ "$size" -le "$HOUSEHOLDS" ] || continue
+    head -n "$size" "$OUT/export.ndjson" > "$OUT/export.$size.ndjson"
+    for mode in dry_run all_or_nothing best_effort; do
+      import_into_a_fresh_database "$backend" "$mode" "$OUT/export.$size.ndjson" "$size"
+    done
+  done
+}
+
+import_into_a_fresh_database() { # backend mode file rows
+  local backend=$1 mode=$2 file=$3 rows=$4 url t code ipid token
   case $backend in
     sqlite) rm -f "$OUT"/import.db*; url="sqlite://$OUT/import.db" ;;
     postgres)
@@ -64,20 +77,9 @@ import_figures() { # backend: imports the revealed export into a fresh database
   token=$(curl -sf -X POST "http://127.0.0.1:$IMPORT_PORT/api/v1/auth/token" -H 'Content-Type: application/json' \
     -d '{"grant_type":"password","username":"bench","password":"county-load-test-passphrase"}' \
     | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
-  # One transaction per file: the cost of a household must not grow with the file.
-  head -n $((HOUSEHOLDS / 10)) "$OUT/export.ndjson" > "$OUT/export.tenth.ndjson"
-  for file in export.tenth export; do
-    local lines; lines=$(wc -l < "$OUT/$file.ndjson")
-    read -r t code < <(curl -s -o /dev/null -w '%{time_total} %{http_code}\n' \
-      -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/x-ndjson' \
-      --data-binary "@$OUT/$file.ndjson" "http://127.0.0.1:$IMPORT_PORT/api/v1/imports/households?mode=dry_run")
-    echo "$backend import dry_run of $lines rows: ${t} s (HTTP $code), $(rate "$lines" "$t") rows/s"
-  done
-  for attempt in first re-sent; do
-    read -r t code < <(curl -s -o "$OUT/import.report.json" -w '%{time_total} %{http_code}\n' \
-      -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/x-ndjson' \
-      --data-binary "@$OUT/export.ndjson" "http://127.0.0.1:$IMPORT_PORT/api/v1/imports/households?mode=best_effort")
-    echo "$backend import ($attempt, $HOUSEHOLDS rows, best_effort): ${t} s (HTTP $code), $(rate "$HOUSEHOLDS" "$t") rows/s, peak RSS $(peak_rss_mb "$ipid") MB; $(head -c 160 "$OUT/import.report.json")"
-  done
+  read -r t code < <(curl -s -o "$OUT/import.report.json" -w '%{time_total} %{http_code}\n' \
+    -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/x-ndjson' \
+    --data-binary "@$file" "http://127.0.0.1:$IMPORT_PORT/api/v1/imports/households?mode=$mode")
+  echo "$backend import $mode of $rows households: ${t} s (HTTP $code), $(rate "$rows" "$t") households/s, $(awk -v n="$rows" -v t="$t" 'BEGIN { printf "%.2f", t * 1000 / n }') ms a household, peak RSS $(peak_rss_mb "$ipid") MB; $(head -c 110 "$OUT/import.report.json")"
   kill "$ipid"; wait "$ipid" 2>/dev/null || true
 }
