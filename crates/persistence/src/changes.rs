@@ -34,7 +34,9 @@ pub fn after(
         .filter((audit_batches::first_seq + audit_entries::ordinal).gt(after_seq))
         .filter(audit_entries::entity_type.ne_all(NOT_RECORDS))
         .filter(audit_entries::action.not_like("read%"))
-        .order((audit_batches::first_seq.asc(), audit_entries::ordinal.asc()))
+        // Batches never overlap, so their last numbers order them as their first do; this way
+        // the index that finds the first batch after the cursor also gives the order.
+        .order((audit_batches::last_seq.asc(), audit_entries::ordinal.asc()))
         .limit(limit)
         .select(AuditRow::as_select())
         .into_boxed();

@@ -90,6 +90,8 @@ impl Walk<'_> {
         loop {
             let rows: Vec<(StoredEntry, SealedBatch)> = audit_entries::table
                 .inner_join(audit_batches::table)
+                // This condition alone can use the index: each read resumes the walk.
+                .filter(audit_batches::first_seq.ge(after.0))
                 .filter(
                     audit_batches::first_seq
                         .gt(after.0)
