@@ -44,6 +44,9 @@ pub struct Claims {
     /// Username or client id, for the audit trail.
     pub name: String,
     pub role: Role,
+    /// A client system's grants (its role is `client`); absent for people.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<Action>,
     /// The region code the bearer may act in (and everything under it).
     pub scope: String,
     pub iat: i64,
@@ -110,7 +113,7 @@ impl TokenService {
         &self,
         subject: &str,
         name: &str,
-        role: Role,
+        (role, permissions): (Role, &[Action]),
         scope: &str,
         now: DateTime<Utc>,
     ) -> Result<String, AppError> {
@@ -121,6 +124,7 @@ impl TokenService {
             sub: subject.to_owned(),
             name: name.to_owned(),
             role,
+            permissions: permissions.to_vec(),
             scope: scope.to_owned(),
             iat: now.timestamp(),
             nbf: now.timestamp(),
@@ -264,6 +268,7 @@ async fn authenticate(req: &HttpRequest) -> Result<Caller, AppError> {
         subject: claims.sub,
         name: claims.name,
         role: claims.role,
+        grants: claims.permissions,
         region,
         request_id,
         now,
@@ -295,6 +300,11 @@ permission! {
     VerifyExit => VerifyExit,
     ApproveExit => ApproveExit,
     RunDataQuality => RunDataQuality,
+    ReadChanges => ReadChanges,
+    ApproveLoans => ApproveLoans,
+    RecordLoanEvents => RecordLoanEvents,
+    RestructureLoans => RestructureLoans,
+    RecordSubsidies => RecordSubsidies,
 }
 
 /// A caller whose role the permission matrix allows `P`: the one place permissions are checked.
@@ -345,7 +355,7 @@ mod tests {
             .issue(
                 subject,
                 "clerk",
-                Role::VillageOfficer,
+                (Role::VillageOfficer, &[]),
                 "610117001001",
                 issued,
             )

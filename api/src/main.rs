@@ -14,7 +14,7 @@ use fupin_app::accounts::{
     check_password_strength, create_client, create_user, hash_secret, parse_region, random_token,
 };
 use fupin_app::{AppError, Caller, Context};
-use fupin_domain::access::Role;
+use fupin_domain::access::{Action, Role};
 use fupin_domain::region::RegionCode;
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::{connect, in_transaction, run_migrations, DbPool};
@@ -109,8 +109,9 @@ enum ClientsCommand {
         client_id: String,
         #[arg(long)]
         name: String,
-        #[arg(long)]
-        role: Role,
+        /// What it may do, comma-separated (e.g. `read_registry,record_loan_events`).
+        #[arg(long, value_delimiter = ',', required = true)]
+        permissions: Vec<Action>,
         #[arg(long)]
         region: String,
     },
@@ -217,7 +218,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Clients(ClientsCommand::Create {
             client_id,
             name,
-            role,
+            permissions,
             region,
         }) => {
             let region = parse_region(&region)
@@ -230,13 +231,17 @@ fn run(cli: Cli) -> Result<(), String> {
                     &client_id,
                     &name,
                     hash_secret(&secret)?,
-                    role,
+                    &permissions,
                     &region,
                 )
             })?;
+            let granted: Vec<&str> = client.permissions.iter().map(|a| a.as_str()).collect();
             println!(
-                "client {} ({}) created: role {}, region {}",
-                client.client_id, client.id, client.role, client.region_code
+                "client {} ({}) created: region {}, may {}",
+                client.client_id,
+                client.id,
+                client.region_code,
+                granted.join(", ")
             );
             println!("client secret (shown once): {secret}");
             Ok(())
@@ -297,6 +302,7 @@ fn with_system_context<T>(
         subject: "system".into(),
         name: whoami(),
         role: Role::Admin,
+        grants: Vec::new(),
         region: RegionCode::parse(&format!("{}000000", region.county()))
             .map_err(|e| e.to_string())?,
         request_id: None,
@@ -345,9 +351,27 @@ const DEMO_ACCOUNTS: [(&str, Role, &str); 5] = [
     ("village", Role::VillageOfficer, "610117001201"),
     ("auditor", Role::Auditor, "610117000000"),
 ];
-const DEMO_CLIENTS: [(&str, Role); 2] = [
-    ("demo-integration", Role::Integration),
-    ("demo-data-quality", Role::DataQuality),
+const DEMO_CLIENTS: [(&str, &[Action]); 3] = [
+    (
+        "demo-integration",
+        &[Action::ReadRegistry, Action::ReadChanges],
+    ),
+    (
+        "demo-data-quality",
+        &[
+            Action::ReadRegistry,
+            Action::ReadChanges,
+            Action::RunDataQuality,
+        ],
+    ),
+    (
+        "demo-bank",
+        &[
+            Action::ReadRegistry,
+            Action::ApproveLoans,
+            Action::RecordLoanEvents,
+        ],
+    ),
 ];
 
 fn create_demo_accounts(pool: &DbPool, keys: &PersonalDataKeys) -> Result<(), String> {
@@ -361,7 +385,7 @@ fn create_demo_accounts(pool: &DbPool, keys: &PersonalDataKeys) -> Result<(), St
         })?;
         println!("  user   {username:<18} password {password:<26} role {role} region {region}");
     }
-    for (client_id, role) in DEMO_CLIENTS {
+    for (client_id, grants) in DEMO_CLIENTS {
         let secret = format!("{client_id}-secret");
         with_system_context(pool, keys, &district, |conn, ctx| {
             create_client(
@@ -370,11 +394,15 @@ fn create_demo_accounts(pool: &DbPool, keys: &PersonalDataKeys) -> Result<(), St
                 client_id,
                 client_id,
                 hash_secret(&secret)?,
-                role,
+                grants,
                 &district,
             )
         })?;
-        println!("  client {client_id:<18} secret   {secret:<26} role {role} region {district}");
+        let grants: Vec<&str> = grants.iter().map(|a| a.as_str()).collect();
+        println!(
+            "  client {client_id:<18} secret   {secret:<26} region {district} may {}",
+            grants.join(", ")
+        );
     }
     Ok(())
 }

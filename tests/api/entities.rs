@@ -124,6 +124,7 @@ async fn credit_codes_are_checked_and_unique() {
 #[tokio::test]
 async fn the_household_ledger_gathers_every_movement_in_date_order() {
     let app = TestApp::spawn().await;
+    let hands = app.money_hands();
     gaoling(&app).await;
     let household = register(&app, "G-1", VILLAGE, "王建国").await;
     let id = household["id"].as_str().unwrap().to_owned();
@@ -143,17 +144,17 @@ async fn the_household_ledger_gathers_every_movement_in_date_order() {
         "principal_fen": 1_000_000, "term_months": 12, "annual_rate_bp": 435, "purpose": "养殖", "method": "interest_then_principal",
         "applied_on": "2019-03-01"}))).await;
     let loan_path = format!("/api/v1/loans/{}", loan.body["id"].as_str().unwrap());
-    send(app.post(
+    send(hands.town.post(
         &format!("{loan_path}/approval"),
         &json!({"on": "2019-03-02"}),
     ))
     .await;
-    send(app.post(
+    send(hands.bank.post(
         &format!("{loan_path}/disbursement"),
         &json!({"on": "2019-03-05"}),
     ))
     .await;
-    send(app.post(
+    send(hands.bank.post(
         &format!("{loan_path}/repayments"),
         &json!({"paid_on": "2019-06-05", "amount_fen": 10_875, "reference": "R-1"}),
     ))

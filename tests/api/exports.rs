@@ -1,6 +1,6 @@
 //! Bulk export (`GET /api/v1/exports/households`) and import (`POST /api/v1/imports/households`).
 
-use fupin_domain::access::Role;
+use fupin_domain::access::{Action, Role};
 use fupin_domain::member::Sex;
 use fupin_tests::fixtures::{
     gaoling, head_body, household_body, member_body, register, DISTRICT, OTHER_TOWN_VILLAGE, TOWN,
@@ -239,7 +239,7 @@ async fn the_export_is_masked_and_scoped_as_the_role_requires() {
         .await
         .assert_problem(403, "forbidden");
 
-    let integration = app.as_role(Role::Integration, DISTRICT);
+    let integration = app.as_client(&[Action::ReadRegistry, Action::ReadChanges], DISTRICT);
     let pulled = download(integration.get(&format!("{EXPORTS}?format=csv"))).await;
     assert!(pulled.text.contains(&masked) && !pulled.text.contains(&number));
     send(integration.get(&format!("{EXPORTS}?reveal=true")))
@@ -549,7 +549,7 @@ async fn a_malformed_file_is_refused_and_writes_nothing() {
         .assert_problem(400, "bad_request");
     assert_eq!(app.count("households"), 0);
 
-    let reader = app.as_role(Role::Integration, DISTRICT);
+    let reader = app.as_client(&[Action::ReadRegistry, Action::ReadChanges], DISTRICT);
     let refused = send(
         app.client
             .post(app.url(IMPORTS))

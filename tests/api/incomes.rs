@@ -30,7 +30,7 @@ async fn poverty_lines_are_seeded_with_their_source_and_set_by_admins() {
 
     let body =
         json!({"poverty_line_fen": 400_000, "monitoring_line_fen": 600_000, "source": "test"});
-    let officer = app.as_role(Role::DistrictOfficer, "610117000000");
+    let officer = app.as_role(Role::TownOfficer, "610117001000");
     send(officer.client_put("/api/v1/poverty-lines/2020", &body))
         .await
         .assert_problem(403, "forbidden");

@@ -131,7 +131,7 @@ async fn thresholds_are_checked_and_versioned() {
     set(&app, 9_100, 8_000, Some("\"7\""))
         .await
         .assert_problem(412, "stale_version");
-    let officer = app.as_role(Role::DistrictOfficer, "610117000000");
+    let officer = app.as_role(Role::TownOfficer, "610117001000");
     let refused = send(officer.client_put(
         "/api/v1/indicators/data_quality_score/thresholds",
         &json!({"green": 9000, "yellow": 1}),

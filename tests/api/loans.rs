@@ -17,6 +17,7 @@ async fn borrower(app: &TestApp) -> (String, String) {
 /// A loan applied for on 2019-03-01, approved on 03-02 and disbursed on 03-05: its path and
 /// the disbursement's answer.
 async fn disbursed_loan(app: &TestApp, principal: i64, term: u32) -> (String, Reply) {
+    let hands = app.money_hands();
     let (household, head) = borrower(app).await;
     let applied = send(app.post(
         &format!("/api/v1/households/{household}/loans"),
@@ -24,8 +25,13 @@ async fn disbursed_loan(app: &TestApp, principal: i64, term: u32) -> (String, Re
     ))
     .await;
     let loan = format!("/api/v1/loans/{}", applied.body["id"].as_str().unwrap());
-    send(app.post(&format!("{loan}/approval"), &json!({"on": "2019-03-02"}))).await;
-    let disbursed = send(app.post(
+    send(
+        hands
+            .town
+            .post(&format!("{loan}/approval"), &json!({"on": "2019-03-02"})),
+    )
+    .await;
+    let disbursed = send(hands.bank.post(
         &format!("{loan}/disbursement"),
         &json!({"on": "2019-03-05"}),
     ))
@@ -42,6 +48,7 @@ fn application(member: &str, principal: i64, term: u32) -> Value {
 #[tokio::test]
 async fn a_loan_is_applied_for_approved_disbursed_and_repaid() {
     let app = TestApp::spawn().await;
+    let hands = app.money_hands();
     let (household, head) = borrower(&app).await;
     let applied = send(app.post(
         &format!("/api/v1/households/{household}/loans"),
@@ -53,7 +60,7 @@ async fn a_loan_is_applied_for_approved_disbursed_and_repaid() {
     assert_eq!(applied.body["subsidy_share_bp"], 10_000);
     let loan = format!("/api/v1/loans/{}", applied.body["id"].as_str().unwrap());
 
-    let early = send(app.post(
+    let early = send(hands.bank.post(
         &format!("{loan}/disbursement"),
         &json!({"on": "2019-03-05"}),
     ))
@@ -64,12 +71,16 @@ async fn a_loan_is_applied_for_approved_disbursed_and_repaid() {
         json!(["approve", "reject"])
     );
     assert_eq!(
-        send(app.post(&format!("{loan}/approval"), &json!({"on": "2019-03-03"})))
-            .await
-            .body["status"],
+        send(
+            hands
+                .town
+                .post(&format!("{loan}/approval"), &json!({"on": "2019-03-03"}))
+        )
+        .await
+        .body["status"],
         "approved"
     );
-    let disbursed = send(app.post(
+    let disbursed = send(hands.bank.post(
         &format!("{loan}/disbursement"),
         &json!({"on": "2019-03-05"}),
     ))
@@ -99,7 +110,7 @@ async fn a_loan_is_applied_for_approved_disbursed_and_repaid() {
     assert_eq!(after_due.body["overdue"], true);
     assert_eq!(after_due.body["arrears_fen"], 43_500);
 
-    let paid = send(app.post(
+    let paid = send(hands.bank.post(
         &format!("{loan}/repayments"),
         &json!({"paid_on": "2019-06-05", "amount_fen": 43_500, "reference": "R-1"}),
     ))
@@ -112,7 +123,7 @@ async fn a_loan_is_applied_for_approved_disbursed_and_repaid() {
             .body["overdue"],
         false
     );
-    send(app.post(
+    send(hands.bank.post(
         &format!("{loan}/repayments"),
         &json!({"paid_on": "2019-06-06", "amount_fen": 100, "reference": "R-1"}),
     ))
@@ -124,13 +135,13 @@ async fn a_loan_is_applied_for_approved_disbursed_and_repaid() {
         .map(|p| p["principal_fen"].as_i64().unwrap() + p["interest_fen"].as_i64().unwrap())
         .sum::<i64>()
         - 43_500;
-    let over = send(app.post(
+    let over = send(hands.bank.post(
         &format!("{loan}/repayments"),
         &json!({"paid_on": "2019-07-01", "amount_fen": rest + 1, "reference": "R-X"}),
     ))
     .await;
     assert_eq!(over.error_codes(), vec!["overpayment"]);
-    let settled = send(app.post(
+    let settled = send(hands.bank.post(
         &format!("{loan}/repayments"),
         &json!({"paid_on": "2019-07-01", "amount_fen": rest, "reference": "R-2"}),
     ))
@@ -202,6 +213,7 @@ async fn policy_limits_are_422_naming_the_rule() {
 #[tokio::test]
 async fn the_treasury_owes_interest_unless_the_loan_is_overdue() {
     let app = TestApp::spawn().await;
+    let hands = app.money_hands();
     let (household, head) = borrower(&app).await;
     let applied = send(app.post(
         &format!("/api/v1/households/{household}/loans"),
@@ -209,13 +221,18 @@ async fn the_treasury_owes_interest_unless_the_loan_is_overdue() {
     ))
     .await;
     let loan = format!("/api/v1/loans/{}", applied.body["id"].as_str().unwrap());
-    send(app.post(&format!("{loan}/approval"), &json!({"on": "2019-03-03"}))).await;
-    send(app.post(
+    send(
+        hands
+            .town
+            .post(&format!("{loan}/approval"), &json!({"on": "2019-03-03"})),
+    )
+    .await;
+    send(hands.bank.post(
         &format!("{loan}/disbursement"),
         &json!({"on": "2019-03-05"}),
     ))
     .await;
-    send(app.post(
+    send(hands.bank.post(
         &format!("{loan}/repayments"),
         &json!({"paid_on": "2019-06-05", "amount_fen": 43_500, "reference": "R-1"}),
     ))
@@ -246,6 +263,7 @@ async fn the_treasury_owes_interest_unless_the_loan_is_overdue() {
 #[tokio::test]
 async fn extensions_move_the_maturity_and_write_offs_end_the_loan() {
     let app = TestApp::spawn().await;
+    let hands = app.money_hands();
     let (loan, disbursed) = disbursed_loan(&app, 1_200_000, 6).await;
     let interest: i64 = disbursed.body["schedule"]
         .as_array()
@@ -253,7 +271,7 @@ async fn extensions_move_the_maturity_and_write_offs_end_the_loan() {
         .iter()
         .map(|p| p["interest_fen"].as_i64().unwrap())
         .sum();
-    send(app.post(
+    send(hands.bank.post(
         &format!("{loan}/repayments"),
         &json!({"paid_on": "2019-09-05", "amount_fen": interest, "reference": "I"}),
     ))
@@ -264,13 +282,13 @@ async fn extensions_move_the_maturity_and_write_offs_end_the_loan() {
         "principal was due on 2019-09-05"
     );
 
-    let bad = send(app.post(
+    let bad = send(hands.district.post(
         &format!("{loan}/extension"),
         &json!({"on": "2019-09-01", "new_maturity_on": "2019-08-01", "reason": "灾后延期"}),
     ))
     .await;
     assert_eq!(bad.error_fields(), vec!["new_maturity_on"]);
-    let extended = send(app.post(
+    let extended = send(hands.district.post(
         &format!("{loan}/extension"),
         &json!({"on": "2019-09-01", "new_maturity_on": "2020-03-05", "reason": "灾后延期"}),
     ))
@@ -311,11 +329,16 @@ async fn extensions_move_the_maturity_and_write_offs_end_the_loan() {
         "the generated schedule is kept; the extension is appended beside it"
     );
 
-    let written_off = send(app.post(
-        &format!("{loan}/write-off"),
-        &json!({"on": "2019-10-01", "reason": "户主去世，无力偿还"}),
-    ))
-    .await;
+    let write_off = json!({"on": "2019-10-01", "reason": "户主去世，无力偿还"});
+    send(
+        hands
+            .district
+            .post(&format!("{loan}/write-off"), &write_off),
+    )
+    .await
+    .assert_problem(403, "separation_of_duties");
+    let second_district = app.as_role(Role::DistrictOfficer, "610117000000");
+    let written_off = send(second_district.post(&format!("{loan}/write-off"), &write_off)).await;
     assert_eq!(written_off.body["status"], "written_off");
     let steps: Vec<(&str, &str)> = written_off.body["history"]
         .as_array()
@@ -337,13 +360,13 @@ async fn extensions_move_the_maturity_and_write_offs_end_the_loan() {
         written_off.body["history"][4]["reason"],
         "户主去世，无力偿还"
     );
-    send(app.post(
+    send(hands.bank.post(
         &format!("{loan}/repayments"),
         &json!({"paid_on": "2019-10-02", "amount_fen": 100, "reference": "X"}),
     ))
     .await
     .assert_problem(409, "state_conflict");
-    let refused = send(app.post(
+    let refused = send(hands.district.post(
         &format!("{loan}/extension"),
         &json!({"on": "2019-10-02", "new_maturity_on": "2021-01-01", "reason": "again"}),
     ))
@@ -361,6 +384,7 @@ async fn extensions_move_the_maturity_and_write_offs_end_the_loan() {
 #[tokio::test]
 async fn loans_are_listed_by_region_and_status() {
     let app = TestApp::spawn().await;
+    let hands = app.money_hands();
     let (household, head) = borrower(&app).await;
     let other = register(
         &app,
@@ -380,7 +404,7 @@ async fn loans_are_listed_by_region_and_status() {
         &application(&other_head, 200_000, 12),
     ))
     .await;
-    send(app.post(
+    send(hands.district.post(
         &format!(
             "/api/v1/loans/{}/approval",
             second.body["id"].as_str().unwrap()
@@ -436,8 +460,9 @@ async fn concurrent_repayments_are_each_applied_once() {
         .sum();
 
     let path = format!("{loan}/repayments");
+    let hands = app.money_hands();
     let small = (0..8).map(|n| {
-        send(app.post(
+        send(hands.bank.post(
             &path,
             &json!({"paid_on": "2019-04-01", "amount_fen": 1_000, "reference": format!("P-{n}")}),
         ))
@@ -452,7 +477,7 @@ async fn concurrent_repayments_are_each_applied_once() {
     // Two repayments of everything that is left: only one can be taken.
     let rest = owed - 8_000;
     let both = (0..2).map(|n| {
-        send(app.post(
+        send(hands.bank.post(
             &path,
             &json!({"paid_on": "2019-04-02", "amount_fen": rest, "reference": format!("ALL-{n}")}),
         ))

@@ -30,4 +30,5 @@ mod scope_paths;
 mod security;
 mod statistics;
 mod subsidies;
+mod two_hands;
 mod upgrades;

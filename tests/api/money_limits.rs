@@ -48,6 +48,7 @@ async fn concurrent_applications_never_grant_more_than_the_cap() {
 #[tokio::test]
 async fn approval_and_disbursement_check_the_cap_again() {
     let app = TestApp::spawn().await;
+    let hands = app.money_hands();
     let (household, head) = borrower(&app).await;
     let first = send(app.post(
         &format!("/api/v1/households/{household}/loans"),
@@ -68,7 +69,7 @@ async fn approval_and_disbursement_check_the_cap_again() {
         first.body["id"].as_str().unwrap()
     ));
     for loan in [first.body["id"].as_str().unwrap(), second.as_str()] {
-        let approval = send(app.post(
+        let approval = send(hands.town.post(
             &format!("/api/v1/loans/{loan}/approval"),
             &json!({"on": "2019-03-02"}),
         ))
@@ -79,15 +80,15 @@ async fn approval_and_disbursement_check_the_cap_again() {
     let reloaded = send(app.get(&format!("/api/v1/loans/{second}"))).await;
     assert_eq!(reloaded.body["status"], "applied", "nothing changed");
     // Rejecting one lets the other through, approval and disbursement alike.
-    let rejected = send(app.post(
+    let rejected = send(hands.town.post(
         &format!("/api/v1/loans/{second}/rejection"),
         &json!({"on": "2019-03-02"}),
     ))
     .await;
     assert_eq!(rejected.status, 200, "{}", rejected.body);
     let loan = format!("/api/v1/loans/{}", first.body["id"].as_str().unwrap());
-    for step in ["approval", "disbursement"] {
-        let reply = send(app.post(&format!("{loan}/{step}"), &json!({"on": "2019-03-05"}))).await;
+    for (step, hand) in [("approval", &hands.town), ("disbursement", &hands.bank)] {
+        let reply = send(hand.post(&format!("{loan}/{step}"), &json!({"on": "2019-03-05"}))).await;
         assert_eq!(reply.status, 200, "{step}: {}", reply.body);
     }
 }
@@ -95,17 +96,23 @@ async fn approval_and_disbursement_check_the_cap_again() {
 #[tokio::test]
 async fn an_extended_loan_still_counts_against_the_cap() {
     let app = TestApp::spawn().await;
+    let hands = app.money_hands();
     let (household, head) = borrower(&app).await;
     let path = format!("/api/v1/households/{household}/loans");
     let loan = send(app.post(&path, &application(&head))).await;
     let loan = format!("/api/v1/loans/{}", loan.body["id"].as_str().unwrap());
-    send(app.post(&format!("{loan}/approval"), &json!({"on": "2019-03-02"}))).await;
-    send(app.post(
+    send(
+        hands
+            .town
+            .post(&format!("{loan}/approval"), &json!({"on": "2019-03-02"})),
+    )
+    .await;
+    send(hands.bank.post(
         &format!("{loan}/disbursement"),
         &json!({"on": "2019-03-05"}),
     ))
     .await;
-    let extended = send(app.post(
+    let extended = send(hands.district.post(
         &format!("{loan}/extension"),
         &json!({"on": "2019-06-01", "new_maturity_on": "2023-03-05", "reason": "大棚受灾"}),
     ))

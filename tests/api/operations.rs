@@ -34,7 +34,7 @@ async fn readyz_is_503_when_the_database_does_not_answer() {
         .issue(
             "someone",
             "someone",
-            fupin_domain::access::Role::Admin,
+            (fupin_domain::access::Role::Admin, &[]),
             "610117000000",
             chrono::Utc::now(),
         )

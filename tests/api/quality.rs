@@ -1,7 +1,7 @@
 //! Data-quality runs, findings and scores over HTTP.
 
 use diesel::prelude::*;
-use fupin_domain::access::Role;
+use fupin_domain::access::{Action, Role};
 use fupin_domain::member::Sex;
 use fupin_tests::fixtures::{gaoling, member_body, register, VILLAGE, VILLAGE_2};
 use fupin_tests::{keys, send, Reply, TestApp};
@@ -167,7 +167,10 @@ async fn runs_need_the_permission_and_bad_input_is_refused() {
     send(officer.post("/api/v1/data-quality/runs", &json!({"mode": "full"})))
         .await
         .assert_problem(403, "forbidden");
-    let checker = app.as_role(Role::DataQuality, "610117000000");
+    let checker = app.as_client(
+        &[Action::ReadRegistry, Action::RunDataQuality],
+        "610117000000",
+    );
     let by_checker = send(checker.post("/api/v1/data-quality/runs", &json!({}))).await;
     assert_eq!(by_checker.status, 201, "{}", by_checker.body);
     let bad_mode: Reply =

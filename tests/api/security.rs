@@ -20,6 +20,7 @@ fn claims(subject: &str) -> Claims {
         sub: subject.into(),
         name: "forged".into(),
         role: Role::Admin,
+        permissions: vec![],
         scope: DISTRICT.into(),
         iat: now,
         nbf: now,
@@ -133,9 +134,24 @@ async fn people_log_in_refresh_and_log_out() {
 #[tokio::test]
 async fn client_systems_get_tokens_with_their_secret() {
     let app = TestApp::spawn().await;
-    let created = send(app.post("/api/v1/clients", &json!({"client_id": "province", "name": "省系统", "role": "integration", "region_code": "610117"}))).await;
+    let as_officer = send(app.post("/api/v1/clients", &json!({"client_id": "province", "name": "省系统", "role": "district_officer", "region_code": "610117"}))).await;
+    as_officer.assert_problem(422, "validation_failed");
+    assert_eq!(as_officer.error_fields(), vec!["role"]);
+    let writer = send(app.post("/api/v1/clients", &json!({"client_id": "province", "name": "省系统", "permissions": ["read_registry", "write_registry"], "region_code": "610117"}))).await;
+    writer.assert_problem(422, "validation_failed");
+    assert_eq!(writer.error_fields(), vec!["permissions"]);
+    let person = send(app.post("/api/v1/users", &json!({"username": "robot", "password": "a long passphrase 7", "role": "client", "region_code": "610117"}))).await;
+    assert_eq!(person.error_fields(), vec!["role"], "{}", person.body);
+    assert_eq!(app.count("clients"), 0, "refusals create nothing");
+
+    let created = send(app.post("/api/v1/clients", &json!({"client_id": "province", "name": "省系统", "permissions": ["read_registry", "read_changes"], "region_code": "610117"}))).await;
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(created.body["region_code"], DISTRICT);
+    assert_eq!(created.body["role"], "client");
+    assert_eq!(
+        created.body["permissions"],
+        json!(["read_registry", "read_changes"])
+    );
     let secret = created.body["client_secret"].as_str().unwrap().to_owned();
     let listed = send(app.get("/api/v1/clients")).await;
     assert!(
@@ -146,8 +162,28 @@ async fn client_systems_get_tokens_with_their_secret() {
     let token = send(app.client.post(app.url("/api/v1/auth/token")).json(&json!({"grant_type": "client_credentials", "client_id": "province", "client_secret": secret}))).await;
     assert_eq!(token.status, 200, "{}", token.body);
     assert_eq!(token.body["refresh_token"], Value::Null);
+    assert_eq!(
+        token.body["permissions"],
+        json!(["read_registry", "read_changes"])
+    );
     let access = token.body["access_token"].as_str().unwrap();
     assert_eq!(status_with(&app, access).await.0, 200);
+    let write = send(
+        app.client
+            .post(app.url("/api/v1/households"))
+            .bearer_auth(access)
+            .json(&household_body("C-1", VILLAGE, "王五")),
+    )
+    .await;
+    write.assert_problem(403, "forbidden");
+    assert!(
+        write.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not granted"),
+        "{}",
+        write.body
+    );
     send(app.client.post(app.url("/api/v1/auth/token")).json(&json!({"grant_type": "client_credentials", "client_id": "province", "client_secret": "wrong"})))
         .await
         .assert_problem(401, "invalid_credentials");
@@ -232,7 +268,7 @@ async fn a_key_being_retired_still_verifies() {
     )
     .unwrap();
     let token = old_signer
-        .issue(&subject, "x", Role::Admin, DISTRICT, Utc::now())
+        .issue(&subject, "x", (Role::Admin, &[]), DISTRICT, Utc::now())
         .unwrap();
     assert_eq!(status_with(&app, &token).await.0, 200);
 }
@@ -308,6 +344,9 @@ async fn the_permission_matrix_holds_for_every_role() {
         Role::VillageOfficer,
     ];
     for (n, role) in Role::ALL.iter().enumerate() {
+        if !fupin_domain::access::is_person_role(*role) {
+            continue;
+        }
         let caller = app.as_role(*role, DISTRICT);
         let read = send(caller.get("/api/v1/households")).await;
         assert_eq!(read.status, 200, "{role} reads");

@@ -41,6 +41,7 @@ fn subsidy(category: &str, reference: &str, amount: i64, member: Option<&str>) -
 
 /// Six households in three villages of two towns, a pupil, subsidies with a reversal, a removal.
 async fn district(app: &TestApp) {
+    let hands = app.money_hands();
     gaoling(app).await;
     let mut ids = Vec::new();
     for (n, village) in [
@@ -86,7 +87,7 @@ async fn district(app: &TestApp) {
     }
     let first = send(app.get("/api/v1/subsidies?limit=1")).await;
     let entry = first.body["items"][0]["id"].as_str().unwrap().to_owned();
-    let reversed = send(app.post(
+    let reversed = send(hands.district.post(
         &format!("/api/v1/subsidies/{entry}/reversal"),
         &json!({"reversed_on": "2019-05-02", "reference": "R-1", "reason": "重复"}),
     ))

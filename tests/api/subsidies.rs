@@ -81,6 +81,7 @@ async fn a_resent_payment_is_not_recorded_twice() {
 #[tokio::test]
 async fn a_mistake_is_reversed_once_never_edited() {
     let app = TestApp::spawn().await;
+    let hands = app.money_hands();
     gaoling(&app).await;
     let id = household(&app, "S-1", VILLAGE).await;
     let entry = send(app.post(
@@ -90,7 +91,14 @@ async fn a_mistake_is_reversed_once_never_edited() {
     .await;
     let entry_id = entry.body["id"].as_str().unwrap();
     let reversal_path = format!("/api/v1/subsidies/{entry_id}/reversal");
-    let reversal = send(app.post(
+    let alone = send(app.post(
+        &reversal_path,
+        &json!({"reversed_on": "2019-09-05", "reference": "JY-1-R", "reason": "重复发放"}),
+    ))
+    .await;
+    alone.assert_problem(403, "separation_of_duties");
+    assert_eq!(app.count("subsidy_entries"), 1, "the refusal wrote nothing");
+    let reversal = send(hands.district.post(
         &reversal_path,
         &json!({"reversed_on": "2019-09-05", "reference": "JY-1-R", "reason": "重复发放"}),
     ))
@@ -120,7 +128,7 @@ async fn a_mistake_is_reversed_once_never_edited() {
     ))
     .await
     .assert_problem(409, "state_conflict");
-    send(app.post(
+    send(hands.district.post(
         "/api/v1/subsidies/nothing/reversal",
         &json!({"reversed_on": "2019-09-06", "reference": "x", "reason": "xx"}),
     ))

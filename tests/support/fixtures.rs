@@ -106,3 +106,30 @@ pub fn credit_code(serial: &str) -> String {
     let body = format!("93610117MA6T{serial}");
     format!("{body}{}", check_character(&body).unwrap())
 }
+
+/// The hands a loan passes through, each a different account: anyone who writes the registry
+/// applies, the town approves, the bank's client system pays out and takes repayments, the
+/// district extends or writes off; a second district officer reverses what the first recorded.
+pub struct MoneyHands<'a> {
+    pub town: crate::Caller<'a>,
+    pub bank: crate::Caller<'a>,
+    pub district: crate::Caller<'a>,
+}
+
+impl TestApp {
+    pub fn money_hands(&self) -> MoneyHands<'_> {
+        use fupin_domain::access::{Action, Role};
+        MoneyHands {
+            town: self.as_role(Role::TownOfficer, TOWN),
+            bank: self.as_client(
+                &[
+                    Action::ReadRegistry,
+                    Action::ApproveLoans,
+                    Action::RecordLoanEvents,
+                ],
+                DISTRICT,
+            ),
+            district: self.as_role(Role::DistrictOfficer, DISTRICT),
+        }
+    }
+}

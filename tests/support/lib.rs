@@ -11,8 +11,9 @@ use chrono::Utc;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use fupin_api::auth::TokenService;
-use fupin_domain::access::Role;
-use fupin_persistence::accounts::{insert_user, UserRow};
+use fupin_app::models::accounts::grants_text;
+use fupin_domain::access::{Action, Role};
+use fupin_persistence::accounts::{insert_client, insert_user, ClientRow, UserRow};
 use fupin_persistence::connection::sqlite_path;
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::{connect, run_migrations, Backend, DbPool};
@@ -244,7 +245,13 @@ impl TestApp {
             if let Ok(user) = create_user(&mut conn, "admin", Role::Admin, "610117000000") {
                 app.admin_token = app
                     .tokens
-                    .issue(&user.id, "admin", Role::Admin, "610117000000", Utc::now())
+                    .issue(
+                        &user.id,
+                        "admin",
+                        (Role::Admin, &[]),
+                        "610117000000",
+                        Utc::now(),
+                    )
                     .unwrap();
             }
         }
@@ -258,13 +265,50 @@ impl TestApp {
         let user = create_user(&mut conn, &username, role, region).unwrap();
         let token = self
             .tokens
-            .issue(&user.id, &username, role, region, Utc::now())
+            .issue(&user.id, &username, (role, &[]), region, Utc::now())
             .unwrap();
         Caller {
             app: self,
             token,
             user_id: user.id,
             username,
+        }
+    }
+
+    /// A client system granted `grants` in `region`, and its token.
+    pub fn as_client(&self, grants: &[Action], region: &str) -> Caller<'_> {
+        let mut conn = self.pool.get().unwrap();
+        let client_id = format!("client-{}", uuid::Uuid::new_v4().simple());
+        let now = Utc::now().naive_utc();
+        let row = ClientRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            client_id: client_id.clone(),
+            secret_hash: test_password_hash(),
+            name: client_id.clone(),
+            role: Role::Client.as_str().to_owned(),
+            region_code: region.to_owned(),
+            disabled: false,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            permissions: grants_text(grants),
+        };
+        insert_client(&mut conn, &row).unwrap();
+        let token = self
+            .tokens
+            .issue(
+                &row.id,
+                &client_id,
+                (Role::Client, grants),
+                region,
+                Utc::now(),
+            )
+            .unwrap();
+        Caller {
+            app: self,
+            token,
+            user_id: row.id,
+            username: client_id,
         }
     }
 

@@ -208,7 +208,7 @@ pub async fn create_client(
                 request.client_id.trim(),
                 request.name.trim(),
                 hash,
-                request.role,
+                &request.permissions,
                 &region,
             )
         })

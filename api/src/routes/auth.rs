@@ -162,7 +162,7 @@ fn answer(
     let access_token = tokens.issue(
         &subject.id,
         &subject.name,
-        subject.role,
+        (subject.role, &subject.grants),
         &subject.region,
         now,
     )?;
@@ -172,6 +172,7 @@ fn answer(
         expires_in: tokens.access_lifetime.as_secs(),
         refresh_token,
         role: subject.role,
+        permissions: subject.grants,
         region_code: subject.region,
     }))
 }

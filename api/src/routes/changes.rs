@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
-use crate::auth::ReadRegistry;
+use crate::auth::ReadChanges;
 use crate::problem::{AppError, Problem};
 use fupin_app::models::changes::{Change, ChangeFeed, ChangeFeedParams};
 use fupin_app::models::utc;
@@ -27,7 +27,7 @@ const MAX_FEED_LIMIT: u32 = 1000;
     responses((status = 200, description = "Changes and where to resume", body = ChangeFeed)))]
 #[get("/api/v1/changes")]
 pub async fn list_changes(
-    acting: Acting<ReadRegistry>,
+    acting: Acting<ReadChanges>,
     params: web::Query<ChangeFeedParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();

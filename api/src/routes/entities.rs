@@ -6,7 +6,7 @@ use fupin_domain::ids::{EntityId, LinkId};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
-use crate::auth::{ReadRegistry, WriteRegistry};
+use crate::auth::{ReadRegistry, RecordSubsidies, WriteRegistry};
 use crate::extract::JsonBody;
 use crate::problem::{Problem, ProblemBody};
 use fupin_app::entities as workflow;
@@ -90,7 +90,7 @@ pub async fn list_links(
         (status = 409, description = "No stakes on the record date, or the period was paid", body = ProblemBody, content_type = "application/problem+json")))]
 #[post("/api/v1/entities/{id}/dividends")]
 pub async fn pay_dividend(
-    acting: Acting<WriteRegistry>,
+    acting: Acting<RecordSubsidies>,
     id: web::Path<EntityId>,
     body: JsonBody<CreateRound>,
 ) -> Result<HttpResponse, Problem> {
@@ -126,7 +126,7 @@ pub async fn list_dividends(
         (status = 409, description = "Not a land link, or the reference is recorded", body = ProblemBody, content_type = "application/problem+json")))]
 #[post("/api/v1/entities/{id}/links/{link_id}/rent-payments")]
 pub async fn pay_rent(
-    acting: Acting<WriteRegistry>,
+    acting: Acting<RecordSubsidies>,
     path: web::Path<(EntityId, LinkId)>,
     body: JsonBody<fupin_app::models::entities::PayRent>,
 ) -> Result<HttpResponse, Problem> {

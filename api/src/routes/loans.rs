@@ -6,7 +6,9 @@ use fupin_domain::loan_lifecycle::{LoanStatus, LoanStep as Step};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
-use crate::auth::{ReadRegistry, WriteRegistry};
+use crate::auth::{
+    ApproveLoans, Permission, ReadRegistry, RecordLoanEvents, RestructureLoans, WriteRegistry,
+};
 use crate::extract::JsonBody;
 use crate::idempotency::Outcome;
 use crate::problem::{AppError, Problem, ProblemBody};
@@ -85,8 +87,8 @@ pub async fn get_loan(
     Ok(HttpResponse::Ok().json(loan))
 }
 
-async fn run_step(
-    acting: Acting<WriteRegistry>,
+async fn run_step<P: Permission>(
+    acting: Acting<P>,
     procedure: web::Data<ProcedureSettings>,
     id: String,
     step: Step,
@@ -103,10 +105,11 @@ async fn run_step(
 #[utoipa::path(tag = "money", request_body = LoanStep,
     params(("id" = String, Path, description = "Loan id")),
     responses((status = 200, description = "Approved", body = Loan),
+        (status = 403, description = "The role may not take the step (`forbidden`), or the caller took the loan's previous step (`separation_of_duties`)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "Not allowed now; `allowed_next_steps` lists what is", body = ProblemBody, content_type = "application/problem+json")))]
 #[post("/api/v1/loans/{id}/approval")]
 pub async fn approve_loan(
-    acting: Acting<WriteRegistry>,
+    acting: Acting<ApproveLoans>,
     procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
@@ -124,10 +127,11 @@ pub async fn approve_loan(
 /// Reject an application.
 #[utoipa::path(tag = "money", request_body = LoanStep,
     params(("id" = String, Path, description = "Loan id")),
-    responses((status = 200, description = "Rejected", body = Loan)))]
+    responses((status = 200, description = "Rejected", body = Loan),
+        (status = 403, description = "The role may not take the step (`forbidden`), or the caller took the loan's previous step (`separation_of_duties`)", body = ProblemBody, content_type = "application/problem+json")))]
 #[post("/api/v1/loans/{id}/rejection")]
 pub async fn reject_loan(
-    acting: Acting<WriteRegistry>,
+    acting: Acting<ApproveLoans>,
     procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
@@ -138,10 +142,11 @@ pub async fn reject_loan(
 /// Disburse an approved loan: its repayment schedule is generated and stored.
 #[utoipa::path(tag = "money", request_body = LoanStep,
     params(("id" = String, Path, description = "Loan id")),
-    responses((status = 200, description = "Disbursed, with its schedule", body = Loan)))]
+    responses((status = 200, description = "Disbursed, with its schedule", body = Loan),
+        (status = 403, description = "The role may not take the step (`forbidden`), or the caller took the loan's previous step (`separation_of_duties`)", body = ProblemBody, content_type = "application/problem+json")))]
 #[post("/api/v1/loans/{id}/disbursement")]
 pub async fn disburse_loan(
-    acting: Acting<WriteRegistry>,
+    acting: Acting<RecordLoanEvents>,
     procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
@@ -163,7 +168,7 @@ pub async fn disburse_loan(
     responses((status = 200, description = "The loan after the repayment", body = Loan)))]
 #[post("/api/v1/loans/{id}/repayments")]
 pub async fn repay_loan(
-    acting: Acting<WriteRegistry>,
+    acting: Acting<RecordLoanEvents>,
     id: web::Path<String>,
     body: JsonBody<Repay>,
 ) -> Result<HttpResponse, Problem> {
@@ -212,10 +217,11 @@ pub async fn interest_subsidies(
 /// Extend the maturity (展期): the last period falls due on the new date. Audited with the reason.
 #[utoipa::path(tag = "money", request_body = fupin_app::models::loans::ExtendLoan,
     params(("id" = String, Path, description = "Loan id")),
-    responses((status = 200, description = "Extended", body = Loan)))]
+    responses((status = 200, description = "Extended", body = Loan),
+        (status = 403, description = "The role may not take the step (`forbidden`), or the caller took the loan's previous step, approved or disbursed it (`separation_of_duties`)", body = ProblemBody, content_type = "application/problem+json")))]
 #[post("/api/v1/loans/{id}/extension")]
 pub async fn extend_loan(
-    acting: Acting<WriteRegistry>,
+    acting: Acting<RestructureLoans>,
     id: web::Path<String>,
     body: JsonBody<fupin_app::models::loans::ExtendLoan>,
 ) -> Result<HttpResponse, Problem> {
@@ -231,10 +237,11 @@ pub async fn extend_loan(
 /// Write a loan off (核销): no more repayments, no more interest subsidy.
 #[utoipa::path(tag = "money", request_body = fupin_app::models::loans::WriteOffLoan,
     params(("id" = String, Path, description = "Loan id")),
-    responses((status = 200, description = "Written off", body = Loan)))]
+    responses((status = 200, description = "Written off", body = Loan),
+        (status = 403, description = "The role may not take the step (`forbidden`), or the caller took the loan's previous step, approved or disbursed it (`separation_of_duties`)", body = ProblemBody, content_type = "application/problem+json")))]
 #[post("/api/v1/loans/{id}/write-off")]
 pub async fn write_off_loan(
-    acting: Acting<WriteRegistry>,
+    acting: Acting<RestructureLoans>,
     id: web::Path<String>,
     body: JsonBody<fupin_app::models::loans::WriteOffLoan>,
 ) -> Result<HttpResponse, Problem> {

@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{narrow_to, village_ordered_page};
 use crate::acting::Acting;
-use crate::auth::{ReadRegistry, WriteRegistry};
+use crate::auth::{ReadRegistry, RecordSubsidies};
 use crate::extract::JsonBody;
 use crate::idempotency::Outcome;
 use crate::problem::{Problem, ProblemBody};
@@ -45,7 +45,7 @@ fn filter_of(params: &SubsidyParams) -> SubsidyFilter {
     ))]
 #[post("/api/v1/households/{id}/subsidies")]
 pub async fn record_subsidy(
-    acting: Acting<WriteRegistry>,
+    acting: Acting<RecordSubsidies>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<RecordSubsidy>,
@@ -68,11 +68,12 @@ pub async fn record_subsidy(
     params(("id" = String, Path, description = "Entry to reverse")),
     responses(
         (status = 201, description = "The reversing entry", body = SubsidyEntry),
+        (status = 403, description = "The caller recorded the entry (`separation_of_duties`): someone else must reverse it", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "Reversed already, or itself a reversal", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 #[post("/api/v1/subsidies/{id}/reversal")]
 pub async fn reverse_subsidy(
-    acting: Acting<WriteRegistry>,
+    acting: Acting<RecordSubsidies>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<ReverseSubsidy>,

@@ -109,11 +109,13 @@ pub fn parse_region(raw: &str) -> Option<RegionCode> {
     RegionCode::parse(&full).ok()
 }
 
-/// Who a login was, for its audit entry.
+/// Who a login was, for its audit entry and its token.
 pub struct Subject {
     pub id: String,
     pub name: String,
     pub role: Role,
+    /// A client system's grants; empty for people.
+    pub grants: Vec<fupin_domain::access::Action>,
     pub region: String,
 }
 
@@ -186,6 +188,7 @@ struct Account {
     secret_hash: String,
     disabled: bool,
     role: String,
+    grants: String,
     region: String,
 }
 
@@ -197,6 +200,7 @@ fn account(conn: &mut DbConn, holder: Holder, name: &str) -> Result<Option<Accou
             secret_hash: user.password_hash,
             disabled: user.disabled,
             role: user.role,
+            grants: String::new(),
             region: user.region_code,
         }),
         Holder::Client => accounts::client_by_client_id(conn, name)?.map(|client| Account {
@@ -205,6 +209,7 @@ fn account(conn: &mut DbConn, holder: Holder, name: &str) -> Result<Option<Accou
             secret_hash: client.secret_hash,
             disabled: client.disabled,
             role: client.role,
+            grants: client.permissions,
             region: client.region_code,
         }),
     })
@@ -293,6 +298,7 @@ pub fn finish_login(
             Ok(LoginOutcome::Accepted {
                 subject: Subject {
                     role: crate::models::stored(&account.role)?,
+                    grants: crate::models::accounts::stored_grants(&account.grants)?,
                     id: account.id,
                     name: account.name,
                     region: account.region,
@@ -376,6 +382,7 @@ pub fn refresh(
             id: user.id,
             name: user.username,
             role,
+            grants: Vec::new(),
             region: user.region_code,
         },
         refresh_token: Some(refresh_token),

@@ -14,6 +14,8 @@ pub struct Caller {
     pub subject: String,
     pub name: String,
     pub role: Role,
+    /// What a client system was granted; empty for people, whose role decides.
+    pub grants: Vec<Action>,
     pub region: RegionCode,
     pub request_id: Option<String>,
     /// The clock reading of the request, taken once when the caller is known.
@@ -26,18 +28,37 @@ impl Caller {
     }
 
     pub fn may(&self, action: Action) -> bool {
-        allows(self.role, action)
+        match self.role {
+            Role::Client => self.grants.contains(&action),
+            role => allows(role, action),
+        }
+    }
+
+    /// True when this caller is the one who recorded something, known by the recorder's id
+    /// (or, for records from before ids were kept, by name).
+    pub fn recorded(&self, recorder_id: Option<&str>, recorder_name: &str) -> bool {
+        match recorder_id {
+            Some(id) => id == self.subject,
+            None => recorder_name == self.name,
+        }
     }
 }
 
-/// The role may not take this action.
+/// The role (or, for a client system, its grants) may not take this action.
 pub fn forbidden_action(role: Role, action: Action) -> AppError {
-    AppError::new(Kind::Forbidden).with_detail(
-        format!(
-            "The role {role} may not {}",
-            action.as_str().replace('_', " ")
+    let (en, zh) = match role {
+        Role::Client => (
+            "This client system was not granted".to_owned(),
+            "该外部系统未获授权".to_owned(),
         ),
-        format!("角色“{}”无权{}", role.chinese(), action.chinese()),
+        role => (
+            format!("The role {role} may not"),
+            format!("角色“{}”无权", role.chinese()),
+        ),
+    };
+    AppError::new(Kind::Forbidden).with_detail(
+        format!("{en} {}", action.as_str().replace('_', " ")),
+        format!("{zh}{}", action.chinese()),
     )
 }
 

@@ -12,6 +12,9 @@ pub enum Kind {
     Unauthorized,
     InvalidCredentials,
     Forbidden,
+    /// The caller's role allows the step, but the caller took the step before it (or decided
+    /// the money it would undo): someone else must.
+    SeparationOfDuties,
     RateLimited,
     InvalidCursor,
     NotFound,
@@ -38,6 +41,7 @@ impl Kind {
             Kind::Unauthorized => "unauthorized",
             Kind::InvalidCredentials => "invalid_credentials",
             Kind::Forbidden => "forbidden",
+            Kind::SeparationOfDuties => "separation_of_duties",
             Kind::RateLimited => "rate_limited",
             Kind::InvalidCursor => "invalid_cursor",
             Kind::NotFound => "not_found",
@@ -62,7 +66,7 @@ impl Kind {
         match self {
             Kind::MalformedJson | Kind::BadRequest | Kind::InvalidCursor => 400,
             Kind::Unauthorized | Kind::InvalidCredentials => 401,
-            Kind::Forbidden => 403,
+            Kind::Forbidden | Kind::SeparationOfDuties => 403,
             Kind::RateLimited => 429,
             Kind::NotFound => 404,
             Kind::MethodNotAllowed => 405,
@@ -92,6 +96,9 @@ impl Kind {
             Kind::Unauthorized => ("Authentication is required", "需要身份认证"),
             Kind::InvalidCredentials => ("The credentials are not valid", "用户名或密码错误"),
             Kind::Forbidden => ("Not allowed", "无权操作"),
+            Kind::SeparationOfDuties => {
+                ("Someone else must take this step", "此步骤须由另一人办理")
+            }
             Kind::RateLimited => (
                 "Too many attempts; try again later",
                 "尝试次数过多，请稍后再试",

@@ -3,7 +3,9 @@
 
 use chrono::NaiveDate;
 use fupin_domain::loan::{self, check_application, LoanPolicy, RepaymentMethod};
-use fupin_domain::loan_lifecycle::{next_status, LoanStatus, LoanStep};
+use fupin_domain::loan_lifecycle::{
+    check_separation_of_duties, next_status, LoanStatus, LoanStep, TakenStep,
+};
 use fupin_persistence::loans::{self as store, InstalmentRow, LoanEventRow, LoanRow, RepaymentRow};
 use fupin_persistence::{households, members, DbConn, StoreError};
 
@@ -43,9 +45,38 @@ fn record_step(
             maturity_on,
             recorded_by: ctx.caller.name.clone(),
             created_at: ctx.now,
+            recorded_by_id: Some(ctx.caller.subject.clone()),
         },
     )?;
     Ok(())
+}
+
+/// Refuses `step` to the account that took the loan's previous step (or, for an extension or
+/// a write-off, to one that approved or disbursed it). The caller holds the loan's row lock,
+/// so two steps of one loan are judged one after the other.
+fn check_second_pair_of_hands(
+    conn: &mut DbConn,
+    ctx: &Context,
+    loan_id: &str,
+    step: LoanStep,
+) -> Result<(), AppError> {
+    let history = store::events(conn, loan_id)?
+        .iter()
+        .map(|event| {
+            Ok(TakenStep {
+                to: stored(&event.status)?,
+                by_this_account: ctx
+                    .caller
+                    .recorded(event.recorded_by_id.as_deref(), &event.recorded_by),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    check_separation_of_duties(step, &history).map_err(|refused| {
+        AppError::new(Kind::SeparationOfDuties).with_detail(
+            format!("{refused}: someone else must {step} this loan"),
+            format!("本贷款的上一步由您办理，“{}”须由另一人办理", step.chinese()),
+        )
+    })
 }
 
 /// Principal still owed (or to be lent) by a household's open loans other than `except`.
@@ -224,10 +255,12 @@ pub fn step_with_reason(
     reason: Option<&str>,
     maturity_on: Option<NaiveDate>,
 ) -> Result<Loan, AppError> {
-    let row = store::find(conn, &ctx.scope(), id).map_err(|e| match AppError::from(e) {
+    store::find(conn, &ctx.scope(), id).map_err(|e| match AppError::from(e) {
         p if p.kind == Kind::NotFound => not_found(),
         p => p,
     })?;
+    store::lock(conn, id)?;
+    let row = store::find(conn, &ctx.scope(), id)?;
     let status: LoanStatus = stored(&row.status)?;
     let next = next_status(status, step).map_err(|refused| {
         AppError::new(Kind::StateConflict)
@@ -237,6 +270,7 @@ pub fn step_with_reason(
             )
             .with_extension("allowed_next_steps", serde_json::json!(refused.allowed))
     })?;
+    check_second_pair_of_hands(conn, ctx, id, step)?;
     if on > ctx.today || on < row.applied_on {
         return Err(AppError::invalid_field(
             "on",

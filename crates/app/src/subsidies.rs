@@ -106,6 +106,7 @@ pub fn record(
         reverses_id: None,
         note: input.note,
         recorded_by: ctx.caller.name.clone(),
+        recorded_by_id: Some(ctx.caller.subject.clone()),
         created_at: ctx.now,
     };
     store::insert(conn, &row).map_err(|e| match e {
@@ -141,6 +142,15 @@ pub fn reverse(
         store::is_reversed(conn, id)?,
     )
     .map_err(|e| rule_error(e, "amount_fen"))?;
+    if ctx
+        .caller
+        .recorded(original.recorded_by_id.as_deref(), &original.recorded_by)
+    {
+        return Err(AppError::new(Kind::SeparationOfDuties).with_detail(
+            "The account that recorded a payment may not reverse it: someone else must",
+            "登记该笔支付的人不能自行冲正，须由另一人办理",
+        ));
+    }
     if input.reversed_on > ctx.today || input.reversed_on < original.paid_on {
         return Err(AppError::invalid_field(
             "reversed_on",
@@ -164,6 +174,7 @@ pub fn reverse(
         note: Some(input.reason),
         recorded_by: ctx.caller.name.clone(),
         created_at: ctx.now,
+        recorded_by_id: Some(ctx.caller.subject.clone()),
         ..original
     };
     store::insert(conn, &row).map_err(|e| match e {

@@ -77,11 +77,118 @@ pub fn next_status(status: LoanStatus, step: LoanStep) -> Result<LoanStatus, Loa
     })
 }
 
+/// A step already in a loan's history: the status it moved the loan to, and whether the
+/// account now acting is the one that took it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TakenStep {
+    pub to: LoanStatus,
+    pub by_this_account: bool,
+}
+
+/// Why the account acting may not take this step of this loan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DutyRefused {
+    #[error("the account that took the loan's previous step may not take the next one")]
+    TookThePreviousStep,
+    #[error("an account that approved or disbursed the loan may not {0} it")]
+    ApprovedOrDisbursedIt(LoanStep),
+}
+
+/// Two pairs of hands: no account takes two consecutive steps of one loan (application,
+/// decision, disbursement, extension, write-off; repayments and the settlement they bring are
+/// the bank's record, not steps), and whoever approved or disbursed a loan never extends or
+/// writes it off.
+pub fn check_separation_of_duties(
+    step: LoanStep,
+    history: &[TakenStep],
+) -> Result<(), DutyRefused> {
+    if step == LoanStep::Repay {
+        return Ok(());
+    }
+    let previous = history
+        .iter()
+        .rev()
+        .find(|taken| taken.to != LoanStatus::Repaid);
+    if previous.is_some_and(|taken| taken.by_this_account) {
+        return Err(DutyRefused::TookThePreviousStep);
+    }
+    if matches!(step, LoanStep::Extend | LoanStep::WriteOff)
+        && history.iter().any(|taken| {
+            taken.by_this_account
+                && matches!(taken.to, LoanStatus::Approved | LoanStatus::Disbursed)
+        })
+    {
+        return Err(DutyRefused::ApprovedOrDisbursedIt(step));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use LoanStatus as S;
     use LoanStep as T;
+
+    fn taken(to: S, by_this_account: bool) -> TakenStep {
+        TakenStep {
+            to,
+            by_this_account,
+        }
+    }
+
+    #[test]
+    fn no_account_takes_two_consecutive_steps() {
+        let applied_by_me = [taken(S::Applied, true)];
+        assert_eq!(
+            check_separation_of_duties(T::Approve, &applied_by_me),
+            Err(DutyRefused::TookThePreviousStep)
+        );
+        assert_eq!(
+            check_separation_of_duties(T::Reject, &applied_by_me),
+            Err(DutyRefused::TookThePreviousStep)
+        );
+        let approved_by_other = [taken(S::Applied, true), taken(S::Approved, false)];
+        assert_eq!(
+            check_separation_of_duties(T::Disburse, &approved_by_other),
+            Ok(())
+        );
+        let disbursed_by_me = [
+            taken(S::Applied, false),
+            taken(S::Approved, false),
+            taken(S::Disbursed, true),
+        ];
+        assert_eq!(
+            check_separation_of_duties(T::Repay, &disbursed_by_me),
+            Ok(()),
+            "the bank records repayments"
+        );
+    }
+
+    #[test]
+    fn whoever_approved_or_disbursed_never_extends_or_writes_off() {
+        let approved_by_me = [
+            taken(S::Applied, false),
+            taken(S::Approved, true),
+            taken(S::Disbursed, false),
+        ];
+        for step in [T::Extend, T::WriteOff] {
+            assert_eq!(
+                check_separation_of_duties(step, &approved_by_me),
+                Err(DutyRefused::ApprovedOrDisbursedIt(step))
+            );
+        }
+        let others = [
+            taken(S::Applied, false),
+            taken(S::Approved, false),
+            taken(S::Disbursed, false),
+            taken(S::Extended, true),
+        ];
+        assert_eq!(
+            check_separation_of_duties(T::WriteOff, &others),
+            Err(DutyRefused::TookThePreviousStep),
+            "an extension and a write-off by one account are consecutive steps"
+        );
+    }
 
     #[test]
     fn a_loan_runs_from_application_to_disbursement() {

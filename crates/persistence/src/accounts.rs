@@ -35,6 +35,8 @@ pub struct ClientRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The actions the client was granted, space-separated.
+    pub permissions: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

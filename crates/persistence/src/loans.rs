@@ -55,6 +55,8 @@ pub struct LoanEventRow {
     pub maturity_on: Option<NaiveDate>,
     pub recorded_by: String,
     pub created_at: NaiveDateTime,
+    /// The account that recorded the step (null for steps from before ids were kept).
+    pub recorded_by_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -113,6 +113,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        permissions -> Text,
     }
 }
 
@@ -265,6 +266,7 @@ diesel::table! {
         note -> Nullable<Text>,
         recorded_by -> Text,
         created_at -> Timestamp,
+        recorded_by_id -> Nullable<Text>,
     }
 }
 
@@ -312,6 +314,7 @@ diesel::table! {
         maturity_on -> Nullable<Date>,
         recorded_by -> Text,
         created_at -> Timestamp,
+        recorded_by_id -> Nullable<Text>,
     }
 }
 

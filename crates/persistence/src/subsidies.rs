@@ -27,6 +27,8 @@ pub struct SubsidyRow {
     pub note: Option<String>,
     pub recorded_by: String,
     pub created_at: NaiveDateTime,
+    /// The account that recorded the entry (null for entries from before ids were kept).
+    pub recorded_by_id: Option<String>,
 }
 
 /// Filters of the ledger; all optional and combined with AND.

@@ -106,6 +106,7 @@ pub(crate) fn microloans(
                 maturity_on: None,
                 recorded_by: SEEDED_BY.to_owned(),
                 created_at: now,
+                recorded_by_id: None,
             });
         }
         ledgers.loans.push(LoanRow {
@@ -174,6 +175,7 @@ pub(crate) fn health_reimbursements(
             note: None,
             recorded_by: SEEDED_BY.to_owned(),
             created_at: now,
+            recorded_by_id: None,
         });
     }
 }

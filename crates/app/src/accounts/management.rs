@@ -2,7 +2,7 @@
 //! and enabling them, and setting a person's password. Every step writes an audit entry.
 
 use chrono::NaiveDateTime;
-use fupin_domain::access::Role;
+use fupin_domain::access::{grantable_to_clients, is_person_role, Action, Role};
 use fupin_domain::region::RegionCode;
 use fupin_domain::scope::RegionScope;
 use fupin_persistence::accounts::{self, ClientRow, UserRow};
@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::caller::forbidden_region;
 use crate::context::{Context, NOTHING};
-use crate::error::{AppError, Kind};
-use crate::models::accounts::{Client, User};
+use crate::error::{AppError, Kind, Text};
+use crate::models::accounts::{grants_text, Client, User};
 use crate::new_id;
 
 /// Users and client systems, for the management steps they share.
@@ -141,6 +141,16 @@ pub fn create_user(
     role: Role,
     region: &RegionCode,
 ) -> Result<User, AppError> {
+    if !is_person_role(role) {
+        return Err(AppError::invalid_field(
+            "role",
+            "not_a_person_role",
+            Text::new(
+                "a person's account takes a person's role; client systems are created under /api/v1/clients",
+                "个人账号须使用人员角色；外部系统请在 /api/v1/clients 创建",
+            ),
+        ));
+    }
     let taken = accounts::user_by_username(conn, username)?.is_some();
     let row = UserRow {
         id: new_id(),
@@ -163,21 +173,32 @@ pub fn create_client(
     client_id: &str,
     name: &str,
     secret_hash: String,
-    role: Role,
+    permissions: &[Action],
     region: &RegionCode,
 ) -> Result<Client, AppError> {
+    if let Some(refused) = permissions.iter().find(|a| !grantable_to_clients(**a)) {
+        return Err(AppError::invalid_field(
+            "permissions",
+            "not_grantable",
+            Text::new(
+                format!("a client system cannot be granted `{refused}`"),
+                format!("外部系统不能被授予“{}”", refused.chinese()),
+            ),
+        ));
+    }
     let taken = accounts::client_by_client_id(conn, client_id)?.is_some();
     let row = ClientRow {
         id: new_id(),
         client_id: client_id.to_owned(),
         secret_hash,
         name: name.to_owned(),
-        role: role.as_str().to_owned(),
+        role: Role::Client.as_str().to_owned(),
         region_code: region.as_str().to_owned(),
         disabled: false,
         version: 1,
         created_at: ctx.now,
         updated_at: ctx.now,
+        permissions: grants_text(permissions),
     };
     create(conn, ctx, region, taken, row)
 }

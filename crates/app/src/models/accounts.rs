@@ -1,7 +1,7 @@
 //! Bodies of logins, accounts and the audit trail.
 
 use chrono::{DateTime, Utc};
-use fupin_domain::access::Role;
+use fupin_domain::access::{Action, Role};
 use fupin_persistence::accounts::{ClientRow, UserRow};
 use fupin_persistence::audit::AuditRow;
 use fupin_persistence::StoreError;
@@ -58,6 +58,8 @@ pub struct TokenResponse {
     /// For people only; single use: each refresh returns a new one.
     pub refresh_token: Option<String>,
     pub role: Role,
+    /// For a client system, what it was granted; empty for people, whose role decides.
+    pub permissions: Vec<Action>,
     /// The region the bearer may act in (and everything under it).
     pub region_code: String,
 }
@@ -100,13 +102,30 @@ impl TryFrom<UserRow> for User {
     }
 }
 
+/// The stored form of a client's grants: the action names, space-separated.
+pub fn grants_text(grants: &[Action]) -> String {
+    grants
+        .iter()
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A client's grants as stored.
+pub fn stored_grants(text: &str) -> Result<Vec<Action>, StoreError> {
+    text.split_whitespace().map(stored).collect()
+}
+
 /// A client system's account (never its secret, except once at creation).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Client {
     pub id: String,
     pub client_id: String,
     pub name: String,
+    /// Always `client`: what the client may do is `permissions`.
     pub role: Role,
+    /// What the client was granted (see `CreateClient.permissions`).
+    pub permissions: Vec<Action>,
     pub region_code: String,
     pub disabled: bool,
     /// Shown once, in the answer to the creation; store it then.
@@ -122,6 +141,7 @@ impl TryFrom<ClientRow> for Client {
     fn try_from(row: ClientRow) -> Result<Self, StoreError> {
         Ok(Client {
             role: stored(&row.role)?,
+            permissions: stored_grants(&row.permissions)?,
             id: row.id,
             client_id: row.client_id,
             name: row.name,
@@ -160,7 +180,7 @@ pub struct CreateUser {
 /// A new client system.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"client_id": "province-registry", "name": "省扶贫开发信息系统", "role": "integration", "region_code": "610117000000"}))]
+#[schema(example = json!({"client_id": "gaoling-rcb", "name": "高陵农商银行信贷系统", "permissions": ["read_registry", "record_loan_events"], "region_code": "610117000000"}))]
 pub struct CreateClient {
     #[validate(length(min = 3, max = 50))]
     #[schema(min_length = 3, max_length = 50)]
@@ -168,7 +188,12 @@ pub struct CreateClient {
     #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
-    pub role: Role,
+    /// What the client may do, limited to its region: any of `read_registry`, `read_changes`,
+    /// `run_data_quality`, `approve_loans`, `record_loan_events`, `record_subsidies`. A client
+    /// never gets a person's role, never writes the registry and never sees full personal data.
+    #[validate(length(min = 1, max = 16))]
+    #[schema(min_items = 1, max_items = 16)]
+    pub permissions: Vec<Action>,
     pub region_code: String,
 }
 
