@@ -461,3 +461,113 @@ async fn every_step_leaves_an_audit_entry() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_notice_runs_on_the_servers_clock_whatever_dates_a_client_sends() {
+    let app = TestApp::spawn().await;
+    let path = eligible_household(&app).await;
+    let registered_on = today(&app);
+    app.clock.advance_days(30);
+    // The paper says review, verification and notice all happened on the day of registration,
+    // 30 days ago: the dates are kept, but the notice runs from the day its start is recorded.
+    for (step, body) in [
+        (
+            "exit/proposal",
+            json!({"village_review_on": registered_on, "minutes_reference": "评议纪要-9"}),
+        ),
+        ("exit/verification", json!({"verified_on": registered_on})),
+        ("exit/notice", json!({"notice_started_on": registered_on})),
+    ] {
+        let reply = send(app.post(&format!("{path}/{step}"), &body)).await;
+        assert_eq!(reply.status, 200, "{step}: {}", reply.body);
+    }
+    let noticed = send(app.get(&path)).await;
+    assert_eq!(noticed.body["notice_started_on"], today(&app));
+    let approval = json!({"approved_on": today(&app), "exit_year": 2019});
+    let early = send(app.post(&format!("{path}/exit/approval"), &approval)).await;
+    early.assert_problem(409, "state_conflict");
+    app.clock.advance_days(6);
+    let approval = json!({"approved_on": today(&app), "exit_year": 2019});
+    send(app.post(&format!("{path}/exit/approval"), &approval))
+        .await
+        .assert_problem(409, "state_conflict");
+    assert_eq!(send(app.get(&path)).await.body["status"], "not_exited");
+    app.clock.advance_days(1);
+    let approval = json!({"approved_on": today(&app), "exit_year": 2019});
+    let approved = send(app.post(&format!("{path}/exit/approval"), &approval)).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+
+    let history = send(app.get(&format!("{path}/history"))).await;
+    let items = history.body["items"].as_array().unwrap();
+    assert_eq!(
+        items[2]["occurred_on"],
+        registered_on.as_str(),
+        "the paper's date"
+    );
+    let recorded_notice = &items[2]["created_at"].as_str().unwrap()[..10];
+    let recorded_approval = &items[3]["created_at"].as_str().unwrap()[..10];
+    assert!(
+        recorded_approval > recorded_notice,
+        "the server's clock stamps each step: {recorded_notice} then {recorded_approval}"
+    );
+}
+
+#[tokio::test]
+async fn step_dates_follow_the_previous_step_the_registration_and_the_identification() {
+    let app = TestApp::spawn().await;
+    let path = eligible_household(&app).await;
+    let registered = app.clock.today();
+    app.clock.advance_days(10);
+    let day = |offset: i64| (registered + chrono::Duration::days(offset)).to_string();
+
+    let backdated = send(app.post(
+        &format!("{path}/exit/proposal"),
+        &json!({"village_review_on": "2017-06-01", "minutes_reference": "补记"}),
+    ))
+    .await;
+    backdated.assert_problem(422, "validation_failed");
+    assert_eq!(backdated.error_fields(), vec!["village_review_on"]);
+    assert!(
+        backdated.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("registered"),
+        "{}",
+        backdated.body
+    );
+    send(app.post(
+        &format!("{path}/exit/proposal"),
+        &json!({"village_review_on": day(5), "minutes_reference": "评议纪要"}),
+    ))
+    .await;
+    let before_review = send(app.post(
+        &format!("{path}/exit/verification"),
+        &json!({"verified_on": day(4)}),
+    ))
+    .await;
+    assert_eq!(before_review.error_fields(), vec!["verified_on"]);
+    send(app.post(
+        &format!("{path}/exit/verification"),
+        &json!({"verified_on": day(5)}),
+    ))
+    .await;
+    send(app.post(
+        &format!("{path}/exit/notice"),
+        &json!({"notice_started_on": day(6)}),
+    ))
+    .await;
+    app.clock.advance_days(7);
+    let before_identification = send(app.post(
+        &format!("{path}/exit/approval"),
+        &json!({"approved_on": today(&app), "exit_year": 2013}),
+    ))
+    .await;
+    assert_eq!(before_identification.error_fields(), vec!["exit_year"]);
+    let history = send(app.get(&format!("{path}/history"))).await;
+    assert_eq!(
+        history.body["items"].as_array().unwrap().len(),
+        3,
+        "refusals write nothing"
+    );
+    assert_eq!(send(app.get(&path)).await.body["exit_stage"], "noticed");
+}

@@ -1,10 +1,11 @@
 //! Steps of a household's life. Each checks the state machine, writes the new state under the
 //! household's version, and records a dated, attributed event with its evidence.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use fupin_domain::household::HouseholdStatus;
 use fupin_domain::lifecycle::{
-    next_state_for, notice_ends_on, ExitStage, LifecycleEvent, LifecycleState,
+    next_state_for, notice_ends_on, ExitStage, LifecycleEvent, LifecycleState, StepDateBounds,
+    StepDateRefused,
 };
 use fupin_persistence::households::{self, HouseholdRow, LifecycleChange, MonitoringChange};
 use fupin_persistence::status_events::{self, StatusEventRow};
@@ -56,6 +57,36 @@ pub fn record<R: StepRequest>(
 
 fn load(conn: &mut DbConn, ctx: &Context, id: &str) -> Result<HouseholdRow, AppError> {
     households::find(conn, &ctx.scope(), id).map_err(|e| not_found_as_household(e.into()))
+}
+
+/// What bounds the dates of the household's next step.
+fn step_date_bounds(
+    conn: &mut DbConn,
+    ctx: &Context,
+    row: &HouseholdRow,
+) -> Result<StepDateBounds, AppError> {
+    Ok(StepDateBounds {
+        today: ctx.today,
+        previous_step_on: status_events::latest_occurred_on(conn, &row.id)?,
+        registered_on: row.created_at.date(),
+        identified_year: row.identified_year,
+    })
+}
+
+/// A step date refused, as a 422 on the body's field that carried it.
+pub(crate) fn date_refused(field: &str, refused: StepDateRefused) -> AppError {
+    let zh = match refused {
+        StepDateRefused::InTheFuture => "日期不能晚于今天".to_owned(),
+        StepDateRefused::BeforeThePreviousStep(on) => format!("日期不能早于上一步骤（{on}）"),
+        StepDateRefused::BeforeRegistration(on) => {
+            format!("日期不能早于该户在本系统登记之日（{on}）；此前的事项请按历史补录")
+        }
+        StepDateRefused::BeforeIdentification(year) => format!("日期不能早于识别年份 {year}"),
+        StepDateRefused::NotBeforeRegistration(on) => {
+            format!("历史补录仅限该户在本系统登记（{on}）之前的事项")
+        }
+    };
+    AppError::invalid_field(field, "out_of_range", Text::new(refused.to_string(), zh))
 }
 
 fn not_in_future(date: NaiveDate, field: &str, ctx: &Context) -> Result<(), AppError> {
@@ -114,8 +145,10 @@ pub fn step(
     details: StepDetails,
     exit_year: Option<i32>,
 ) -> Result<Household, AppError> {
-    not_in_future(details.occurred_on, date_field, ctx)?;
     let row = load(conn, ctx, id)?;
+    step_date_bounds(conn, ctx, &row)?
+        .check_live(details.occurred_on)
+        .map_err(|refused| date_refused(date_field, refused))?;
     let before = Household::from_row(row.clone(), &ctx.keys, Disclosure::Masked)?;
     let state = LifecycleState {
         status: stored(&row.status)?,
@@ -144,8 +177,10 @@ pub fn step(
             LifecycleEvent::ApproveExit => exit_year,
             _ => row.exit_year,
         },
+        // The notice runs from the day the server recorded its start, whatever date the
+        // notice document carries: a backdated notice cannot shorten it.
         notice_started_on: match (event, next.stage) {
-            (LifecycleEvent::StartNotice, _) => Some(details.occurred_on),
+            (LifecycleEvent::StartNotice, _) => Some(ctx.today),
             (_, ExitStage::Noticed) => row.notice_started_on,
             _ => None,
         },
@@ -182,6 +217,19 @@ pub fn approve(
     notice_days: u64,
 ) -> Result<Household, AppError> {
     let row = load(conn, ctx, id)?;
+    if exit_year < row.identified_year || exit_year > ctx.today.year() {
+        return Err(AppError::invalid_field(
+            "exit_year",
+            "out_of_range",
+            Text::new(
+                format!(
+                    "the exit year is between the identification year {} and this year",
+                    row.identified_year
+                ),
+                format!("退出年份应在识别年份 {} 与今年之间", row.identified_year),
+            ),
+        ));
+    }
     if row.exit_stage == ExitStage::Noticed.as_str() {
         if let Some(started) = row.notice_started_on {
             let ends = notice_ends_on(started, notice_days);

@@ -2,7 +2,7 @@
 //! public notice → district approval), return to poverty, removal. Every step is an event; the
 //! state says which events may come next.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 
 use crate::household::HouseholdStatus;
 
@@ -136,6 +136,65 @@ pub fn next_state(
     })
 }
 
+/// Why a step cannot carry the date it was given. A step records a meeting or a document that
+/// came after the one before it, within the household's time in the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StepDateRefused {
+    #[error("the date cannot be in the future")]
+    InTheFuture,
+    #[error("the date is before the household's previous step, on {0}")]
+    BeforeThePreviousStep(NaiveDate),
+    #[error("the date is before the household was registered here, on {0}; record earlier events as history")]
+    BeforeRegistration(NaiveDate),
+    #[error("the date is before the household's identification year, {0}")]
+    BeforeIdentification(i32),
+    #[error("history is what happened before the household was registered here, on {0}; later steps take the live procedure")]
+    NotBeforeRegistration(NaiveDate),
+}
+
+/// What bounds a household's step dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepDateBounds {
+    pub today: NaiveDate,
+    pub previous_step_on: Option<NaiveDate>,
+    /// The day the registry recorded the household (server time).
+    pub registered_on: NaiveDate,
+    pub identified_year: i32,
+}
+
+impl StepDateBounds {
+    fn common(&self, on: NaiveDate) -> Result<(), StepDateRefused> {
+        if on > self.today {
+            return Err(StepDateRefused::InTheFuture);
+        }
+        if let Some(previous) = self.previous_step_on.filter(|previous| on < *previous) {
+            return Err(StepDateRefused::BeforeThePreviousStep(previous));
+        }
+        if on.year() < self.identified_year {
+            return Err(StepDateRefused::BeforeIdentification(self.identified_year));
+        }
+        Ok(())
+    }
+
+    /// A step of the live procedure: from the household's registration here to today.
+    pub fn check_live(&self, on: NaiveDate) -> Result<(), StepDateRefused> {
+        self.common(on)?;
+        if on < self.registered_on {
+            return Err(StepDateRefused::BeforeRegistration(self.registered_on));
+        }
+        Ok(())
+    }
+
+    /// An event recorded as history: it happened before the household was registered here.
+    pub fn check_historical(&self, on: NaiveDate) -> Result<(), StepDateRefused> {
+        self.common(on)?;
+        if on >= self.registered_on {
+            return Err(StepDateRefused::NotBeforeRegistration(self.registered_on));
+        }
+        Ok(())
+    }
+}
+
 /// The default length of the public notice (公示), in days.
 pub const DEFAULT_NOTICE_DAYS: u64 = 7;
 
@@ -237,6 +296,46 @@ mod tests {
         let refused = next_state_for(HouseholdKind::Monitored, s, E::ProposeExit).unwrap_err();
         assert_eq!(refused.allowed, vec![E::Remove]);
         assert!(next_state_for(HouseholdKind::Registered, s, E::ProposeExit).is_ok());
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn live_steps_come_after_the_previous_one_and_the_registration() {
+        let bounds = StepDateBounds {
+            today: day(2026, 12, 4),
+            previous_step_on: Some(day(2026, 12, 1)),
+            registered_on: day(2026, 11, 20),
+            identified_year: 2014,
+        };
+        assert_eq!(bounds.check_live(day(2026, 12, 1)), Ok(()));
+        assert_eq!(
+            bounds.check_live(day(2026, 11, 30)),
+            Err(StepDateRefused::BeforeThePreviousStep(day(2026, 12, 1)))
+        );
+        assert_eq!(
+            bounds.check_live(day(2026, 12, 5)),
+            Err(StepDateRefused::InTheFuture)
+        );
+        let first = StepDateBounds {
+            previous_step_on: None,
+            ..bounds
+        };
+        assert_eq!(
+            first.check_live(day(2016, 12, 1)),
+            Err(StepDateRefused::BeforeRegistration(day(2026, 11, 20)))
+        );
+        assert_eq!(first.check_historical(day(2016, 12, 1)), Ok(()));
+        assert_eq!(
+            first.check_historical(day(2013, 12, 1)),
+            Err(StepDateRefused::BeforeIdentification(2014))
+        );
+        assert_eq!(
+            first.check_historical(day(2026, 11, 20)),
+            Err(StepDateRefused::NotBeforeRegistration(day(2026, 11, 20)))
+        );
     }
 
     #[test]

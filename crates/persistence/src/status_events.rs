@@ -54,3 +54,14 @@ pub fn for_household(
     }
     Ok(query.load(conn)?)
 }
+
+/// The date of the household's latest step, if it has taken any.
+pub fn latest_occurred_on(
+    conn: &mut DbConn,
+    household_id: &str,
+) -> Result<Option<NaiveDate>, StoreError> {
+    Ok(status_events::table
+        .filter(status_events::household_id.eq(household_id))
+        .select(diesel::dsl::max(status_events::occurred_on))
+        .first(conn)?)
+}

@@ -49,7 +49,9 @@ pub struct Household {
     /// Where the household is in the exit procedure.
     pub exit_stage: fupin_domain::lifecycle::ExitStage,
     pub exit_year: Option<i32>,
-    /// The day the public notice of its exit started, while it runs.
+    /// While the public notice of its exit runs: the day the server recorded its start (the
+    /// notice document's own date is in the history). Approval is possible once the notice has
+    /// run its days from this day, whatever dates a client sends.
     pub notice_started_on: Option<NaiveDate>,
     /// Set while the household is monitored (防止返贫监测).
     pub monitoring: Option<Monitoring>,

@@ -126,6 +126,9 @@ pub struct StatusEvent {
     pub actor_name: String,
     pub role: String,
     pub request_id: Option<String>,
+    /// When the server recorded the step; `occurred_on` is the date of the meeting or document
+    /// it records, never before the previous step, the household's registration here or its
+    /// identification year, and never in the future.
     pub created_at: DateTime<Utc>,
 }
 
