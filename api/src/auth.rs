@@ -305,6 +305,7 @@ permission! {
     RecordLoanEvents => RecordLoanEvents,
     RestructureLoans => RestructureLoans,
     RecordSubsidies => RecordSubsidies,
+    RecordHistory => RecordHistory,
 }
 
 /// A caller whose role the permission matrix allows `P`: the one place permissions are checked.

@@ -198,9 +198,14 @@ async fn serious_illness_without_cover_blocks_exit() {
 async fn bad_assessments_and_years_are_refused() {
     let app = TestApp::spawn().await;
     let path = household(&app).await;
-    send(app.get(&format!("{path}/exit-evaluation?year=2017")))
-        .await
-        .assert_problem(409, "state_conflict");
+    app.execute_sql("DELETE FROM poverty_lines WHERE year = 2017");
+    let no_line = send(app.get(&format!("{path}/exit-evaluation?year=2017"))).await;
+    assert_eq!(no_line.status, 200, "{}", no_line.body);
+    assert_eq!(no_line.body["eligible"], false);
+    assert_eq!(
+        no_line.body["blockers"][0]["kind"], "no_poverty_line",
+        "a missing line is named as a blocker"
+    );
     send(app.get(&format!("{path}/exit-evaluation")))
         .await
         .assert_problem(400, "bad_request");

@@ -10,6 +10,7 @@ mod exchange;
 mod exports;
 mod faults;
 mod hardening;
+mod history;
 mod household_list;
 mod household_views;
 mod households;

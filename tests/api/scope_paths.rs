@@ -255,6 +255,13 @@ fn probes(entity: &str, r: &Records) -> Vec<(Method, &'static str, String, Value
             Value::Null,
         ),
         (
+            Method::POST,
+            "/api/v1/households/{id}/history",
+            format!("/api/v1/households/{h}/history"),
+            json!({"event": "remove", "occurred_on": "2016-06-01", "removal_kind": "natural_decrease",
+                "document": {"number": "D-1", "issuer": "高陵区扶贫办", "issued_on": "2016-06-01"}, "reason": "全户迁出"}),
+        ),
+        (
             Method::GET,
             "/api/v1/households/{id}/incomes",
             format!("/api/v1/households/{h}/incomes"),

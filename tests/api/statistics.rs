@@ -238,6 +238,16 @@ async fn the_demo_district_reproduces_the_articles_figures() {
         (246, 463),
         "exited by the end of 2018"
     );
+    let recorded_as_history: i64 = f["exits_by_year"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|e| e["recorded_as_history"]["households"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        recorded_as_history, 246,
+        "the demo's exits were decided on paper before the registry"
+    );
     assert_eq!(f["households"]["by_status"]["not_exited"], 94);
     assert_eq!(f["persons"]["by_status"]["not_exited"], 143);
     assert_eq!(

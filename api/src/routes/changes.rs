@@ -94,6 +94,7 @@ fn change_of(row: AuditRow) -> Change {
         at: utc(row.at),
         version: field(&after, "version").and_then(|v| v.as_i64()),
         change: change.to_owned(),
+        historical: row.action == "record_history",
         entity: row.entity_type,
         id: row.entity_id,
         action: row.action,

@@ -7,14 +7,15 @@ use actix_web::{web, HttpResponse};
 use fupin_app::lifecycle::{self as workflow, StepRequest};
 use fupin_app::models::households::Household;
 use fupin_app::models::lifecycle::{
-    ApproveExit, ClearMonitoring, FlagMonitoring, HistoryPage, ProposeExit, RejectExit,
-    RemoveHousehold, ReturnToPoverty, StartNotice, VerifyExit,
+    ApproveExit, ClearMonitoring, FlagMonitoring, HistoryPage, ProposeExit, RecordHistory,
+    RejectExit, RemoveHousehold, ReturnToPoverty, StartNotice, VerifyExit,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
 use crate::auth::{
-    ApproveExit as MayApprove, Permission, ReadRegistry, VerifyExit as MayVerify, WriteRegistry,
+    ApproveExit as MayApprove, Permission, ReadRegistry, RecordHistory as MayRecordHistory,
+    VerifyExit as MayVerify, WriteRegistry,
 };
 use crate::extract::JsonBody;
 use crate::problem::{Problem, ProblemBody};
@@ -30,7 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(remove_household)
         .service(flag_monitoring)
         .service(clear_monitoring)
-        .service(household_history);
+        .service(household_history)
+        .service(record_history);
 }
 
 fn answer(household: Household) -> HttpResponse {
@@ -169,4 +171,29 @@ pub async fn household_history(
         .read(move |conn, ctx| workflow::history(conn, ctx, &id))
         .await?;
     Ok(HttpResponse::Ok().json(HistoryPage::whole(items)))
+}
+
+/// Record an event from before the household was registered here (补录): an exit, a return to
+/// poverty or a removal decided on paper, with its date, the document it rests on and a
+/// reason. It takes none of the live procedure's steps; it is marked as history in the
+/// household's history (`historical`, `document`, `unchecked`: every check the registry could
+/// not make, the exit evaluation of the year among them when it does not pass), in the change
+/// feed (`record_history`) and in the statistics (`recorded_as_history`). Its date must come
+/// before the household's registration here, and not before its identification year or its
+/// previous recorded event.
+#[utoipa::path(tag = "lifecycle", request_body = RecordHistory,
+    params(("id" = String, Path, description = "Household id")),
+    responses((status = 200, description = "The household after the event", body = Household),
+        (status = 409, description = "The household's state does not allow the event; `allowed_next_steps` lists what it allows", body = ProblemBody, content_type = "application/problem+json")))]
+#[post("/api/v1/households/{id}/history")]
+pub async fn record_history(
+    acting: Acting<MayRecordHistory>,
+    id: web::Path<String>,
+    body: JsonBody<RecordHistory>,
+) -> Result<HttpResponse, Problem> {
+    let (id, event) = (id.into_inner(), body.value);
+    let household = acting
+        .write(move |conn, ctx| fupin_app::history::record(conn, ctx, &id, event))
+        .await?;
+    Ok(answer(household))
 }

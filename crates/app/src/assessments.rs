@@ -215,20 +215,19 @@ pub fn list(
         .collect()
 }
 
-/// Whether the household may exit on the evidence of `year`'s income and the latest assessment.
+/// Whether the household may exit on the evidence of `year`'s income and the newest assessment
+/// made by the end of that year (a past year is judged on what was assessed then).
 pub fn evaluate_exit(
     conn: &mut DbConn,
     ctx: &Context,
     household_id: &str,
     year: i32,
 ) -> Result<ExitEvaluation, AppError> {
-    let latest = list(conn, ctx, household_id)?.into_iter().next();
-    let line = incomes::line_for(conn, year)?.ok_or_else(|| {
-        AppError::new(Kind::StateConflict).with_detail(
-            format!("There is no poverty line for {year}; an administrator must set it first"),
-            format!("{year} 年尚未设定贫困线"),
-        )
-    })?;
+    let year_end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(ctx.today);
+    let latest = list(conn, ctx, household_id)?
+        .into_iter()
+        .find(|assessment| assessment.assessed_on <= year_end);
+    let line = incomes::line_for(conn, year)?;
     let mut criteria = Vec::new();
     let mut blockers = Vec::new();
     let income = match super::incomes::history(conn, ctx, household_id, year) {
@@ -237,8 +236,15 @@ pub fn evaluate_exit(
         Err(problem) if problem.kind == Kind::NotFound => None,
         Err(problem) => return Err(problem),
     };
-    match &income {
-        Some(record) => {
+    match (&income, &line) {
+        (_, None) => blockers.push(Blocker {
+            kind: "no_poverty_line".into(),
+            explanation: format!(
+                "There is no poverty line for {year}: the district must record the line it applies"
+            ),
+            members_concerned: vec![],
+        }),
+        (Some(record), Some(line)) => {
             let per_capita = record.computation.per_capita_net_income_fen;
             let above = per_capita > line.poverty_line_fen;
             criteria.push(Criterion {
@@ -255,7 +261,7 @@ pub fn evaluate_exit(
                     "poverty_line_source": line.source}),
             });
         }
-        None => blockers.push(Blocker {
+        (None, Some(_)) => blockers.push(Blocker {
             kind: "no_income_record".into(),
             explanation: format!("No income is recorded for {year}"),
             members_concerned: vec![],
@@ -299,8 +305,15 @@ pub fn evaluate_exit(
     // Member blockers are judged on the same day as the assessment they sit beside.
     let members = member_facts(conn, household_id)?;
     let on = latest.as_ref().map_or(ctx.today, |a| a.assessed_on);
+    // An assessment that documented why compulsory education held (a child in school then,
+    // finished since) answers for its dropouts; the override is in its audit trail.
+    let education_overridden = latest.as_ref().is_some_and(|a| {
+        a.items.iter().any(|item| {
+            item.item == AssessmentItem::CompulsoryEducation && item.override_reason.is_some()
+        })
+    });
     let dropouts = out_of_school_children(&members, on);
-    if !dropouts.is_empty() {
+    if !dropouts.is_empty() && !education_overridden {
         blockers.push(Blocker {
             kind: "school_age_dropout".into(),
             explanation: "A child of compulsory-education age is not in school".into(),

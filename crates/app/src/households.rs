@@ -190,6 +190,7 @@ pub fn register(
         monitoring_risk: None,
         monitoring_since: None,
         kind: new.kind.as_str().to_owned(),
+        exit_recorded_as_history: false,
     };
     households::insert(conn, &household).map_err(|e| match e {
         StoreError::Unique(_) => number_taken(&household.household_number),

@@ -9,6 +9,7 @@ pub mod context;
 pub mod entities;
 pub mod error;
 pub mod exchange_bulk;
+pub mod history;
 pub mod household_list;
 pub mod household_views;
 pub mod households;

@@ -5,10 +5,10 @@ use chrono::{Datelike, NaiveDate};
 use fupin_domain::household::HouseholdStatus;
 use fupin_domain::lifecycle::{
     next_state_for, notice_ends_on, ExitStage, LifecycleEvent, LifecycleState, StepDateBounds,
-    StepDateRefused,
+    StepDateRefused, TransitionRefused, Unchecked,
 };
 use fupin_persistence::households::{self, HouseholdRow, LifecycleChange, MonitoringChange};
-use fupin_persistence::status_events::{self, StatusEventRow};
+use fupin_persistence::status_events::{self, DocumentRef, StatusEventRow};
 use fupin_persistence::DbConn;
 use serde_json::json;
 
@@ -26,6 +26,14 @@ pub struct StepDetails {
     pub reason: Option<String>,
     pub reference: Option<String>,
     pub evidence: Option<serde_json::Value>,
+    /// For an event recorded as history: its document and what was not checked.
+    pub history: Option<HistoryRecord>,
+}
+
+/// What marks a step as history in its record.
+pub struct HistoryRecord {
+    pub document: DocumentRef,
+    pub unchecked: Vec<Unchecked>,
 }
 
 /// A request that records one step of a household's life, with the date of the meeting or
@@ -55,12 +63,12 @@ pub fn record<R: StepRequest>(
     )
 }
 
-fn load(conn: &mut DbConn, ctx: &Context, id: &str) -> Result<HouseholdRow, AppError> {
+pub(crate) fn load(conn: &mut DbConn, ctx: &Context, id: &str) -> Result<HouseholdRow, AppError> {
     households::find(conn, &ctx.scope(), id).map_err(|e| not_found_as_household(e.into()))
 }
 
 /// What bounds the dates of the household's next step.
-fn step_date_bounds(
+pub(crate) fn step_date_bounds(
     conn: &mut DbConn,
     ctx: &Context,
     row: &HouseholdRow,
@@ -129,6 +137,15 @@ fn record_event(
         role: ctx.caller.role.as_str().to_owned(),
         request_id: ctx.caller.request_id.clone(),
         created_at: ctx.now,
+        historical: details.history.is_some(),
+        document_json: details
+            .history
+            .as_ref()
+            .and_then(|h| status_events::as_json(&h.document)),
+        unchecked_json: details
+            .history
+            .as_ref()
+            .and_then(|h| status_events::as_json(&h.unchecked)),
     };
     status_events::insert(conn, &event_row)?;
     Ok(StatusEvent::from(event_row))
@@ -149,28 +166,56 @@ pub fn step(
     step_date_bounds(conn, ctx, &row)?
         .check_live(details.occurred_on)
         .map_err(|refused| date_refused(date_field, refused))?;
-    let before = Household::from_row(row.clone(), &ctx.keys, Disclosure::Masked)?;
-    let state = LifecycleState {
+    let state = state_of(&row)?;
+    let next = next_state_for(stored(&row.kind)?, state, event).map_err(transition_refused)?;
+    write_step(conn, ctx, row, event, (state, next), details, exit_year)
+}
+
+pub(crate) fn state_of(row: &HouseholdRow) -> Result<LifecycleState, AppError> {
+    Ok(LifecycleState {
         status: stored(&row.status)?,
         stage: stored(&row.exit_stage)?,
-    };
-    let next = next_state_for(stored(&row.kind)?, state, event).map_err(|refused| {
-        let allowed: Vec<&str> = refused.allowed.iter().map(|e| e.as_str()).collect();
-        AppError::new(Kind::StateConflict)
-            .with_detail(
-                format!(
-                    "{refused}; allowed next steps: {}",
-                    if allowed.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        allowed.join(", ")
-                    }
-                ),
-                format!("当前状态不允许“{}”", event.chinese()),
-            )
-            .with_extension("allowed_next_steps", json!(allowed))
-    })?;
+    })
+}
+
+/// A 409 naming the steps the household's state allows.
+pub(crate) fn transition_refused(refused: TransitionRefused) -> AppError {
+    let allowed: Vec<&str> = refused.allowed.iter().map(|e| e.as_str()).collect();
+    AppError::new(Kind::StateConflict)
+        .with_detail(
+            format!(
+                "{refused}; allowed next steps: {}",
+                if allowed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    allowed.join(", ")
+                }
+            ),
+            format!("当前状态不允许“{}”", refused.event.chinese()),
+        )
+        .with_extension("allowed_next_steps", json!(allowed))
+}
+
+/// Writes a step the state machine allowed: the household's new state under its version, the
+/// step's record, and the audit entry (`record_history` for history, else the step's name).
+pub(crate) fn write_step(
+    conn: &mut DbConn,
+    ctx: &Context,
+    row: HouseholdRow,
+    event: LifecycleEvent,
+    (state, next): (LifecycleState, LifecycleState),
+    details: StepDetails,
+    exit_year: Option<i32>,
+) -> Result<Household, AppError> {
+    let id = row.id.as_str();
+    let before = Household::from_row(row.clone(), &ctx.keys, Disclosure::Masked)?;
+    let historical = details.history.is_some();
     let change = LifecycleChange {
+        exit_recorded_as_history: match event {
+            LifecycleEvent::ApproveExit => historical,
+            LifecycleEvent::ReturnToPoverty => false,
+            _ => row.exit_recorded_as_history,
+        },
         status: next.status.as_str().to_owned(),
         exit_stage: next.stage.as_str().to_owned(),
         exit_year: match event {
@@ -198,7 +243,11 @@ pub fn step(
     let after = Household::from_row(load(conn, ctx, id)?, &ctx.keys, Disclosure::Masked)?;
     ctx.audit(
         conn,
-        event.as_str(),
+        if historical {
+            "record_history"
+        } else {
+            event.as_str()
+        },
         ("household", id),
         Some(&after.region_code),
         Some(&before),
@@ -264,6 +313,7 @@ pub fn approve(
                 reason: None,
                 reference: None,
                 evidence,
+                history: None,
             },
             Some(exit_year),
         );
@@ -280,6 +330,7 @@ pub fn approve(
             reason: None,
             reference: None,
             evidence: None,
+            history: None,
         },
         Some(exit_year),
     )
@@ -314,6 +365,7 @@ pub fn set_monitoring(
                     reason: Some(flag.risk),
                     reference: Some(flag.kind.as_str().to_owned()),
                     evidence: None,
+                    history: None,
                 },
             )
         }
@@ -335,6 +387,7 @@ pub fn set_monitoring(
                     reason: Some(reason),
                     reference: None,
                     evidence: None,
+                    history: None,
                 },
             )
         }

@@ -104,6 +104,12 @@ pub fn absorb(total: &mut Figures, part: &Figures) -> Result<(), AppError> {
         let into = total.exits_by_year.entry(year.clone()).or_default();
         add(&mut into.households, exits.households)?;
         add(&mut into.persons, exits.persons)?;
+        let history = &mut into.recorded_as_history;
+        add(
+            &mut history.households,
+            exits.recorded_as_history.households,
+        )?;
+        add(&mut history.persons, exits.recorded_as_history.persons)?;
     }
     Ok(())
 }
@@ -149,6 +155,9 @@ pub fn per_village(
         if let Some(year) = exited_by(group.exit_year).filter(|_| group.status == "exited") {
             let exits = f.exits_by_year.entry(year.to_string()).or_default();
             add(&mut exits.households, group.households)?;
+            if group.exit_recorded_as_history {
+                add(&mut exits.recorded_as_history.households, group.households)?;
+            }
         }
     }
     for group in store::person_groups(conn, scope)? {
@@ -159,10 +168,11 @@ pub fn per_village(
             group.persons,
         )?;
         if let Some(year) = exited_by(group.exit_year).filter(|_| group.status == "exited") {
-            add(
-                &mut f.exits_by_year.entry(year.to_string()).or_default().persons,
-                group.persons,
-            )?;
+            let exits = f.exits_by_year.entry(year.to_string()).or_default();
+            add(&mut exits.persons, group.persons)?;
+            if group.exit_recorded_as_history {
+                add(&mut exits.recorded_as_history.persons, group.persons)?;
+            }
         }
     }
     for group in store::student_groups(conn, scope)? {

@@ -23,7 +23,8 @@ term_enum! {
     /// (poverty lines, loan policy, indicator thresholds), `verify_exit` 乡镇核实与公示,
     /// `approve_exit` 区级批准退出, `run_data_quality` 运行数据质量检查, `read_changes` 拉取变更,
     /// `approve_loans` 审批贷款, `record_loan_events` 登记放款与还款, `restructure_loans` 贷款展期与核销,
-    /// `record_subsidies` 登记补助、分红与租金.
+    /// `record_subsidies` 登记补助、分红与租金, `record_history` 补录历史 (events from before a
+    /// household was registered here).
     Action {
         ReadRegistry = "read_registry" / "查阅档案",
         WriteRegistry = "write_registry" / "登记与修改档案",
@@ -40,6 +41,7 @@ term_enum! {
         RecordLoanEvents = "record_loan_events" / "登记放款与还款",
         RestructureLoans = "restructure_loans" / "贷款展期与核销",
         RecordSubsidies = "record_subsidies" / "登记补助、分红与租金",
+        RecordHistory = "record_history" / "补录历史",
     }
 }
 
@@ -63,7 +65,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         ReadPersonalData => matches!(role, Admin | DistrictOfficer),
         ReadAudit => matches!(role, Admin | Auditor),
         ManageAccounts => matches!(role, Admin),
-        ManageReferenceData => matches!(role, Admin | DistrictOfficer),
+        ManageReferenceData | RecordHistory => matches!(role, Admin | DistrictOfficer),
         VerifyExit => matches!(role, Admin | DistrictOfficer | TownOfficer),
         ApproveExit => matches!(role, Admin | DistrictOfficer),
         RunDataQuality => matches!(role, Admin | DistrictOfficer),

@@ -136,6 +136,95 @@ pub fn next_state(
     })
 }
 
+term_enum! {
+    /// An event recorded as history (补录), decided on paper before the household was
+    /// registered here: `exit` 脱贫退出, `return_to_poverty` 返贫, `remove` 剔除/自然减少.
+    HistoricalEvent {
+        Exit = "exit" / "脱贫退出",
+        ReturnToPoverty = "return_to_poverty" / "返贫",
+        Remove = "remove" / "剔除/自然减少",
+    }
+}
+
+impl HistoricalEvent {
+    /// The step of the live procedure it stands for.
+    pub fn as_step(self) -> LifecycleEvent {
+        match self {
+            HistoricalEvent::Exit => LifecycleEvent::ApproveExit,
+            HistoricalEvent::ReturnToPoverty => LifecycleEvent::ReturnToPoverty,
+            HistoricalEvent::Remove => LifecycleEvent::Remove,
+        }
+    }
+
+    /// The steps of the live procedure the registry did not see for this event: they rest on
+    /// the event's document, and its record says so.
+    pub fn steps_taken_on_paper(self) -> &'static [LifecycleEvent] {
+        match self {
+            HistoricalEvent::Exit => &[
+                LifecycleEvent::ProposeExit,
+                LifecycleEvent::VerifyExit,
+                LifecycleEvent::StartNotice,
+                LifecycleEvent::ApproveExit,
+            ],
+            HistoricalEvent::ReturnToPoverty => &[LifecycleEvent::ReturnToPoverty],
+            HistoricalEvent::Remove => &[LifecycleEvent::Remove],
+        }
+    }
+}
+
+/// Something a historical event's record could not check, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Unchecked {
+    /// A step of the procedure (`propose_exit`, …) or `exit_evaluation`.
+    pub check: String,
+    pub explanation: String,
+}
+
+impl HistoricalEvent {
+    /// The live steps the registry did not see, each listed as unchecked.
+    pub fn unchecked_steps(self) -> Vec<Unchecked> {
+        self.steps_taken_on_paper()
+            .iter()
+            .map(|step| Unchecked {
+                check: step.as_str().to_owned(),
+                explanation: format!(
+                    "{} ({}) was taken on paper before the household was registered here: it rests on the event's document",
+                    step.as_str(),
+                    step.chinese()
+                ),
+            })
+            .collect()
+    }
+}
+
+/// The state after a historical event. An exit needs a household at the start of the
+/// procedure (not exited, or returned), as a live exit does; history never interrupts a live
+/// procedure under way.
+pub fn historical_next_state(
+    kind: crate::household::HouseholdKind,
+    state: LifecycleState,
+    event: HistoricalEvent,
+) -> Result<LifecycleState, TransitionRefused> {
+    match event {
+        HistoricalEvent::Exit => {
+            let allowed = allowed_events_for(kind, state);
+            if !allowed.contains(&LifecycleEvent::ProposeExit) {
+                return Err(TransitionRefused {
+                    event: LifecycleEvent::ApproveExit,
+                    status: state.status,
+                    stage: state.stage,
+                    allowed,
+                });
+            }
+            Ok(LifecycleState {
+                status: HouseholdStatus::Exited,
+                stage: ExitStage::None,
+            })
+        }
+        other => next_state_for(kind, state, other.as_step()),
+    }
+}
+
 /// Why a step cannot carry the date it was given. A step records a meeting or a document that
 /// came after the one before it, within the household's time in the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -335,6 +424,25 @@ mod tests {
         assert_eq!(
             first.check_historical(day(2026, 11, 20)),
             Err(StepDateRefused::NotBeforeRegistration(day(2026, 11, 20)))
+        );
+    }
+
+    #[test]
+    fn history_exits_from_the_start_of_the_procedure_only() {
+        use crate::household::HouseholdKind as K;
+        let start = state(H::NotExited, ExitStage::None);
+        assert_eq!(
+            historical_next_state(K::Registered, start, HistoricalEvent::Exit),
+            Ok(state(H::Exited, ExitStage::None))
+        );
+        let under_way = state(H::NotExited, ExitStage::Verified);
+        assert!(historical_next_state(K::Registered, under_way, HistoricalEvent::Exit).is_err());
+        assert!(historical_next_state(K::Monitored, start, HistoricalEvent::Exit).is_err());
+        let exited = state(H::Exited, ExitStage::None);
+        assert!(historical_next_state(K::Registered, exited, HistoricalEvent::Exit).is_err());
+        assert_eq!(
+            historical_next_state(K::Registered, exited, HistoricalEvent::ReturnToPoverty),
+            Ok(state(H::Returned, ExitStage::None))
         );
     }
 

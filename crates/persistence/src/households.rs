@@ -42,6 +42,8 @@ pub struct HouseholdRow {
     pub monitoring_since: Option<chrono::NaiveDate>,
     /// `registered` (建档立卡) or `monitored` (a 监测户 never registered as poor).
     pub kind: String,
+    /// Its current exit was recorded as history (decided before it was registered here).
+    pub exit_recorded_as_history: bool,
 }
 
 /// Filters of a household list; all optional and combined with AND.
@@ -356,6 +358,7 @@ pub struct LifecycleChange {
     pub exit_stage: String,
     pub exit_year: Option<i32>,
     pub notice_started_on: Option<chrono::NaiveDate>,
+    pub exit_recorded_as_history: bool,
 }
 
 /// Its monitoring flag (all `None` clears it).

@@ -40,6 +40,7 @@ diesel::table! {
         monitoring_risk -> Nullable<Text>,
         monitoring_since -> Nullable<Date>,
         kind -> Text,
+        exit_recorded_as_history -> Bool,
     }
 }
 
@@ -245,6 +246,9 @@ diesel::table! {
         role -> Text,
         request_id -> Nullable<Text>,
         created_at -> Timestamp,
+        historical -> Bool,
+        document_json -> Nullable<Text>,
+        unchecked_json -> Nullable<Text>,
     }
 }
 

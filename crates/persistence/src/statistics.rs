@@ -26,6 +26,7 @@ pub struct HouseholdGroup {
     pub main_cause: String,
     pub monitoring_kind: Option<String>,
     pub exit_year: Option<i32>,
+    pub exit_recorded_as_history: bool,
     pub households: i64,
 }
 
@@ -35,6 +36,7 @@ pub struct PersonGroup {
     pub region_code: String,
     pub status: String,
     pub exit_year: Option<i32>,
+    pub exit_recorded_as_history: bool,
     pub persons: i64,
 }
 
@@ -100,6 +102,7 @@ pub fn household_groups(
             households::main_cause,
             households::monitoring_kind,
             households::exit_year,
+            households::exit_recorded_as_history,
         ))
         .select((
             households::region_code,
@@ -109,6 +112,7 @@ pub fn household_groups(
             households::main_cause,
             households::monitoring_kind,
             households::exit_year,
+            households::exit_recorded_as_history,
             count_star(),
         ))
         .load(conn)?)
@@ -127,11 +131,13 @@ pub fn person_groups(
             households::region_code,
             households::status,
             households::exit_year,
+            households::exit_recorded_as_history,
         ))
         .select((
             households::region_code,
             households::status,
             households::exit_year,
+            households::exit_recorded_as_history,
             count_star(),
         ))
         .load(conn)?)

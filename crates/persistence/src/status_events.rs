@@ -29,6 +29,25 @@ pub struct StatusEventRow {
     pub role: String,
     pub request_id: Option<String>,
     pub created_at: NaiveDateTime,
+    /// Recorded as history: it happened before the household was registered here.
+    pub historical: bool,
+    /// For history, the document it rests on (number, issuer, date).
+    pub document_json: Option<String>,
+    /// For history, what the registry could not check.
+    pub unchecked_json: Option<String>,
+}
+
+/// The document a historical event rests on, as its record keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DocumentRef {
+    pub number: String,
+    pub issuer: String,
+    pub issued_on: NaiveDate,
+}
+
+/// The JSON text a record keeps of a value (a document, what was not checked).
+pub fn as_json<T: serde::Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value).ok()
 }
 
 pub fn insert(conn: &mut DbConn, row: &StatusEventRow) -> Result<(), StoreError> {

@@ -6,6 +6,7 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use fupin_domain::household::{Attribute, HouseholdStatus};
+use fupin_domain::lifecycle::HistoricalEvent;
 use fupin_domain::member::{Health, Relation, Sex};
 use fupin_persistence::assessments::AssessmentRow;
 use fupin_persistence::entities::{DividendRow, EntityRow, LinkRow, RoundRow};
@@ -18,7 +19,7 @@ use fupin_persistence::schema::{
     income_records, loan_events, loan_instalments, loan_repayments, loans, status_events,
     subsidy_entries,
 };
-use fupin_persistence::status_events::StatusEventRow;
+use fupin_persistence::status_events::{as_json, DocumentRef, StatusEventRow};
 use fupin_persistence::subsidies::SubsidyRow;
 use fupin_persistence::{DbConn, StoreError};
 use rand::rngs::SmallRng;
@@ -127,6 +128,7 @@ pub(crate) fn mark_exits(household_rows: &mut [HouseholdRow]) -> Vec<usize> {
         let household = &mut household_rows[*index];
         household.status = HouseholdStatus::Exited.as_str().to_owned();
         household.exit_year = Some(if n % 5 < 2 { 2016 } else { 2018 });
+        household.exit_recorded_as_history = true;
     }
     others
 }
@@ -209,6 +211,12 @@ pub(crate) fn exit_records(
             assessed_by: SEEDED_BY.to_owned(),
             created_at: now,
         });
+        // The exits of 2016 and 2018 were decided on paper before the registry: history.
+        let document = DocumentRef {
+            number: format!("高扶发〔{year}〕退出批复"),
+            issuer: "高陵区扶贫开发领导小组".to_owned(),
+            issued_on: day(year, 12, 1),
+        };
         ledgers.events.push(StatusEventRow {
             id: new_id(),
             household_id: h.id.clone(),
@@ -220,14 +228,19 @@ pub(crate) fn exit_records(
             from_stage: "noticed".to_owned(),
             to_stage: "none".to_owned(),
             occurred_on: day(year, 12, 1),
-            reason: None,
-            reference: Some(format!("高扶发〔{year}〕退出批复")),
+            reason: Some(
+                "据纸质档案补录的年度脱贫退出 (the year's exit, from the paper files)".to_owned(),
+            ),
+            reference: Some(document.number.clone()),
             evidence_json: None,
             actor_id: SEEDED_BY.to_owned(),
             actor_name: SEEDED_BY.to_owned(),
             role: "district_officer".to_owned(),
             request_id: None,
             created_at: now,
+            historical: true,
+            document_json: as_json(&document),
+            unchecked_json: as_json(&HistoricalEvent::Exit.unchecked_steps()),
         });
     }
 }

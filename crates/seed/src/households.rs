@@ -180,6 +180,7 @@ pub(crate) fn household_with_head(
         monitoring_risk: None,
         monitoring_since: None,
         kind: "registered".to_owned(),
+        exit_recorded_as_history: false,
     };
     (household, head)
 }

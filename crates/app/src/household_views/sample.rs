@@ -66,6 +66,7 @@ fn household_row(keys: &PersonalDataKeys, at: NaiveDateTime) -> Option<Household
         monitoring_risk: Some("illness".into()),
         monitoring_since: Some(at.date()),
         kind: "registered".into(),
+        exit_recorded_as_history: false,
     })
 }
 

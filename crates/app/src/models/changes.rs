@@ -33,6 +33,9 @@ pub struct Change {
     pub action: String,
     /// The record's version after the change, for records that have one.
     pub version: Option<i64>,
+    /// An event recorded as history (`record_history`): it happened before the household was
+    /// registered here.
+    pub historical: bool,
     pub region_code: Option<String>,
 }
 

@@ -163,7 +163,7 @@ impl ImportReport {
 
 /// One line of an NDJSON import: a household and all its members, in the shape the NDJSON
 /// export writes. The export's other fields (`id`, `head_name`, `status`, `exit_stage`,
-/// `exit_year`, `notice_started_on`, `monitoring`, `member_count`, `version`, `created_at`,
+/// `exit_year`, `exit_recorded_as_history`, `notice_started_on`, `monitoring`, `member_count`, `version`, `created_at`,
 /// `updated_at`; of members `id`, `household_id`, `region_code`, `current`, `version`,
 /// `created_at`, `updated_at`) are accepted and ignored; any other field is an error.
 #[derive(Debug, ToSchema)]
@@ -228,12 +228,13 @@ pub struct ImportMember {
 }
 
 /// Fields of the NDJSON shape that an export shows and an import ignores.
-pub const READ_ONLY_HOUSEHOLD_FIELDS: [&str; 11] = [
+pub const READ_ONLY_HOUSEHOLD_FIELDS: [&str; 12] = [
     "id",
     "head_name",
     "status",
     "exit_stage",
     "exit_year",
+    "exit_recorded_as_history",
     "notice_started_on",
     "monitoring",
     "member_count",

@@ -49,6 +49,9 @@ pub struct Household {
     /// Where the household is in the exit procedure.
     pub exit_stage: fupin_domain::lifecycle::ExitStage,
     pub exit_year: Option<i32>,
+    /// Its exit was recorded as history (decided on paper before it was registered here),
+    /// not approved through the live procedure.
+    pub exit_recorded_as_history: bool,
     /// While the public notice of its exit runs: the day the server recorded its start (the
     /// notice document's own date is in the history). Approval is possible once the notice has
     /// run its days from this day, whatever dates a client sends.
@@ -97,6 +100,7 @@ impl Household {
             kind: stored(&row.kind)?,
             exit_stage: stored(&row.exit_stage)?,
             exit_year: row.exit_year,
+            exit_recorded_as_history: row.exit_recorded_as_history,
             notice_started_on: row.notice_started_on,
             monitoring,
             attribute: stored(&row.attribute)?,

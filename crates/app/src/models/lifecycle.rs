@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fupin_domain::household::PovertyCause;
-use fupin_domain::lifecycle::{LifecycleEvent, MonitoringKind, RemovalKind};
+use fupin_domain::lifecycle::{
+    HistoricalEvent, LifecycleEvent, MonitoringKind, RemovalKind, Unchecked,
+};
 use fupin_persistence::status_events::StatusEventRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -105,6 +107,48 @@ pub struct ClearMonitoring {
     pub reason: String,
 }
 
+/// The document a historical event rests on: a decision, a list, minutes kept on paper.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"number": "高扶发〔2016〕27号", "issuer": "高陵区扶贫开发领导小组", "issued_on": "2016-12-20"}))]
+pub struct HistoricalDocument {
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub number: String,
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub issuer: String,
+    pub issued_on: NaiveDate,
+}
+
+/// An event from before the household was registered here (补录), recorded as history: it
+/// carries its own date and the document it rests on, takes no live procedure, and its record
+/// lists what the registry could not check.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"event": "exit", "occurred_on": "2016-12-20", "exit_year": 2016,
+    "document": {"number": "高扶发〔2016〕27号", "issuer": "高陵区扶贫开发领导小组", "issued_on": "2016-12-20"},
+    "reason": "2016年度脱贫户，据纸质档案补录"}))]
+pub struct RecordHistory {
+    pub event: HistoricalEvent,
+    /// The day it was decided; before the household's registration here, not before its
+    /// identification year nor its previous recorded event.
+    pub occurred_on: NaiveDate,
+    /// For an exit: the year it counts for, between the identification year and `occurred_on`'s.
+    #[validate(range(min = 2014, max = 2100))]
+    #[schema(minimum = 2014, maximum = 2100)]
+    pub exit_year: Option<i32>,
+    /// For a return to poverty: why.
+    pub cause: Option<PovertyCause>,
+    /// For a removal: which kind.
+    pub removal_kind: Option<RemovalKind>,
+    #[validate(nested)]
+    pub document: HistoricalDocument,
+    #[validate(length(min = 2, max = 500))]
+    #[schema(min_length = 2, max_length = 500)]
+    pub reason: String,
+}
+
 /// One step of a household's life.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatusEvent {
@@ -130,6 +174,12 @@ pub struct StatusEvent {
     /// it records, never before the previous step, the household's registration here or its
     /// identification year, and never in the future.
     pub created_at: DateTime<Utc>,
+    /// Recorded as history (补录): it happened before the household was registered here.
+    pub historical: bool,
+    /// For history, the document it rests on.
+    pub document: Option<HistoricalDocument>,
+    /// For history, what the registry could not check (empty for live steps).
+    pub unchecked: Vec<Unchecked>,
 }
 
 impl From<StatusEventRow> for StatusEvent {
@@ -152,6 +202,14 @@ impl From<StatusEventRow> for StatusEvent {
             role: row.role,
             request_id: row.request_id,
             created_at: utc(row.created_at),
+            historical: row.historical,
+            document: row
+                .document_json
+                .and_then(|text| serde_json::from_str(&text).ok()),
+            unchecked: row
+                .unchecked_json
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -171,6 +229,7 @@ macro_rules! records_step {
                     reason: $reason,
                     reference: $reference,
                     evidence: None,
+                    history: None,
                 }
             }
         }

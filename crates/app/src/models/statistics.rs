@@ -86,9 +86,19 @@ pub struct SubsidyFigures {
     pub amount_fen: i64,
 }
 
-/// Households and persons that exited in a year.
+/// Households and persons that exited in a year; of them, those whose exit was recorded as
+/// history (decided on paper before the registry), so the figures can be read with and without
+/// history: the live procedure's exits are `households - recorded_as_history.households`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct ExitFigures {
+    pub households: i64,
+    pub persons: i64,
+    pub recorded_as_history: ExitCount,
+}
+
+/// A count of exits.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct ExitCount {
     pub households: i64,
     pub persons: i64,
 }
