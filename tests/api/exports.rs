@@ -338,7 +338,7 @@ async fn best_effort_writes_the_good_rows() {
     // who has the head's resident ID number. Nothing of it may stay.
     let mut late = import_line("I-4", VILLAGE, "赵六");
     let mut twin = late["members"][0].clone();
-    twin["relation"] = json!("son");
+    twin["relation"] = json!("sibling");
     late["members"].as_array_mut().unwrap().push(twin);
     let file = format!("{}{}\n", file_with_a_bad_row(), late);
     let reply = import(&app, "best_effort", NDJSON, &file).await;

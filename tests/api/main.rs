@@ -25,6 +25,7 @@ mod money_limits;
 mod operations;
 mod quality;
 mod regions;
+mod relations;
 mod repositories;
 mod routes;
 mod scope_paths;

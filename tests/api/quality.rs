@@ -183,7 +183,7 @@ async fn runs_need_the_permission_and_bad_input_is_refused() {
         .await
         .assert_problem(400, "bad_request");
     let rules = send(app.get("/api/v1/data-quality/rules")).await;
-    assert!(rules.body.as_array().unwrap().len() >= 18);
+    assert!(rules.body.as_array().unwrap().len() >= 19);
     // The officer sees only findings of their own village.
     let seen = send(officer.get("/api/v1/data-quality/findings")).await;
     assert!(seen.body["items"]

@@ -279,6 +279,7 @@ async fn the_demo_district_reproduces_the_articles_figures() {
         "exit_without_passing_assessment",
         "dividend_not_linked",
         "loan_borrower_age",
+        "relation_age",
     ] {
         let found = send(app.get(&format!("/api/v1/data-quality/findings?rule={rule}"))).await;
         assert_eq!(found.body["items"], json!([]), "{rule}");

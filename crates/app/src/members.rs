@@ -1,7 +1,10 @@
 //! Adding, editing and recording the departure of household members.
 
 use fupin_domain::ids::{HouseholdId, MemberId};
-use fupin_domain::member::{check_leave, check_new_relation, MemberRuleError, Relation};
+use fupin_domain::member::{check_leave, check_new_relation, MemberRuleError, Relation, Sex};
+use fupin_domain::relation_age::{
+    check_relation_age, RelationAgeMismatch, MIN_GRANDPARENT_GAP_YEARS, MIN_PARENT_GAP_YEARS,
+};
 use fupin_persistence::members::{self, MemberRow};
 use fupin_persistence::{households, DbConn, StoreError};
 
@@ -28,6 +31,43 @@ fn rule_conflict(error: MemberRuleError) -> AppError {
         }
         _ => AppError::new(Kind::StateConflict).with_detail(error.to_string(), zh),
     }
+}
+
+/// A 422 on `field` when the member's relation to the head does not fit their ages
+/// (`fupin_domain::relation_age`).
+pub fn check_fits_head(
+    member: &CheckedMember,
+    head_birth_date: Option<chrono::NaiveDate>,
+    today: chrono::NaiveDate,
+    field: &str,
+) -> Result<(), AppError> {
+    let Ok(sex) = member.fields.sex.parse::<Sex>() else {
+        return Ok(());
+    };
+    check_relation_age(
+        member.relation,
+        sex,
+        member.fields.birth_date,
+        head_birth_date,
+        today,
+    )
+    .map_err(|mismatch| {
+        let zh = match mismatch {
+            RelationAgeMismatch::SpouseUnderMarriageAge { min_age, .. } => {
+                format!("配偶须达到法定婚龄（{min_age} 周岁）")
+            }
+            RelationAgeMismatch::ParentNotOlderThanHead => {
+                format!("父母应比户主年长至少 {MIN_PARENT_GAP_YEARS} 岁")
+            }
+            RelationAgeMismatch::ChildNotYoungerThanHead => {
+                format!("子女应比户主年轻至少 {MIN_PARENT_GAP_YEARS} 岁")
+            }
+            RelationAgeMismatch::GrandchildNotYoungerThanHead => {
+                format!("孙子女应比户主年轻至少 {MIN_GRANDPARENT_GAP_YEARS} 岁")
+            }
+        };
+        AppError::invalid_field(field, "relation_age", Text::new(mismatch.to_string(), zh))
+    })
 }
 
 fn not_found_as_member(problem: AppError) -> AppError {
@@ -74,6 +114,8 @@ pub fn add(
         .map_err(|e| not_found_as_household(e.into()))?;
     let has_head = members::household_has_current_head(conn, household_id)?;
     check_new_relation(member.relation, has_head).map_err(rule_conflict)?;
+    let head_birth_date = members::current_head_birth_date(conn, household_id)?;
+    check_fits_head(&member, head_birth_date, ctx.today, "relation")?;
     let member = member.seal(&ctx.keys)?;
     ensure_id_number_free(
         conn,
@@ -155,8 +197,12 @@ pub fn update(
     let checked = change
         .apply_to(&current)
         .check(ctx.today, None)
-        .map_err(|findings| member_problem(findings, None))?
-        .seal(&ctx.keys)?;
+        .map_err(|findings| member_problem(findings, None))?;
+    if checked.relation != Relation::Head {
+        let head_birth_date = members::current_head_birth_date(conn, household_id)?;
+        check_fits_head(&checked, head_birth_date, ctx.today, "relation")?;
+    }
+    let checked = checked.seal(&ctx.keys)?;
     ensure_id_number_free(
         conn,
         &ctx.scope(),

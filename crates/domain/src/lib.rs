@@ -23,6 +23,7 @@ pub mod password;
 pub mod phone;
 pub mod quality;
 pub mod region;
+pub mod relation_age;
 pub mod resident_id;
 pub mod scope;
 

@@ -217,6 +217,7 @@ pub fn check_household(facts: &HouseholdFacts, settings: &CheckSettings) -> Vec<
     check_causes(facts, &mut out);
     members::check_schooling(facts, settings.today, &mut out);
     members::check_labour_ability(facts, settings.today, &mut out);
+    members::check_relation_ages(facts, settings.today, &mut out);
     check_exit(facts, &mut out);
     check_minimum_allowance(facts, settings.year, &mut out);
     check_loans(facts, settings.loan_cap_fen, &mut out);

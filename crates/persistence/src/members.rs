@@ -156,6 +156,20 @@ pub fn household_has_current_head(
     Ok(heads > 0)
 }
 
+/// The birth date of the household's current head, if it has one.
+pub fn current_head_birth_date(
+    conn: &mut DbConn,
+    household_id: &str,
+) -> Result<Option<NaiveDate>, StoreError> {
+    Ok(members::table
+        .filter(members::household_id.eq(household_id))
+        .filter(members::relation.eq("head"))
+        .filter(members::left_on.is_null())
+        .select(members::birth_date)
+        .first(conn)
+        .optional()?)
+}
+
 /// One page of members in scope, by village then creation order, starting after `after`.
 pub fn list(
     conn: &mut DbConn,

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use fupin_domain::household::{Attribute, HouseholdStatus};
 use fupin_domain::lifecycle::HistoricalEvent;
 use fupin_domain::member::{Health, Relation, Sex};
+use fupin_domain::relation_age::{MIN_GRANDPARENT_GAP_YEARS, MIN_PARENT_GAP_YEARS};
 use fupin_persistence::assessments::AssessmentRow;
 use fupin_persistence::entities::{DividendRow, EntityRow, LinkRow, RoundRow};
 use fupin_persistence::households::HouseholdRow;
@@ -76,9 +77,20 @@ pub(crate) fn add_pupils(
             };
             let age = rng.gen_range(7..=14);
             let birth = birth_between(rng, now.year() - age, now.year() - age);
-            let relation = match sex {
-                Sex::Male => Relation::Grandson,
-                Sex::Female => Relation::Granddaughter,
+            // A grandchild where the head is old enough for one, else a child (relation_age).
+            let head_birth = member_rows
+                .iter()
+                .find(|m| m.household_id == household.id && m.relation == Relation::Head.as_str())
+                .map(|m| m.birth_date);
+            let gap = head_birth.map(|head| fupin_domain::assessment::age_on(head, birth));
+            let relation = match (gap, sex) {
+                (Some(gap), Sex::Male) if gap >= MIN_GRANDPARENT_GAP_YEARS => Relation::Grandson,
+                (Some(gap), Sex::Female) if gap >= MIN_GRANDPARENT_GAP_YEARS => {
+                    Relation::Granddaughter
+                }
+                (Some(gap), Sex::Male) if gap >= MIN_PARENT_GAP_YEARS => Relation::Son,
+                (Some(gap), Sex::Female) if gap >= MIN_PARENT_GAP_YEARS => Relation::Daughter,
+                _ => Relation::Other,
             };
             let name = person_name(rng, Some(&surname));
             member_rows.push(member(

@@ -11,6 +11,7 @@ use validator::Validate;
 
 use crate::error::{AppError, FieldError, Text};
 use crate::input::{parse_json, validation_problem};
+use crate::members::check_fits_head;
 use crate::models::exchange_bulk::{
     MAX_IMPORT_MEMBERS, READ_ONLY_HOUSEHOLD_FIELDS, READ_ONLY_MEMBER_FIELDS,
 };
@@ -247,6 +248,15 @@ pub fn check(value: Value, today: NaiveDate) -> Result<CheckedRow, Vec<FieldErro
                     Ok(()) => former.push((i, member, left_on, reason)),
                     Err(rule) => errors.push(leave_error(rule, &field)),
                 }
+            }
+        }
+    }
+    if let Some(head) = &new {
+        for (i, member) in &current {
+            let field = format!("members[{i}].relation");
+            let fits = check_fits_head(member, Some(head.head.fields.birth_date), today, &field);
+            if let Err(problem) = fits {
+                errors.extend(errors_of(problem, ""));
             }
         }
     }

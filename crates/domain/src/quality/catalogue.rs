@@ -30,6 +30,7 @@ pub mod ids {
     pub const CAUSES: &str = "causes";
     pub const SCHOOL_AGE_NOT_IN_SCHOOL: &str = "school_age_not_in_school";
     pub const LABOUR_ABILITY_AGE: &str = "labour_ability_age";
+    pub const RELATION_AGE: &str = "relation_age";
     pub const EXIT_INCOME_BELOW_LINE: &str = "exit_income_below_line";
     pub const EXIT_WITHOUT_PASSING_ASSESSMENT: &str = "exit_without_passing_assessment";
     pub const MINIMUM_ALLOWANCE_WITHOUT_ENTRY: &str = "minimum_allowance_without_entry";
@@ -87,6 +88,8 @@ pub const RULES: &[Rule] = &[
       "A current member aged 6 to 15 on the check date whose schooling is not_in_school or dropped_out, unless a grade 1 or 2 disability exempts them (home teaching), as the compulsory-education item of the assessment decides."),
     r(ids::LABOUR_ABILITY_AGE, Warning, "劳动能力与年龄不符", "Labour ability inconsistent with age",
       "A current member under 16 whose labour ability is not none; aged 16 to 65 whose labour ability is none (an adult who cannot work is recorded as lost); or over 65 recorded as skilled or ordinary labour."),
+    r(ids::RELATION_AGE, Error, "家庭关系与年龄不符", "Relation inconsistent with age",
+      "A current member whose relation to the head does not fit their ages: a spouse under the legal marriage age (22 for men, 20 for women), a parent of the head less than 15 years older than the head, a son or daughter less than 15 years younger, a grandchild less than 30 years younger. Ages on the check date."),
     r(ids::EXIT_INCOME_BELOW_LINE, Error, "脱贫户收入未超过贫困线", "Exited below the poverty line",
       "An exited household whose per-capita net income in its exit year is not above that year's poverty line, or whose income for the exit year is not recorded. No finding when the year's line is unknown."),
     r(ids::EXIT_WITHOUT_PASSING_ASSESSMENT, Error, "脱贫未通过两不愁三保障评估", "Exit without a passing assessment",

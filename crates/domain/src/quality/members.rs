@@ -255,3 +255,35 @@ pub fn people_in_two_households<'a>(
     }
     out
 }
+
+/// The relation rule: every current member against the current head (see `relation_age`).
+pub(super) fn check_relation_ages(
+    facts: &HouseholdFacts,
+    today: NaiveDate,
+    out: &mut Vec<Finding>,
+) {
+    let current = || facts.members.iter().filter(|m| m.current(today));
+    let mut heads = current().filter(|m| m.relation == Relation::Head);
+    let head_birth_date = match (heads.next(), heads.next()) {
+        (Some(head), None) => Some(head.birth_date),
+        // No head, or several: the head rule reports it; only the spouse's age is judged.
+        _ => None,
+    };
+    for member in current().filter(|m| m.relation != Relation::Head) {
+        if let Err(mismatch) = crate::relation_age::check_relation_age(
+            member.relation,
+            member.sex,
+            member.birth_date,
+            head_birth_date,
+            today,
+        ) {
+            out.push(finding(
+                ids::RELATION_AGE,
+                entity::MEMBER,
+                &member.id,
+                format!("relation `{}`: {mismatch}", member.relation.as_str()),
+                format!("家庭关系“{}”与年龄不符", member.relation.chinese()),
+            ));
+        }
+    }
+}

@@ -172,7 +172,7 @@ fn rules_have_unique_snake_case_ids_and_names() {
         assert!(!r.name_zh.is_empty() && !r.name_en.is_empty() && !r.description.is_empty());
         assert_eq!(rule(r.id), Some(r));
     }
-    assert_eq!(RULES.len(), 18);
+    assert_eq!(RULES.len(), 19);
     assert_eq!(rule("nope"), None);
     assert_eq!(rule(ids::LOAN_OVERDUE).unwrap().severity, Severity::Warning);
     assert_eq!(rule(ids::CAUSES).unwrap().severity, Severity::Error);
@@ -412,7 +412,35 @@ fn bad_household() -> HouseholdFacts {
     h.member_payments[1].paid_on = d(2019, 1, 1);
     h.phone = Some("13812345678999".into());
     h.region_is_village = false;
+    h.members.push(member(
+        "m9",
+        Relation::Spouse,
+        Sex::Female,
+        d(2018, 1, 1),
+        LabourAbility::None,
+    ));
     h
+}
+
+#[test]
+fn an_eight_year_old_spouse_and_a_son_older_than_the_head_are_found() {
+    let mut h = good_household();
+    h.members.push(member(
+        "m8",
+        Relation::Spouse,
+        Sex::Female,
+        d(2018, 1, 1),
+        LabourAbility::None,
+    ));
+    let head_birth = h.members[0].birth_date;
+    h.members.push(member(
+        "m9",
+        Relation::Son,
+        Sex::Male,
+        head_birth - chrono::Duration::days(400),
+        LabourAbility::Ordinary,
+    ));
+    only(&h, ids::RELATION_AGE, &["m8", "m9"]);
 }
 
 #[test]
