@@ -49,16 +49,6 @@ pub struct ServerSettings {
     /// Days the public notice (公示) of an exit runs before the district may approve it.
     #[arg(long, env = "FUPIN_NOTICE_DAYS", default_value_t = fupin_domain::lifecycle::DEFAULT_NOTICE_DAYS)]
     pub notice_days: u64,
-    /// Microloan principal limit per household across its open loans, in fen (50,000 yuan).
-    #[arg(
-        long,
-        env = "FUPIN_LOAN_MAX_PRINCIPAL_FEN",
-        default_value_t = 5_000_000
-    )]
-    pub loan_max_principal_fen: i64,
-    /// Microloan term limit, in months.
-    #[arg(long, env = "FUPIN_LOAN_MAX_TERM_MONTHS", default_value_t = 36)]
-    pub loan_max_term_months: u32,
     /// Seconds a stopping server lets requests in flight (a long export) finish.
     #[arg(long, env = "FUPIN_SHUTDOWN_SECS", default_value_t = 30)]
     pub shutdown_secs: u64,

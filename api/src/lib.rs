@@ -33,8 +33,6 @@ pub use fupin_app::reads::PgReadSettings;
 pub struct ProcedureSettings {
     /// Days the public notice (公示) runs before approval.
     pub notice_days: u64,
-    /// Microloan limits.
-    pub loan_policy: fupin_domain::loan::LoanPolicy,
 }
 
 /// What the handlers share besides the pool: keys, token settings and in-process state.

@@ -414,6 +414,15 @@ fn serve(
     security: &SecuritySettings,
     server: &ServerSettings,
 ) -> Result<(), String> {
+    // The loan policy moved into the database (versioned, audited): a setting that no longer
+    // acts must not look as if it did.
+    for retired in ["FUPIN_LOAN_MAX_PRINCIPAL_FEN", "FUPIN_LOAN_MAX_TERM_MONTHS"] {
+        if std::env::var_os(retired).is_some() {
+            return Err(format!(
+                "{retired} is no longer read: the microloan policy is reference data (GET and POST /api/v1/loan-policies); unset it"
+            ));
+        }
+    }
     let tokens = security.token_service()?;
     if security.demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -439,11 +448,6 @@ fn serve(
         clock: std::sync::Arc::new(fupin_api::SystemClock),
         procedure: fupin_api::ProcedureSettings {
             notice_days: server.notice_days,
-            loan_policy: fupin_domain::loan::LoanPolicy {
-                max_principal_fen: server.loan_max_principal_fen,
-                max_term_months: server.loan_max_term_months,
-                ..Default::default()
-            },
         },
         pg_reads: fupin_api::PgReadSettings::for_url(
             &database.database_url,

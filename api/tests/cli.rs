@@ -1,6 +1,7 @@
 //! The `fupin` command line, run as an operator would: `fupin audit verify` exits 0 on a chain
 //! that holds and 1, with the report, on one that does not verify under the configured key;
-//! `fupin serve` stopped by SIGTERM exits 0, or 1 when the stop cut an export short.
+//! `fupin serve` stopped by SIGTERM exits 0, or 1 when the stop cut an export short; it refuses
+//! to start on a setting it no longer reads.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
@@ -204,4 +205,25 @@ fn an_export_cut_by_shutdown_ends_unfinished_for_the_client_and_the_exit_says_so
         stderr.contains("the shutdown cut 1 streamed answer"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_retired_loan_setting_stops_the_server_instead_of_acting_as_if_it_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("fupin.db").display());
+    let refused = fupin(
+        &database,
+        &[
+            ("FUPIN_LOAN_MAX_PRINCIPAL_FEN", "1000"),
+            ("FUPIN_BIND", "127.0.0.1:0"),
+        ],
+        &["serve"],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&refused.stdout),
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(said.contains("/api/v1/loan-policies"), "{said}");
 }

@@ -17,6 +17,7 @@ mod households;
 mod incomes;
 mod indicators;
 mod lifecycle;
+mod loan_policies;
 mod loans;
 mod login_bursts;
 mod logs;

@@ -219,10 +219,7 @@ impl TestApp {
             refresh_lifetime: Duration::from_secs(3600),
             cors_origins,
             clock: clock.clone(),
-            procedure: fupin_api::ProcedureSettings {
-                notice_days: 7,
-                loan_policy: Default::default(),
-            },
+            procedure: fupin_api::ProcedureSettings { notice_days: 7 },
             pg_reads: fupin_api::PgReadSettings::for_url(&database.url, 2, Duration::from_secs(10)),
             shutdown_grace: Duration::from_secs(5),
             streams: fupin_api::streams::Streams::default(),

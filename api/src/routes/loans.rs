@@ -12,7 +12,6 @@ use crate::auth::{
 use crate::extract::JsonBody;
 use crate::idempotency::Outcome;
 use crate::problem::{AppError, Problem, ProblemBody};
-use crate::ProcedureSettings;
 use fupin_app::loans as workflow;
 use fupin_app::models::loans::{ApplyForLoan, AsOfParams, Loan, LoanPage, LoanStep, Repay};
 
@@ -39,15 +38,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/api/v1/households/{id}/loans")]
 pub async fn apply_for_loan(
     acting: Acting<WriteRegistry>,
-    procedure: web::Data<ProcedureSettings>,
     req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<ApplyForLoan>,
 ) -> Result<HttpResponse, Problem> {
-    let (id, policy) = (id.into_inner(), procedure.loan_policy);
+    let id = id.into_inner();
     acting
         .write_once(&req, body.fingerprint, move |conn, ctx| {
-            let loan = workflow::apply(conn, ctx, &id, &policy, body.value)?;
+            let loan = workflow::apply(conn, ctx, &id, body.value)?;
             Outcome::created(&loan, loan.version, format!("/api/v1/loans/{}", loan.id))
         })
         .await
@@ -89,14 +87,12 @@ pub async fn get_loan(
 
 async fn run_step<P: Permission>(
     acting: Acting<P>,
-    procedure: web::Data<ProcedureSettings>,
     id: String,
     step: Step,
     body: LoanStep,
 ) -> Result<HttpResponse, Problem> {
-    let policy = procedure.loan_policy;
     let loan = acting
-        .write(move |conn, ctx| workflow::step(conn, ctx, &id, step, body.on, &policy))
+        .write(move |conn, ctx| workflow::step(conn, ctx, &id, step, body.on))
         .await?;
     Ok(HttpResponse::Ok().json(loan))
 }
@@ -110,18 +106,10 @@ async fn run_step<P: Permission>(
 #[post("/api/v1/loans/{id}/approval")]
 pub async fn approve_loan(
     acting: Acting<ApproveLoans>,
-    procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(
-        acting,
-        procedure,
-        id.into_inner(),
-        Step::Approve,
-        body.value,
-    )
-    .await
+    run_step(acting, id.into_inner(), Step::Approve, body.value).await
 }
 
 /// Reject an application.
@@ -132,11 +120,10 @@ pub async fn approve_loan(
 #[post("/api/v1/loans/{id}/rejection")]
 pub async fn reject_loan(
     acting: Acting<ApproveLoans>,
-    procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, procedure, id.into_inner(), Step::Reject, body.value).await
+    run_step(acting, id.into_inner(), Step::Reject, body.value).await
 }
 
 /// Disburse an approved loan: its repayment schedule is generated and stored.
@@ -147,18 +134,10 @@ pub async fn reject_loan(
 #[post("/api/v1/loans/{id}/disbursement")]
 pub async fn disburse_loan(
     acting: Acting<RecordLoanEvents>,
-    procedure: web::Data<ProcedureSettings>,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(
-        acting,
-        procedure,
-        id.into_inner(),
-        Step::Disburse,
-        body.value,
-    )
-    .await
+    run_step(acting, id.into_inner(), Step::Disburse, body.value).await
 }
 
 /// Record a repayment: interest first, then principal, earliest period first. A loan fully

@@ -12,6 +12,7 @@ pub mod households;
 pub mod incomes;
 pub mod indicators;
 pub mod lifecycle;
+pub mod loan_policies;
 pub mod loans;
 pub mod members;
 pub mod quality;
@@ -57,6 +58,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     quality::configure(cfg);
     indicators::configure(cfg);
     loans::configure(cfg);
+    loan_policies::configure(cfg);
     entities::configure(cfg);
     exchange_bulk::configure(cfg);
 }

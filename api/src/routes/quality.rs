@@ -14,7 +14,6 @@ use crate::acting::Acting;
 use crate::auth::{forbidden_region, Allowed, ReadRegistry, RunDataQuality};
 use crate::extract::JsonBody;
 use crate::problem::{AppError, Kind, Problem};
-use crate::ProcedureSettings;
 use fupin_app::models::quality::{
     Finding, FindingListParams, FindingPage, QualityRule, Run, RunPage, Score, ScoreParams, Scores,
     StartRun,
@@ -58,13 +57,14 @@ pub async fn list_rules(_caller: Allowed<ReadRegistry>) -> HttpResponse {
 #[post("/api/v1/data-quality/runs")]
 pub async fn start_run(
     acting: Acting<RunDataQuality>,
-    procedure: web::Data<ProcedureSettings>,
     body: JsonBody<StartRun>,
 ) -> Result<HttpResponse, Problem> {
     let (mode, year) = (body.value.mode, body.value.year);
-    let cap = procedure.loan_policy.max_principal_fen;
     let run = acting
-        .read(move |conn, ctx| workflow::run(conn, ctx, mode, year, cap))
+        .read(move |conn, ctx| {
+            let cap = fupin_app::loan_policies::in_force(conn, ctx.today)?.max_principal_fen;
+            workflow::run(conn, ctx, mode, year, cap)
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/data-quality/runs/{}", run.id)))

@@ -19,6 +19,7 @@ pub mod input;
 pub mod kept_renders;
 pub mod ledger;
 pub mod lifecycle;
+pub mod loan_policies;
 pub mod loans;
 pub mod members;
 pub mod models;

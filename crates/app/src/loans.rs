@@ -2,7 +2,7 @@
 //! repayments; the loan's standing is computed as of a date when read.
 
 use chrono::NaiveDate;
-use fupin_domain::loan::{self, check_application, LoanPolicy, RepaymentMethod};
+use fupin_domain::loan::{self, check_application, RepaymentMethod};
 use fupin_domain::loan_lifecycle::{
     check_separation_of_duties, next_status, LoanStatus, LoanStep, TakenStep,
 };
@@ -11,6 +11,7 @@ use fupin_persistence::{households, members, DbConn, StoreError};
 
 use super::context::{Context, NOTHING};
 use super::households::not_found_as_household;
+use super::loan_policies::in_force;
 use super::new_id;
 use crate::error::{AppError, Kind, Text};
 use crate::models::loans::{ApplyForLoan, Loan, Repay};
@@ -107,12 +108,8 @@ fn outstanding_elsewhere(
 /// go over the principal cap: the cap is checked again at each step that commits money,
 /// because a loan applied for under an earlier position (or loaded from elsewhere) may no
 /// longer fit.
-fn check_cap_again(
-    conn: &mut DbConn,
-    ctx: &Context,
-    row: &LoanRow,
-    policy: &LoanPolicy,
-) -> Result<(), AppError> {
+fn check_cap_again(conn: &mut DbConn, ctx: &Context, row: &LoanRow) -> Result<(), AppError> {
+    let policy = in_force(conn, row.applied_on)?;
     households::lock(conn, &row.household_id)?;
     let others = outstanding_elsewhere(conn, &row.household_id, Some(&row.id), ctx.today)?;
     let total = others.saturating_add(row.principal_fen);
@@ -131,11 +128,11 @@ fn check_cap_again(
     Ok(())
 }
 
+/// An application, judged by the policy in force on its application date.
 pub fn apply(
     conn: &mut DbConn,
     ctx: &Context,
     household_id: &str,
-    policy: &LoanPolicy,
     input: ApplyForLoan,
 ) -> Result<Loan, AppError> {
     if input.applied_on > ctx.today {
@@ -161,10 +158,13 @@ pub fn apply(
                 ),
             )
         })?;
-    let subsidy_share_bp = input.subsidy_share_bp.unwrap_or(10_000);
+    let policy = in_force(conn, input.applied_on)?;
+    let subsidy_share_bp = input
+        .subsidy_share_bp
+        .unwrap_or(policy.interest_subsidy_share_bp);
     let others = outstanding_elsewhere(conn, household_id, None, ctx.today)?;
     check_application(
-        policy,
+        &policy,
         input.principal_fen,
         others,
         input.term_months,
@@ -223,14 +223,13 @@ pub fn apply(
 }
 
 /// `approve`, `reject` or `disburse` (which generates and stores the schedule). Approval and
-/// disbursement check the household's cap again under `policy`.
+/// disbursement check the household's cap again, under the policy of the application date.
 pub fn step(
     conn: &mut DbConn,
     ctx: &Context,
     id: &str,
     step: LoanStep,
     on: NaiveDate,
-    policy: &LoanPolicy,
 ) -> Result<Loan, AppError> {
     if matches!(step, LoanStep::Approve | LoanStep::Disburse) {
         let row = store::find(conn, &ctx.scope(), id).map_err(|e| match AppError::from(e) {
@@ -238,7 +237,7 @@ pub fn step(
             p => p,
         })?;
         if next_status(stored(&row.status)?, step).is_ok() {
-            check_cap_again(conn, ctx, &row, policy)?;
+            check_cap_again(conn, ctx, &row)?;
         }
     }
     step_with_reason(conn, ctx, id, step, on, None, None)

@@ -18,7 +18,8 @@ term_enum! {
     }
 }
 
-/// Limits from policy (configurable; the defaults are DOMAIN.md's).
+/// Limits from policy: reference data, versioned by effective date (the defaults are
+/// DOMAIN.md's, the version the service starts with).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoanPolicy {
     /// Per household, across its outstanding loans.
@@ -26,6 +27,9 @@ pub struct LoanPolicy {
     pub max_term_months: u32,
     pub min_borrower_age: i32,
     pub max_borrower_age: i32,
+    /// The share of the interest the treasury pays (财政贴息), in basis points; a loan's own
+    /// share may be lower, never higher.
+    pub interest_subsidy_share_bp: i64,
 }
 
 impl Default for LoanPolicy {
@@ -35,8 +39,52 @@ impl Default for LoanPolicy {
             max_term_months: 36,
             min_borrower_age: 18,
             max_borrower_age: 65,
+            interest_subsidy_share_bp: 10_000,
         }
     }
+}
+
+/// The most a policy version may allow: 1,000,000 yuan per household, ten years, borrowers 16
+/// to 100.
+pub const POLICY_MAX_PRINCIPAL_FEN: i64 = 100_000_000;
+pub const POLICY_MAX_TERM_MONTHS: u32 = 120;
+pub const POLICY_AGES: std::ops::RangeInclusive<i32> = 16..=100;
+
+/// A policy version out of bounds: the field and why.
+pub fn check_policy(policy: &LoanPolicy) -> Result<(), (&'static str, String)> {
+    if !(1..=POLICY_MAX_PRINCIPAL_FEN).contains(&policy.max_principal_fen) {
+        return Err((
+            "max_principal_fen",
+            format!("the cap is 1 to {POLICY_MAX_PRINCIPAL_FEN} fen"),
+        ));
+    }
+    if !(1..=POLICY_MAX_TERM_MONTHS).contains(&policy.max_term_months) {
+        return Err((
+            "max_term_months",
+            format!("the term limit is 1 to {POLICY_MAX_TERM_MONTHS} months"),
+        ));
+    }
+    for (field, age) in [
+        ("min_borrower_age", policy.min_borrower_age),
+        ("max_borrower_age", policy.max_borrower_age),
+    ] {
+        if !POLICY_AGES.contains(&age) {
+            return Err((field, "borrower ages are 16 to 100".to_owned()));
+        }
+    }
+    if policy.min_borrower_age > policy.max_borrower_age {
+        return Err((
+            "max_borrower_age",
+            "the oldest age is at least the youngest".to_owned(),
+        ));
+    }
+    if !(0..=10_000).contains(&policy.interest_subsidy_share_bp) {
+        return Err((
+            "interest_subsidy_share_bp",
+            "the share is 0 to 10,000 basis points".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// A policy rule an application breaks.
@@ -52,8 +100,8 @@ pub enum LoanRuleError {
     BorrowerAge { min: i32, max: i32 },
     #[error("the annual rate must be 1 to 5,000 basis points")]
     Rate,
-    #[error("the treasury's share of interest is 0 to 10,000 basis points")]
-    SubsidyShare,
+    #[error("the treasury's share of interest is 0 to {0} basis points under the policy in force")]
+    SubsidyShare(i64),
 }
 
 /// One rule at a time, with the field it concerns.
@@ -88,8 +136,11 @@ pub fn check_application(
     if !(1..=5_000).contains(&annual_rate_bp) {
         return Err(("annual_rate_bp", LoanRuleError::Rate));
     }
-    if !(0..=10_000).contains(&subsidy_share_bp) {
-        return Err(("subsidy_share_bp", LoanRuleError::SubsidyShare));
+    if !(0..=policy.interest_subsidy_share_bp).contains(&subsidy_share_bp) {
+        return Err((
+            "subsidy_share_bp",
+            LoanRuleError::SubsidyShare(policy.interest_subsidy_share_bp),
+        ));
     }
     if !(policy.min_borrower_age..=policy.max_borrower_age).contains(&borrower_age) {
         return Err((

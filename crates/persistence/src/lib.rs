@@ -18,6 +18,7 @@ pub mod households;
 pub mod idempotency;
 pub mod incomes;
 pub mod indicators;
+pub mod loan_policies;
 pub mod loans;
 pub mod members;
 pub mod migrations;

@@ -275,6 +275,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    loan_policies (id) {
+        id -> Text,
+        effective_from -> Date,
+        max_principal_fen -> BigInt,
+        max_term_months -> Integer,
+        min_borrower_age -> Integer,
+        max_borrower_age -> Integer,
+        interest_subsidy_share_bp -> Integer,
+        basis -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     loans (id) {
         id -> Text,
         household_id -> Text,
@@ -473,6 +488,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessments,
     entity_links,
     loans,
+    loan_policies,
     loan_events,
     loan_instalments,
     loan_repayments,

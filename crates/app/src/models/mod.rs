@@ -10,6 +10,7 @@ pub mod incomes;
 pub mod indicators;
 pub mod ledger;
 pub mod lifecycle;
+pub mod loan_policies;
 pub mod loans;
 pub mod members;
 pub mod quality;
