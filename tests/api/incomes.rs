@@ -198,9 +198,6 @@ async fn bad_income_input_is_refused_and_writes_nothing() {
         "/api/v1/households/{}/incomes",
         household["id"].as_str().unwrap()
     );
-    let no_line = send(app.put(&format!("{base}/2017"), &income(1_000_000, "2017-12-20"))).await;
-    no_line.assert_problem(409, "state_conflict");
-    assert!(no_line.body["detail"].as_str().unwrap().contains("2017"));
     let negative = send(app.put(&format!("{base}/2019"), &income(-1, "2019-12-20"))).await;
     negative.assert_problem(422, "validation_failed");
     assert_eq!(negative.error_fields(), vec!["wage_fen"]);
@@ -240,4 +237,59 @@ async fn incomes_are_scoped_and_written_only_by_registry_writers() {
         .await
         .assert_problem(403, "forbidden");
     assert_eq!(app.count("income_records"), 0);
+}
+
+#[tokio::test]
+async fn national_lines_ship_with_sources_and_the_district_applies_its_own() {
+    let app = TestApp::spawn().await;
+    let national = send(app.get("/api/v1/national-poverty-lines")).await;
+    let items = national.body["items"].as_array().unwrap().clone();
+    let years: Vec<i64> = items.iter().map(|l| l["year"].as_i64().unwrap()).collect();
+    assert_eq!(years, (2014..=2020).collect::<Vec<i64>>());
+    assert!(items
+        .iter()
+        .all(|l| l["source"].as_str().unwrap().len() > 10));
+    assert_eq!(items[3]["line_fen"], 295_200, "2017");
+    assert_eq!(items[6]["exact"], false, "2020: about 4,000 yuan only");
+
+    gaoling(&app).await;
+    let household = register(&app, "N-1", VILLAGE, "王建国").await;
+    let path = format!("/api/v1/households/{}", household["id"].as_str().unwrap());
+    // Recording an income never needs a line: 2017 has the national one, 2020 none exact.
+    let of_2017 = send(app.put(
+        &format!("{path}/incomes/2017"),
+        &income(1_000_000, "2017-12-20"),
+    ))
+    .await;
+    assert_eq!(of_2017.status, 201, "{}", of_2017.body);
+    assert_eq!(of_2017.body["computation"]["poverty_line_fen"], 295_200);
+    assert!(of_2017.body["computation"]["line_source"]
+        .as_str()
+        .unwrap()
+        .starts_with("national"));
+    let of_2020 = send(app.put(
+        &format!("{path}/incomes/2020"),
+        &income(1_000_000, "2020-12-20"),
+    ))
+    .await;
+    assert_eq!(of_2020.status, 201, "{}", of_2020.body);
+    assert_eq!(of_2020.body["computation"]["poverty_line_fen"], Value::Null);
+    let evaluation = send(app.get(&format!("{path}/exit-evaluation?year=2020"))).await;
+    assert_eq!(evaluation.body["blockers"][0]["kind"], "no_poverty_line");
+
+    let line = |fen: i64| json!({"poverty_line_fen": fen, "monitoring_line_fen": fen * 3 / 2, "source": "陕西省2020年扶贫标准"});
+    let town = app.as_role(Role::TownOfficer, "610117001000");
+    send(town.client_put("/api/v1/poverty-lines/2020", &line(400_000)))
+        .await
+        .assert_problem(403, "forbidden");
+    let district = app.as_role(Role::DistrictOfficer, "610117000000");
+    let lower = send(district.client_put("/api/v1/poverty-lines/2017", &line(290_000))).await;
+    lower.assert_problem(422, "validation_failed");
+    assert_eq!(lower.error_codes(), vec!["below_national_line"]);
+    assert_eq!(app.count("poverty_lines WHERE year IN (2017, 2020)"), 0);
+    let set = send(district.client_put("/api/v1/poverty-lines/2020", &line(400_000))).await;
+    assert_eq!(set.status, 201, "{}", set.body);
+    let recomputed = send(app.get(&format!("{path}/incomes/2020"))).await;
+    assert_eq!(recomputed.body["computation"]["poverty_line_fen"], 400_000);
+    assert_eq!(recomputed.body["computation"]["above_poverty_line"], true);
 }

@@ -13,11 +13,13 @@ use crate::extract::{optional_if_match, JsonBody};
 use crate::problem::{AppError, Problem, ProblemBody};
 use fupin_app::incomes as workflow;
 use fupin_app::models::incomes::{
-    IncomePage, IncomeRecord, PovertyLine, PovertyLinePage, RecordIncome, SetPovertyLine,
+    IncomePage, IncomeRecord, NationalPovertyLine, NationalPovertyLinePage, PovertyLine,
+    PovertyLinePage, RecordIncome, SetPovertyLine,
 };
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_poverty_lines)
+        .service(list_national_poverty_lines)
         .service(get_poverty_line)
         .service(set_poverty_line)
         .service(list_incomes)
@@ -36,7 +38,26 @@ fn with_etag<T: serde::Serialize>(
         .json(body)
 }
 
-/// Every year's poverty line and monitoring line.
+/// The national rural poverty standard of each year 2014–2020 at that year's prices, each with
+/// the publication that states it (`exact` false where only a rounded figure was published).
+/// A year without a line recorded by the district is judged by its exact national figure.
+#[utoipa::path(tag = "incomes",
+    responses((status = 200, description = "All years, oldest first (one page)", body = NationalPovertyLinePage)))]
+#[get("/api/v1/national-poverty-lines")]
+pub async fn list_national_poverty_lines(
+    acting: Acting<ReadRegistry>,
+) -> Result<HttpResponse, Problem> {
+    let rows = acting
+        .read(|conn, _| Ok(store::national_lines(conn)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(NationalPovertyLinePage::whole(
+        rows.into_iter().map(NationalPovertyLine::from).collect(),
+    )))
+}
+
+/// The lines the district applies, each year's poverty line and monitoring line (a province
+/// may apply a higher poverty line than the nation's, never a lower one). Set by the district
+/// office or an admin with `PUT /poverty-lines/{year}`.
 #[utoipa::path(tag = "incomes",
     responses((status = 200, description = "All years, oldest first (one page)", body = PovertyLinePage)))]
 #[get("/api/v1/poverty-lines")]

@@ -7,7 +7,7 @@ use fupin_domain::assessment::{
 };
 use fupin_persistence::assessments::{self as store, AssessmentRow};
 use fupin_persistence::members::MemberRow;
-use fupin_persistence::{households, incomes, DbConn, StoreError};
+use fupin_persistence::{households, DbConn, StoreError};
 use serde_json::json;
 
 use super::context::{Context, NOTHING};
@@ -227,7 +227,7 @@ pub fn evaluate_exit(
     let latest = list(conn, ctx, household_id)?
         .into_iter()
         .find(|assessment| assessment.assessed_on <= year_end);
-    let line = incomes::line_for(conn, year)?;
+    let line = super::incomes::line_in_use(conn, year)?;
     let mut criteria = Vec::new();
     let mut blockers = Vec::new();
     let income = match super::incomes::history(conn, ctx, household_id, year) {
@@ -240,7 +240,7 @@ pub fn evaluate_exit(
         (_, None) => blockers.push(Blocker {
             kind: "no_poverty_line".into(),
             explanation: format!(
-                "There is no poverty line for {year}: the district must record the line it applies"
+                "There is no poverty line for {year} (the national standard was not published exactly): the district must record the line it applies"
             ),
             members_concerned: vec![],
         }),

@@ -1,6 +1,8 @@
 //! Poverty lines and household incomes: each income figure is shown with the line it is
 //! compared with and the household size it is divided by.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, NaiveDate};
 use fupin_domain::income::{self, check_lines, IncomeError};
 use fupin_persistence::incomes::{self as store, IncomeRow, PovertyLineRow};
@@ -14,11 +16,44 @@ use crate::models::incomes::{
     IncomeComputation, IncomeRecord, PovertyLine, RecordIncome, SetPovertyLine,
 };
 
-fn line_missing(year: i32) -> AppError {
-    AppError::new(Kind::StateConflict).with_detail(
-        format!("There is no poverty line for {year}: an administrator must set it first (PUT /api/v1/poverty-lines/{year})"),
-        format!("{year} 年尚未设定贫困线，请管理员先设定"),
-    )
+/// The poverty line a year is judged by.
+pub struct LineInUse {
+    pub poverty_line_fen: i64,
+    /// Known only for a line the district recorded.
+    pub monitoring_line_fen: Option<i64>,
+    pub source: String,
+}
+
+/// The line the district records for `year`, else the national standard where it was
+/// published exactly; `None` when there is neither.
+pub fn line_in_use(conn: &mut DbConn, year: i32) -> Result<Option<LineInUse>, AppError> {
+    if let Some(line) = store::line_for(conn, year)? {
+        return Ok(Some(LineInUse {
+            poverty_line_fen: line.poverty_line_fen,
+            monitoring_line_fen: Some(line.monitoring_line_fen),
+            source: line.source,
+        }));
+    }
+    Ok(store::national_line(conn, year)?
+        .filter(|national| national.exact)
+        .map(|national| LineInUse {
+            poverty_line_fen: national.line_fen,
+            monitoring_line_fen: None,
+            source: format!("national standard: {}", national.source),
+        }))
+}
+
+/// Every year's line in use, for checks over many households.
+pub fn lines_in_use(conn: &mut DbConn) -> Result<HashMap<i32, i64>, AppError> {
+    let mut lines: HashMap<i32, i64> = store::national_lines(conn)?
+        .into_iter()
+        .filter(|national| national.exact)
+        .map(|national| (national.year, national.line_fen))
+        .collect();
+    for line in store::all_lines(conn)? {
+        lines.insert(line.year, line.poverty_line_fen);
+    }
+    Ok(lines)
 }
 
 /// Sets a year's lines: creates them, or replaces them when `expected_version` matches.
@@ -43,6 +78,22 @@ pub fn set_line(
             Text::new(e.to_string(), "监测线不能低于贫困线"),
         )
     })?;
+    // A province may apply a higher line than the nation's; none may apply a lower one.
+    if let Some(national) = store::national_line(conn, year)?.filter(|n| n.exact) {
+        if change.poverty_line_fen < national.line_fen {
+            return Err(AppError::invalid_field(
+                "poverty_line_fen",
+                "below_national_line",
+                Text::new(
+                    format!(
+                        "the line applied may be higher than the national standard of {} fen, never lower",
+                        national.line_fen
+                    ),
+                    format!("所用贫困线不得低于国家标准 {} 分", national.line_fen),
+                ),
+            ));
+        }
+    }
     let current = store::line_for(conn, year)?;
     let row = PovertyLineRow {
         year,
@@ -80,7 +131,7 @@ pub fn set_line(
 
 /// The computation of an income row against its year's line and the household on its date.
 fn compute(conn: &mut DbConn, row: &IncomeRow) -> Result<IncomeComputation, AppError> {
-    let line = store::line_for(conn, row.year)?.ok_or_else(|| line_missing(row.year))?;
+    let line = line_in_use(conn, row.year)?;
     let spans = store::member_spans(conn, &row.household_id)?;
     let size = income::household_size_on(&spans, row.recorded_on);
     let items = income::IncomeItems {
@@ -98,9 +149,14 @@ fn compute(conn: &mut DbConn, row: &IncomeRow) -> Result<IncomeComputation, AppE
         net_income_fen: net,
         household_size: size,
         per_capita_net_income_fen: per_capita,
-        poverty_line_fen: line.poverty_line_fen,
-        monitoring_line_fen: line.monitoring_line_fen,
-        comparison: income::compare(per_capita, line.poverty_line_fen, line.monitoring_line_fen),
+        poverty_line_fen: line.as_ref().map(|l| l.poverty_line_fen),
+        monitoring_line_fen: line.as_ref().and_then(|l| l.monitoring_line_fen),
+        comparison: line.as_ref().and_then(|l| {
+            l.monitoring_line_fen
+                .map(|monitoring| income::compare(per_capita, l.poverty_line_fen, monitoring))
+        }),
+        above_poverty_line: line.as_ref().map(|l| per_capita > l.poverty_line_fen),
+        line_source: line.map(|l| l.source),
     })
 }
 
@@ -153,9 +209,6 @@ pub fn record(
     })?;
     let household = households::find(conn, &ctx.scope(), household_id)
         .map_err(|e| not_found_as_household(e.into()))?;
-    if store::line_for(conn, year)?.is_none() {
-        return Err(line_missing(year));
-    }
     let history = store::income_history(conn, &ctx.scope(), household_id, year)?;
     let current = history.first().cloned();
     let version = match (&current, expected_version) {

@@ -10,7 +10,7 @@ use fupin_domain::quality::{
 };
 use fupin_domain::scope::RegionScope;
 use fupin_persistence::quality::{self as store, CheckRow, FindingRow, RunRow};
-use fupin_persistence::{households, in_transaction, incomes, DbConn, ListKey};
+use fupin_persistence::{households, in_transaction, DbConn, ListKey};
 
 use super::context::Context;
 use super::new_id;
@@ -113,10 +113,7 @@ pub fn run(
         loan_cap_fen,
     };
     let villages: HashSet<String> = store::village_codes(conn)?.into_iter().collect();
-    let lines: HashMap<i32, i64> = incomes::all_lines(conn)?
-        .into_iter()
-        .map(|l| (l.year, l.poverty_line_fen))
-        .collect();
+    let lines: HashMap<i32, i64> = crate::incomes::lines_in_use(conn)?;
 
     let mut after: Option<(String, String)> = None;
     let mut chunks = only.as_ref().map(|ids| ids.chunks(BATCH as usize));

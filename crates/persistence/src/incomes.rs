@@ -7,7 +7,7 @@ use fupin_domain::scope::RegionScope;
 
 use crate::connection::DbConn;
 use crate::error::StoreError;
-use crate::schema::{income_records, members, poverty_lines};
+use crate::schema::{income_records, members, national_poverty_lines, poverty_lines};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = poverty_lines)]
@@ -47,6 +47,32 @@ pub fn line_for(conn: &mut DbConn, year: i32) -> Result<Option<PovertyLineRow>, 
         .select(PovertyLineRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The national rural poverty standard of a year, at that year's prices.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = national_poverty_lines)]
+pub struct NationalLineRow {
+    pub year: i32,
+    pub line_fen: i64,
+    /// False where only a rounded figure was published.
+    pub exact: bool,
+    pub source: String,
+}
+
+pub fn national_line(conn: &mut DbConn, year: i32) -> Result<Option<NationalLineRow>, StoreError> {
+    Ok(national_poverty_lines::table
+        .filter(national_poverty_lines::year.eq(year))
+        .select(NationalLineRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn national_lines(conn: &mut DbConn) -> Result<Vec<NationalLineRow>, StoreError> {
+    Ok(national_poverty_lines::table
+        .order(national_poverty_lines::year.asc())
+        .select(NationalLineRow::as_select())
+        .load(conn)?)
 }
 
 pub fn all_lines(conn: &mut DbConn) -> Result<Vec<PovertyLineRow>, StoreError> {

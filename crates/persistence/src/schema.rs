@@ -275,6 +275,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    national_poverty_lines (year) {
+        year -> Integer,
+        line_fen -> BigInt,
+        exact -> Bool,
+        source -> Text,
+    }
+}
+
+diesel::table! {
     loan_policies (id) {
         id -> Text,
         effective_from -> Date,
@@ -489,6 +498,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     entity_links,
     loans,
     loan_policies,
+    national_poverty_lines,
     loan_events,
     loan_instalments,
     loan_repayments,

@@ -113,10 +113,42 @@ pub struct IncomeComputation {
     pub household_size: i64,
     /// Net income / household size, rounded to the fen.
     pub per_capita_net_income_fen: i64,
-    pub poverty_line_fen: i64,
-    pub monitoring_line_fen: i64,
-    pub comparison: LineComparison,
+    /// The year's line in use: the one the district records, else the national standard where
+    /// it was published exactly; `null` when the year has neither (recording needs no line).
+    pub poverty_line_fen: Option<i64>,
+    /// `null` where the year's line is the national one (which has no monitoring line).
+    pub monitoring_line_fen: Option<i64>,
+    /// Where the line in use comes from.
+    pub line_source: Option<String>,
+    /// `null` unless both lines are known.
+    pub comparison: Option<LineComparison>,
+    /// Strictly above the line in use (the exit standard); `null` when there is no line.
+    pub above_poverty_line: Option<bool>,
 }
+
+/// The national rural poverty standard of a year, at that year's prices, with its source.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NationalPovertyLine {
+    pub year: i32,
+    pub line_fen: i64,
+    /// False where only a rounded figure was published (2020: about 4,000 yuan): such a figure
+    /// is never used to judge an exit; the district records the line it applies.
+    pub exact: bool,
+    pub source: String,
+}
+
+impl From<fupin_persistence::incomes::NationalLineRow> for NationalPovertyLine {
+    fn from(row: fupin_persistence::incomes::NationalLineRow) -> Self {
+        NationalPovertyLine {
+            year: row.year,
+            line_fen: row.line_fen,
+            exact: row.exact,
+            source: row.source,
+        }
+    }
+}
+
+page_of!(NationalPovertyLinePage, NationalPovertyLine);
 
 /// One version of a household's income for a year, with its computation.
 #[derive(Debug, Serialize, ToSchema)]
