@@ -210,3 +210,48 @@ async fn a_past_year_is_evaluated_on_its_assessment_and_its_documented_override(
     assert_eq!(with.body["eligible"], true, "{}", with.body);
     assert!(with.body["blockers"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn an_import_carries_each_households_status_history() {
+    use crate::exports::{import, import_line, ndjson, NDJSON};
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let mut exited = import_line("I-1", VILLAGE, "张三");
+    exited["history"] = json!([exit_2016()]);
+    let mut bad = import_line("I-2", VILLAGE, "李四");
+    let mut future = exit_2016();
+    future["occurred_on"] = json!("2999-01-01");
+    bad["history"] = json!([future]);
+
+    let village = app.as_role(Role::VillageOfficer, VILLAGE);
+    let refused = send(
+        app.client
+            .post(app.url("/api/v1/imports/households?mode=all_or_nothing"))
+            .bearer_auth(&village.token)
+            .header("Content-Type", NDJSON)
+            .body(ndjson(std::slice::from_ref(&exited))),
+    )
+    .await;
+    assert_eq!(refused.body["committed"], false, "{}", refused.body);
+    assert_eq!(refused.body["results"][0]["errors"][0]["field"], "history");
+    assert_eq!(app.count("households"), 0);
+
+    let reply = import(&app, "best_effort", NDJSON, &ndjson(&[exited, bad])).await;
+    assert_eq!(
+        reply.body["results"][0]["result"], "created",
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.body["results"][1]["result"], "failed");
+    assert_eq!(
+        reply.body["results"][1]["errors"][0]["field"],
+        "history[0].occurred_on"
+    );
+    let id = reply.body["results"][0]["household_id"].as_str().unwrap();
+    let household = send(app.get(&format!("/api/v1/households/{id}"))).await;
+    assert_eq!(household.body["status"], "exited");
+    assert_eq!(household.body["exit_recorded_as_history"], true);
+    let history = send(app.get(&format!("/api/v1/households/{id}/history"))).await;
+    assert_eq!(history.body["items"][0]["historical"], true);
+    assert_eq!(app.count("households"), 1, "the refused line left nothing");
+}

@@ -11,6 +11,7 @@ pub mod files;
 mod rows;
 mod upload;
 
+use fupin_domain::access::Action;
 use fupin_domain::ids::HouseholdId;
 use std::collections::{HashMap, HashSet};
 
@@ -311,18 +312,35 @@ impl Run<'_> {
             super::members::add(conn, ctx, &household, member)
                 .map_err(|p| failure(p, &format!("members[{i}]")))?;
         }
-        if checked.former.is_empty() {
-            return Ok(Written::Created(id));
-        }
         // Former members hold no place in the one-current-member rule: they are recorded as
         // they left, without the checks of a member joining.
-        let household = household_store::find(conn, &ctx.scope(), &id)?;
-        for (_, member, left_on, reason) in checked.former {
-            let member = member.seal(&ctx.keys)?;
-            let mut row = member_row(&household, &member, ctx);
-            row.left_on = Some(left_on);
-            row.leave_reason = Some(reason.as_str().to_owned());
-            super::members::record_new(conn, ctx, row)?;
+        if !checked.former.is_empty() {
+            let household = household_store::find(conn, &ctx.scope(), &id)?;
+            for (_, member, left_on, reason) in checked.former {
+                let member = member.seal(&ctx.keys)?;
+                let mut row = member_row(&household, &member, ctx);
+                row.left_on = Some(left_on);
+                row.leave_reason = Some(reason.as_str().to_owned());
+                super::members::record_new(conn, ctx, row)?;
+            }
+        }
+        if !checked.history.is_empty() && !ctx.caller.may(Action::RecordHistory) {
+            return Err(RowAbort::Row(vec![FieldError::new(
+                "history",
+                "forbidden",
+                Text::new(
+                    "only the district office or an admin records history (record_history)",
+                    "仅区扶贫办或管理员可补录历史",
+                ),
+            )]));
+        }
+        for (i, event) in checked.history.into_iter().enumerate() {
+            super::history::record(conn, ctx, &id, event).map_err(|problem| {
+                match problem.kind {
+                    Kind::Internal | Kind::Unavailable => RowAbort::Fatal(problem),
+                    _ => RowAbort::Row(errors_of(problem, &format!("history[{i}]"))),
+                }
+            })?;
         }
         Ok(Written::Created(id))
     }

@@ -16,6 +16,7 @@ use crate::models::exchange_bulk::{
     MAX_IMPORT_MEMBERS, READ_ONLY_HOUSEHOLD_FIELDS, READ_ONLY_MEMBER_FIELDS,
 };
 use crate::models::households::{CreateHousehold, NewHousehold};
+use crate::models::lifecycle::RecordHistory;
 use crate::models::members::{member_problem, CheckedMember, NewMemberBody};
 
 /// A household that passed every check that needs no database.
@@ -27,6 +28,8 @@ pub struct CheckedRow {
     pub current: Vec<(usize, CheckedMember)>,
     /// Former members, with the day they left and why.
     pub former: Vec<(usize, CheckedMember, NaiveDate, LeaveReason)>,
+    /// Events from before the registry, recorded as history once the household is written.
+    pub history: Vec<RecordHistory>,
 }
 
 /// Whether a member of the file is still in the household.
@@ -92,6 +95,41 @@ fn parse<T: DeserializeOwned + Validate>(value: Map<String, Value>) -> Result<T,
     Ok(body)
 }
 
+/// A household's `history`: a list of events as `POST /households/{id}/history` takes them.
+fn history_of(value: Option<Value>, errors: &mut Vec<FieldError>) -> Vec<RecordHistory> {
+    let events = match value {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Array(events)) => events,
+        Some(_) => {
+            errors.push(error(
+                "history",
+                "invalid_type",
+                "history is a list of events",
+                "history 必须是事件数组",
+            ));
+            return Vec::new();
+        }
+    };
+    let mut history = Vec::with_capacity(events.len());
+    for (i, event) in events.into_iter().enumerate() {
+        let field = format!("history[{i}]");
+        let Value::Object(event) = event else {
+            errors.push(error(
+                &field,
+                "invalid_type",
+                "an event is a JSON object",
+                "事件必须是 JSON 对象",
+            ));
+            continue;
+        };
+        match parse::<RecordHistory>(event) {
+            Ok(event) => history.push(event),
+            Err(problem) => errors.extend(errors_of(problem, &field)),
+        }
+    }
+    history
+}
+
 fn leave_error(error: MemberRuleError, field: &str) -> FieldError {
     let (name, code, zh) = match error {
         MemberRuleError::HeadCannotLeave => ("relation", "head_cannot_leave", "户主不能减员"),
@@ -146,6 +184,7 @@ pub fn check(value: Value, today: NaiveDate) -> Result<CheckedRow, Vec<FieldErro
         }
     };
     let mut errors = Vec::new();
+    let history = history_of(household.remove("history"), &mut errors);
     let mut read = Vec::with_capacity(members.len());
     for (i, member) in members.into_iter().enumerate() {
         let field = format!("members[{i}]");
@@ -266,6 +305,7 @@ pub fn check(value: Value, today: NaiveDate) -> Result<CheckedRow, Vec<FieldErro
             head_at,
             current,
             former,
+            history,
         }),
         (_, None) => {
             errors.insert(

@@ -198,6 +198,11 @@ pub struct ImportHousehold {
     /// Everyone in the household, at most 100: exactly one current member with relation `head`.
     #[schema(min_items = 1, max_items = 100)]
     pub members: Vec<ImportMember>,
+    /// Its status history from before the registry (NDJSON only), oldest first: each event as
+    /// `POST /households/{id}/history` takes it, recorded as history once the household and its
+    /// members are written (district office or admin only). A line whose history is refused is
+    /// refused whole.
+    pub history: Option<Vec<crate::models::lifecycle::RecordHistory>>,
 }
 
 /// A member in an import: the fields of `POST /households/{id}/members`, and for a former
