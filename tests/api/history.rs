@@ -1,6 +1,7 @@
 //! History recorded as history: an exit decided on paper before the registry is one explicit,
 //! marked event with its document, never a backdated run of the live procedure.
 
+use chrono::Datelike;
 use fupin_domain::access::Role;
 use fupin_domain::member::Sex;
 use fupin_tests::fixtures::{gaoling, member_body, register, DISTRICT, VILLAGE};
@@ -254,4 +255,57 @@ async fn an_import_carries_each_households_status_history() {
     let history = send(app.get(&format!("/api/v1/households/{id}/history"))).await;
     assert_eq!(history.body["items"][0]["historical"], true);
     assert_eq!(app.count("households"), 1, "the refused line left nothing");
+}
+
+#[tokio::test]
+async fn a_past_assessment_is_judged_on_the_members_as_they_were_then() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let household = register(&app, "H-1", VILLAGE, "王建国").await;
+    let path = format!("/api/v1/households/{}", household["id"].as_str().unwrap());
+    let year = app.clock.today().format("%Y").to_string();
+    let birth = format!("{}-03-01", app.clock.today().year_ce().1 - 12);
+    let mut pupil = member_body("王小明", &birth, Sex::Male, "son");
+    pupil["schooling"] = json!("primary");
+    let pupil = send(app.post(&format!("{path}/members"), &pupil)).await;
+    assert_eq!(pupil.status, 201, "{}", pupil.body);
+    let line = json!({"poverty_line_fen": 450_000, "monitoring_line_fen": 675_000, "source": "区扶贫办所用标准"});
+    let set = send(app.put(&format!("/api/v1/poverty-lines/{year}"), &line)).await;
+    assert_eq!(set.status, 201, "{}", set.body);
+    let income = send(app.put(&format!("{path}/incomes/{year}"), &json!({"wage_fen": 2_000_000, "production_fen": 0,
+        "property_fen": 0, "transfer_fen": 0, "production_cost_fen": 0, "recorded_on": app.clock.today()}))).await;
+    assert_eq!(income.status, 201, "{}", income.body);
+    let assessed = send(app.post(
+        &format!("{path}/assessments"),
+        &json!({"assessed_on": app.clock.today(), "food": {"satisfied": true}, "clothing": {"satisfied": true},
+            "housing": {"grade": "b"}, "drinking_water": {"satisfied": true}}),
+    ))
+    .await;
+    assert_eq!(assessed.body["all_satisfied"], true, "{}", assessed.body);
+
+    // Ten days later the boy leaves school: the assessment made before stands as it was.
+    app.clock.advance_days(10);
+    let member = format!("{path}/members/{}", pupil.body["id"].as_str().unwrap());
+    let dropped = send(
+        app.patch(&member, &json!({"schooling": "not_in_school"}))
+            .header("If-Match", "\"1\""),
+    )
+    .await;
+    assert_eq!(dropped.status, 200, "{}", dropped.body);
+    let evaluation = send(app.get(&format!("{path}/exit-evaluation?year={year}"))).await;
+    assert_eq!(evaluation.body["eligible"], true, "{}", evaluation.body);
+    let listed = send(app.get(&format!("{path}/assessments"))).await;
+    assert_eq!(listed.body["items"][0]["all_satisfied"], true);
+
+    // An assessment made now sees him out of school.
+    let now = send(app.post(
+        &format!("{path}/assessments"),
+        &json!({"assessed_on": app.clock.today(), "food": {"satisfied": true}, "clothing": {"satisfied": true},
+            "housing": {"grade": "b"}, "drinking_water": {"satisfied": true}}),
+    ))
+    .await;
+    assert_eq!(now.body["all_satisfied"], false, "{}", now.body);
+    let evaluation = send(app.get(&format!("{path}/exit-evaluation?year={year}"))).await;
+    assert_eq!(evaluation.body["eligible"], false);
+    assert_eq!(evaluation.body["blockers"][0]["kind"], "school_age_dropout");
 }

@@ -1,12 +1,13 @@
 //! Recording 两不愁三保障 assessments, and explaining, criterion by criterion, whether a
 //! household may exit.
 
+use chrono::NaiveDate;
 use fupin_domain::assessment::{
     out_of_school_children, seriously_ill_without_cover, uninsured_members, AssessmentItem,
     HouseGrade, MemberFacts,
 };
 use fupin_persistence::assessments::{self as store, AssessmentRow};
-use fupin_persistence::members::MemberRow;
+use fupin_persistence::members::{self, MemberFactsVersionRow, MemberRow};
 use fupin_persistence::{households, DbConn, StoreError};
 use serde_json::json;
 
@@ -124,11 +125,45 @@ pub fn evaluate(row: AssessmentRow, members: &[MemberFacts]) -> Result<Assessmen
     evaluate_row(row, members)
 }
 
-fn member_facts(conn: &mut DbConn, household_id: &str) -> Result<Vec<MemberFacts>, AppError> {
-    Ok(store::household_members(conn, household_id)?
-        .iter()
-        .map(facts)
-        .collect::<Result<_, _>>()?)
+/// A household's members and the versions of their facts, to see them as of any day.
+struct MemberHistory {
+    rows: Vec<MemberRow>,
+    versions: Vec<MemberFactsVersionRow>,
+}
+
+impl MemberHistory {
+    fn load(conn: &mut DbConn, household_id: &str) -> Result<Self, AppError> {
+        Ok(MemberHistory {
+            rows: store::household_members(conn, household_id)?,
+            versions: members::facts_versions_of_household(conn, household_id)?,
+        })
+    }
+
+    /// The members as the registry knew them at the end of `on`: each member's facts from the
+    /// latest version recorded by then. For a day before the registry recorded a member it
+    /// knows nothing of them then, so their facts as now corrected stand in (an assessment's
+    /// documented overrides answer for what differed, such as a child in school then).
+    fn as_of(&self, on: NaiveDate) -> Result<Vec<MemberFacts>, StoreError> {
+        self.rows
+            .iter()
+            .map(|row| {
+                let mut member = facts(row)?;
+                let mut own = self.versions.iter().filter(|v| v.member_id == row.id);
+                let known_then = own
+                    .clone()
+                    .next()
+                    .is_some_and(|v| v.recorded_at.date() <= on);
+                if let Some(version) = own.rfind(|v| !known_then || v.recorded_at.date() <= on) {
+                    member.schooling = stored(&version.schooling)?;
+                    member.health = stored(&version.health)?;
+                    member.disability = stored(&version.disability)?;
+                    member.basic_medical_insurance = version.basic_medical_insurance;
+                    member.critical_illness_insurance = version.critical_illness_insurance;
+                }
+                Ok(member)
+            })
+            .collect()
+    }
 }
 
 fn trimmed(note: Option<String>) -> Option<String> {
@@ -173,7 +208,7 @@ pub fn record(
         created_at: ctx.now,
     };
     store::insert(conn, &row)?;
-    let members = member_facts(conn, household_id)?;
+    let members = MemberHistory::load(conn, household_id)?.as_of(row.assessed_on)?;
     let assessment = evaluate_row(row, &members)?;
     let region = household.region_code.clone();
     ctx.audit(
@@ -208,10 +243,13 @@ pub fn list(
 ) -> Result<Vec<Assessment>, AppError> {
     households::find(conn, &ctx.scope(), household_id)
         .map_err(|e| not_found_as_household(e.into()))?;
-    let members = member_facts(conn, household_id)?;
+    let history = MemberHistory::load(conn, household_id)?;
     store::for_household(conn, &ctx.scope(), household_id)?
         .into_iter()
-        .map(|row| evaluate_row(row, &members).map_err(AppError::from))
+        .map(|row| {
+            let members = history.as_of(row.assessed_on)?;
+            evaluate_row(row, &members).map_err(AppError::from)
+        })
         .collect()
 }
 
@@ -302,9 +340,10 @@ pub fn evaluate_exit(
             members_concerned: vec![],
         }),
     }
-    // Member blockers are judged on the same day as the assessment they sit beside.
-    let members = member_facts(conn, household_id)?;
+    // Member blockers are judged on the same day as the assessment they sit beside, on the
+    // members as they were that day.
     let on = latest.as_ref().map_or(ctx.today, |a| a.assessed_on);
+    let members = MemberHistory::load(conn, household_id)?.as_of(on)?;
     // An assessment that documented why compulsory education held (a child in school then,
     // finished since) answers for its dropouts; the override is in its audit trail.
     let education_overridden = latest.as_ref().is_some_and(|a| {

@@ -6,7 +6,7 @@ use fupin_domain::scope::RegionScope;
 
 use crate::connection::DbConn;
 use crate::error::StoreError;
-use crate::schema::{households, members};
+use crate::schema::{households, member_facts_versions, members};
 use crate::ListKey;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -84,7 +84,59 @@ pub fn insert(conn: &mut DbConn, row: &MemberRow) -> Result<(), StoreError> {
     diesel::insert_into(members::table)
         .values(row)
         .execute(conn)?;
+    record_facts_version(
+        conn,
+        &MemberFactsVersionRow {
+            member_id: row.id.clone(),
+            member_version: row.version,
+            recorded_at: row.created_at,
+            schooling: row.schooling.clone(),
+            health: row.health.clone(),
+            disability: row.disability.clone(),
+            basic_medical_insurance: row.basic_medical_insurance,
+            critical_illness_insurance: row.critical_illness_insurance,
+        },
+    )
+}
+
+/// What the assessment items derive from, in one version of a member, from when it was recorded.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = member_facts_versions)]
+pub struct MemberFactsVersionRow {
+    pub member_id: String,
+    pub member_version: i64,
+    pub recorded_at: NaiveDateTime,
+    pub schooling: String,
+    pub health: String,
+    pub disability: String,
+    pub basic_medical_insurance: bool,
+    pub critical_illness_insurance: bool,
+}
+
+fn record_facts_version(
+    conn: &mut DbConn,
+    version: &MemberFactsVersionRow,
+) -> Result<(), StoreError> {
+    diesel::insert_into(member_facts_versions::table)
+        .values(version)
+        .execute(conn)?;
     Ok(())
+}
+
+/// Every facts version of a household's members, by member and version.
+pub fn facts_versions_of_household(
+    conn: &mut DbConn,
+    household_id: &str,
+) -> Result<Vec<MemberFactsVersionRow>, StoreError> {
+    Ok(member_facts_versions::table
+        .inner_join(members::table)
+        .filter(members::household_id.eq(household_id))
+        .order((
+            member_facts_versions::member_id.asc(),
+            member_facts_versions::member_version.asc(),
+        ))
+        .select(MemberFactsVersionRow::as_select())
+        .load(conn)?)
 }
 
 fn scoped(scope: &RegionScope) -> members::BoxedQuery<'static, crate::connection::MultiBackend> {
@@ -236,7 +288,20 @@ pub fn update(
                 members::updated_at.eq(now),
             ))
             .execute(conn)
-    })
+    })?;
+    record_facts_version(
+        conn,
+        &MemberFactsVersionRow {
+            member_id: id.to_owned(),
+            member_version: expected_version + 1,
+            recorded_at: now,
+            schooling: edit.schooling.clone(),
+            health: edit.health.clone(),
+            disability: edit.disability.clone(),
+            basic_medical_insurance: edit.basic_medical_insurance,
+            critical_illness_insurance: edit.critical_illness_insurance,
+        },
+    )
 }
 
 /// Records that a member left, if their version is still `expected_version`.

@@ -161,6 +161,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(member_facts_versions -> members (member_id));
 diesel::joinable!(audit_entries -> audit_batches (batch_key));
 
 diesel::table! {
@@ -271,6 +272,19 @@ diesel::table! {
         recorded_by -> Text,
         created_at -> Timestamp,
         recorded_by_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    member_facts_versions (member_id, member_version) {
+        member_id -> Text,
+        member_version -> BigInt,
+        recorded_at -> Timestamp,
+        schooling -> Text,
+        health -> Text,
+        disability -> Text,
+        basic_medical_insurance -> Bool,
+        critical_illness_insurance -> Bool,
     }
 }
 
@@ -499,6 +513,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     loans,
     loan_policies,
     national_poverty_lines,
+    member_facts_versions,
     loan_events,
     loan_instalments,
     loan_repayments,

@@ -1,0 +1,1 @@
+DROP TABLE member_facts_versions;
