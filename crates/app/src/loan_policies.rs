@@ -11,6 +11,16 @@ use super::new_id;
 use crate::error::{AppError, Kind, Text};
 use crate::models::loan_policies::{LoanPolicyVersion, RecordLoanPolicy};
 
+fn policy_of(row: &LoanPolicyRow) -> LoanPolicy {
+    LoanPolicy {
+        max_principal_fen: row.max_principal_fen,
+        max_term_months: u32::try_from(row.max_term_months).unwrap_or(0),
+        min_borrower_age: row.min_borrower_age,
+        max_borrower_age: row.max_borrower_age,
+        interest_subsidy_share_bp: i64::from(row.interest_subsidy_share_bp),
+    }
+}
+
 /// The policy in force on `on` (a loan's application date).
 pub fn in_force(conn: &mut DbConn, on: NaiveDate) -> Result<LoanPolicy, AppError> {
     let row = store::in_force_on(conn, on)?.ok_or_else(|| {
@@ -19,13 +29,15 @@ pub fn in_force(conn: &mut DbConn, on: NaiveDate) -> Result<LoanPolicy, AppError
             format!("{on} 无有效的小额信贷政策"),
         )
     })?;
-    Ok(LoanPolicy {
-        max_principal_fen: row.max_principal_fen,
-        max_term_months: u32::try_from(row.max_term_months).unwrap_or(0),
-        min_borrower_age: row.min_borrower_age,
-        max_borrower_age: row.max_borrower_age,
-        interest_subsidy_share_bp: i64::from(row.interest_subsidy_share_bp),
-    })
+    Ok(policy_of(&row))
+}
+
+/// Every version with the day it takes effect, oldest first.
+pub fn versions(conn: &mut DbConn) -> Result<Vec<(NaiveDate, LoanPolicy)>, AppError> {
+    Ok(store::all(conn)?
+        .iter()
+        .map(|row| (row.effective_from, policy_of(row)))
+        .collect())
 }
 
 pub fn list(conn: &mut DbConn) -> Result<Vec<LoanPolicyVersion>, AppError> {

@@ -111,6 +111,7 @@ pub fn run(
         today: ctx.today,
         year,
         loan_cap_fen,
+        loan_policies: crate::loan_policies::versions(conn)?,
     };
     let villages: HashSet<String> = store::village_codes(conn)?.into_iter().collect();
     let lines: HashMap<i32, i64> = crate::incomes::lines_in_use(conn)?;

@@ -164,13 +164,27 @@ impl std::fmt::Debug for HouseholdFacts {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckSettings {
     pub today: NaiveDate,
     /// The year whose minimum-allowance entries are counted.
     pub year: i32,
     /// Largest outstanding principal a household may owe across its loans.
     pub loan_cap_fen: i64,
+    /// The loan policy's versions by effective date, oldest first: a loan's borrower is judged
+    /// by the version in force on its application date (the default before the first).
+    pub loan_policies: Vec<(NaiveDate, LoanPolicy)>,
+}
+
+impl CheckSettings {
+    fn loan_policy_on(&self, on: NaiveDate) -> LoanPolicy {
+        self.loan_policies
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= on)
+            .map(|(_, policy)| *policy)
+            .unwrap_or_default()
+    }
 }
 
 /// Members under this age have no labour ability; above the range they are at most weak labour.
@@ -220,7 +234,7 @@ pub fn check_household(facts: &HouseholdFacts, settings: &CheckSettings) -> Vec<
     members::check_relation_ages(facts, settings.today, &mut out);
     check_exit(facts, &mut out);
     check_minimum_allowance(facts, settings.year, &mut out);
-    check_loans(facts, settings.loan_cap_fen, &mut out);
+    check_loans(facts, settings, &mut out);
     check_payments(facts, &mut out);
     check_phone(facts, &mut out);
     if !facts.region_is_village {
@@ -380,10 +394,11 @@ fn check_minimum_allowance(facts: &HouseholdFacts, year: i32, out: &mut Vec<Find
 }
 
 /// Rules 12, 13 and 14.
-fn check_loans(facts: &HouseholdFacts, cap_fen: i64, out: &mut Vec<Finding>) {
-    let policy = LoanPolicy::default();
-    let (min, max) = (policy.min_borrower_age, policy.max_borrower_age);
+fn check_loans(facts: &HouseholdFacts, settings: &CheckSettings, out: &mut Vec<Finding>) {
+    let cap_fen = settings.loan_cap_fen;
     for loan in &facts.loans {
+        let policy = settings.loan_policy_on(loan.applied_on);
+        let (min, max) = (policy.min_borrower_age, policy.max_borrower_age);
         let age = borrower_age(loan.borrower_birth_date, loan.applied_on);
         if !(min..=max).contains(&age) {
             out.push(finding(

@@ -97,7 +97,7 @@ pub const RULES: &[Rule] = &[
     r(ids::MINIMUM_ALLOWANCE_WITHOUT_ENTRY, Warning, "低保户无低保发放记录", "Low-income household without allowance",
       "A low-income (低保) household with no minimum living allowance entry in the year checked."),
     r(ids::LOAN_BORROWER_AGE, Error, "借款人年龄不符", "Borrower age",
-      "A microloan whose borrower was not 18 to 65 years old on the application date."),
+      "A microloan whose borrower was outside the ages of the loan policy in force on the application date (18 to 65 in the first version)."),
     r(ids::LOAN_OVER_CAP, Error, "贷款余额超限", "Loans over the cap",
       "The outstanding principal of a household's loans is above the configured cap."),
     r(ids::LOAN_OVERDUE, Warning, "贷款逾期", "Loan overdue",

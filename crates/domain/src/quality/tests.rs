@@ -14,6 +14,7 @@ fn settings() -> CheckSettings {
         today: d(2019, 9, 1),
         year: 2019,
         loan_cap_fen: 5_000_000,
+        loan_policies: vec![],
     }
 }
 
@@ -301,6 +302,31 @@ fn borrowers_are_18_to_65_on_the_application_date() {
             quiet(&h);
         }
     }
+}
+
+#[test]
+fn a_borrower_is_judged_by_the_policy_of_the_application_date() {
+    let mut h = good_household();
+    h.loans[0].borrower_birth_date = d(1948, 1, 1);
+    let mut later = settings();
+    let wider = crate::loan::LoanPolicy {
+        max_borrower_age: 75,
+        ..Default::default()
+    };
+    later.loan_policies = vec![(d(2014, 1, 1), Default::default()), (d(2018, 6, 1), wider)];
+    let aged = |settings: &CheckSettings| {
+        check_household(&h, settings)
+            .iter()
+            .filter(|f| f.rule == ids::LOAN_BORROWER_AGE)
+            .count()
+    };
+    assert_eq!(
+        aged(&later),
+        1,
+        "applied on 2018-03-01, before the wider version"
+    );
+    later.loan_policies[1].0 = d(2018, 1, 1);
+    assert_eq!(aged(&later), 0, "in force on the application date");
 }
 
 #[test]
