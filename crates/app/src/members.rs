@@ -112,9 +112,8 @@ pub fn add(
     let household_id = household_id.as_str();
     let household = households::find(conn, &ctx.scope(), household_id)
         .map_err(|e| not_found_as_household(e.into()))?;
-    let has_head = members::household_has_current_head(conn, household_id)?;
-    check_new_relation(member.relation, has_head).map_err(rule_conflict)?;
     let head_birth_date = members::current_head_birth_date(conn, household_id)?;
+    check_new_relation(member.relation, head_birth_date.is_some()).map_err(rule_conflict)?;
     check_fits_head(&member, head_birth_date, ctx.today, "relation")?;
     let member = member.seal(&ctx.keys)?;
     ensure_id_number_free(

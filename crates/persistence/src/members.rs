@@ -195,19 +195,6 @@ pub fn current_holder_of(
         ))
 }
 
-pub fn household_has_current_head(
-    conn: &mut DbConn,
-    household_id: &str,
-) -> Result<bool, StoreError> {
-    let heads: i64 = members::table
-        .filter(members::household_id.eq(household_id))
-        .filter(members::relation.eq("head"))
-        .filter(members::left_on.is_null())
-        .count()
-        .get_result(conn)?;
-    Ok(heads > 0)
-}
-
 /// The birth date of the household's current head, if it has one.
 pub fn current_head_birth_date(
     conn: &mut DbConn,
