@@ -8,16 +8,20 @@ use serde_json::json;
 
 use crate::exports::{import, import_line, ndjson, NDJSON};
 
+/// The members path of a household whose head was born in 1975.
+async fn members_of_a_new_household(app: &TestApp) -> String {
+    let household = register(app, "R-1", VILLAGE, "王建国").await;
+    format!(
+        "/api/v1/households/{}/members",
+        household["id"].as_str().unwrap()
+    )
+}
+
 #[tokio::test]
 async fn members_whose_relation_does_not_fit_their_age_are_refused() {
     let app = TestApp::spawn().await;
     gaoling(&app).await;
-    // The head was born in 1975.
-    let household = register(&app, "R-1", VILLAGE, "王建国").await;
-    let path = format!(
-        "/api/v1/households/{}/members",
-        household["id"].as_str().unwrap()
-    );
+    let path = members_of_a_new_household(&app).await;
     for (relation, birth, sex) in [
         ("spouse", "2018-03-01", Sex::Female),
         ("father", "2019-03-01", Sex::Male),
@@ -78,11 +82,7 @@ async fn members_whose_relation_does_not_fit_their_age_are_refused() {
 async fn the_relation_rule_reports_what_was_stored_before_the_check() {
     let app = TestApp::spawn().await;
     gaoling(&app).await;
-    let household = register(&app, "R-1", VILLAGE, "王建国").await;
-    let path = format!(
-        "/api/v1/households/{}/members",
-        household["id"].as_str().unwrap()
-    );
+    let path = members_of_a_new_household(&app).await;
     let spouse = send(app.post(
         &path,
         &member_body("李秀英", "1977-01-01", Sex::Female, "spouse"),

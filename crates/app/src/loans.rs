@@ -254,12 +254,13 @@ pub fn step_with_reason(
     reason: Option<&str>,
     maturity_on: Option<NaiveDate>,
 ) -> Result<Loan, AppError> {
-    store::find(conn, &ctx.scope(), id).map_err(|e| match AppError::from(e) {
+    // Locked first, so the row read is the one the step is judged on (an unknown id locks
+    // nothing and is a 404 below).
+    store::lock(conn, id)?;
+    let row = store::find(conn, &ctx.scope(), id).map_err(|e| match AppError::from(e) {
         p if p.kind == Kind::NotFound => not_found(),
         p => p,
     })?;
-    store::lock(conn, id)?;
-    let row = store::find(conn, &ctx.scope(), id)?;
     let status: LoanStatus = stored(&row.status)?;
     let next = next_status(status, step).map_err(|refused| {
         AppError::new(Kind::StateConflict)
