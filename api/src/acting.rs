@@ -12,7 +12,7 @@ use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::{DbConn, DbPool};
 
 use crate::auth::{Allowed, Permission};
-use crate::idempotency::{self, Outcome};
+use crate::idempotency::{self, Outcome, Retrier};
 use crate::problem::Problem;
 
 /// The context of a unit of work by a caller whose role allows `P`: the caller, the keys that
@@ -71,11 +71,32 @@ impl<P: Permission> Acting<P> {
         F: FnOnce(&mut DbConn, &Context) -> Result<Outcome, AppError> + Send + 'static,
     {
         let context = self.context.clone();
-        let owner = &self.context.caller.subject;
-        idempotency::write_once(&self.pool, req, owner, fingerprint, move |conn| {
+        idempotency::write_once(&self.pool, req, self.retrier(), fingerprint, move |conn| {
             work(conn, &context)
         })
         .await
+    }
+
+    /// Runs work that manages its own transactions once per `Idempotency-Key` of this caller
+    /// (see `idempotency::run_once`).
+    pub async fn run_once<Fut>(
+        &self,
+        req: &HttpRequest,
+        fingerprint: String,
+        work: Fut,
+    ) -> Result<HttpResponse, Problem>
+    where
+        Fut: Future<Output = Result<Outcome, AppError>>,
+    {
+        idempotency::run_once(&self.pool, req, self.retrier(), fingerprint, work).await
+    }
+
+    fn retrier(&self) -> Retrier<'_> {
+        Retrier {
+            owner: &self.context.caller.subject,
+            keys: &self.context.keys,
+            now: self.context.now,
+        }
     }
 }
 

@@ -15,6 +15,9 @@ use validator::Validate;
 use crate::problem::{AppError, Kind, Problem};
 use fupin_app::input::{parse_json, strip_position, validation_problem};
 
+/// The fingerprint of a POST that takes no body (SHA-256 of nothing), for `Idempotency-Key`.
+pub const EMPTY_BODY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 /// The largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 

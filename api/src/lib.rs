@@ -2,11 +2,13 @@
 
 pub mod acting;
 pub mod auth;
+pub mod conditional;
 pub mod config;
 pub mod etag;
 pub mod extract;
 pub mod idempotency;
 pub mod middleware;
+pub mod oauth;
 pub mod openapi;
 pub mod password_checks;
 pub mod problem;
@@ -91,7 +93,7 @@ pub fn server(
         ));
         // CORS is off unless origins are configured: same-origin clients (Swagger UI) need none.
         let mut cors = actix_cors::Cors::default()
-            .allowed_methods(["GET", "POST", "PUT", "PATCH", "OPTIONS"])
+            .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "OPTIONS"])
             .allowed_headers([
                 "authorization",
                 "content-type",
@@ -126,6 +128,7 @@ pub fn server(
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .wrap(from_fn(middleware::refuse_nul_in_address))
             .wrap(from_fn(middleware::finish_problems))
+            .wrap(from_fn(conditional::conditional_get))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))
@@ -151,7 +154,10 @@ pub fn server(
                     .finish()
             })))
             .service(
-                SwaggerUi::new("/swagger-ui/{_:.*}").url("/api/v1/openapi.json", document.clone()),
+                SwaggerUi::new("/swagger-ui/{_:.*}")
+                    .url("/api/v1/openapi.json", document.clone())
+                    // Authorize once: the token survives a reload of the page.
+                    .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
             )
             .app_data(unrouted.clone())
             .default_service(web::to(routes::unrouted))

@@ -50,8 +50,13 @@ impl ResponseError for Problem {
         if let Some(seconds) = self.0.retry_after {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }
-        if self.0.kind == Kind::Unauthorized {
-            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"));
+        let challenge = match self.0.kind {
+            Kind::Unauthorized => Some("Bearer"),
+            Kind::InvalidClient => Some("Basic realm=\"fupin\""),
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
         }
         response
             .content_type(PROBLEM_JSON)
@@ -109,4 +114,40 @@ pub struct ProblemBody {
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub extensions: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The problem details of the token endpoint, with RFC 6749 §5.2's members.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:fupin:problem:invalid_grant",
+    "title": "The username, password or refresh token is not valid",
+    "status": 400,
+    "error": "invalid_grant",
+    "error_description": "The username, password or refresh token is not valid, or the account is disabled"
+}))]
+pub struct OAuthProblemBody {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// RFC 6749 §5.2's error code.
+    pub error: OAuthError,
+    /// For the developer, in English (ASCII).
+    pub error_description: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldErrorBody>,
+}
+
+/// RFC 6749 §5.2's error codes, and `temporarily_unavailable` for 429/503.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthError {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnsupportedGrantType,
+    TemporarilyUnavailable,
+    ServerError,
 }

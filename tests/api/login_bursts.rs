@@ -75,7 +75,7 @@ async fn a_burst_of_wrong_passwords_is_checked_only_up_to_the_limit() {
         100,
     )
     .await;
-    assert_eq!(tally(&statuses, 401), 5, "{statuses:?}");
+    assert_eq!(tally(&statuses, 400), 5, "{statuses:?}");
     assert_eq!(tally(&statuses, 429), 95, "{statuses:?}");
     let checked = app.count("audit_entries WHERE action = 'login_failed'") - failures_before;
     assert_eq!(
@@ -125,7 +125,7 @@ async fn a_strangers_failures_do_not_lock_the_owner_out_from_their_own_address()
             password(&officer.username, "guess-password"),
         )
         .await
-        .assert_problem(401, "invalid_credentials");
+        .assert_problem(400, "invalid_grant");
     }
     held_there_not_elsewhere(&app, &officer.username, &stranger, 3).await;
 }
@@ -139,7 +139,7 @@ async fn an_address_trying_many_names_is_limited_as_a_whole() {
         let name = format!("someone-{i}");
         token(&app, &sprayer, password(&name, "guess-password"))
             .await
-            .assert_problem(401, "invalid_credentials");
+            .assert_problem(400, "invalid_grant");
     }
     held_there_not_elsewhere(&app, &officer.username, &sprayer, 5).await;
 }
@@ -155,7 +155,7 @@ async fn bogus_refresh_tokens_lock_out_only_their_own_address() {
     for i in 0..20 {
         token(&app, &forger, refresh(&format!("forged-{i}")))
             .await
-            .assert_problem(401, "invalid_credentials");
+            .assert_problem(400, "invalid_grant");
     }
     token(&app, &forger, refresh("forged-again"))
         .await

@@ -83,6 +83,11 @@ async fn a_documented_path_answers_405_to_every_other_method() {
             .or_default()
             .insert(method.to_uppercase());
     }
+    for methods in by_path.values_mut() {
+        if methods.contains("GET") {
+            methods.insert("HEAD".to_owned());
+        }
+    }
     for (path, methods) in by_path {
         let concrete = path
             .replace("{year}", "2019")

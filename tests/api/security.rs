@@ -104,14 +104,14 @@ async fn people_log_in_refresh_and_log_out() {
             .json(&json!({"grant_type": "refresh_token", "refresh_token": refresh})),
     )
     .await
-    .assert_problem(401, "invalid_credentials");
+    .assert_problem(400, "invalid_grant");
     send(
         app.client
             .post(app.url("/api/v1/auth/token"))
             .json(&json!({"grant_type": "refresh_token", "refresh_token": new_refresh})),
     )
     .await
-    .assert_problem(401, "invalid_credentials");
+    .assert_problem(400, "invalid_grant");
 
     let again = login(&app, &officer.username, TEST_PASSWORD).await;
     let refresh = again.body["refresh_token"].as_str().unwrap().to_owned();
@@ -128,7 +128,7 @@ async fn people_log_in_refresh_and_log_out() {
             .json(&json!({"grant_type": "refresh_token", "refresh_token": refresh})),
     )
     .await
-    .assert_problem(401, "invalid_credentials");
+    .assert_problem(400, "invalid_grant");
 }
 
 #[tokio::test]
@@ -186,7 +186,7 @@ async fn client_systems_get_tokens_with_their_secret() {
     );
     send(app.client.post(app.url("/api/v1/auth/token")).json(&json!({"grant_type": "client_credentials", "client_id": "province", "client_secret": "wrong"})))
         .await
-        .assert_problem(401, "invalid_credentials");
+        .assert_problem(401, "invalid_client");
 }
 
 #[tokio::test]
@@ -297,10 +297,10 @@ async fn a_disabled_account_loses_access_at_once() {
             .json(&json!({"grant_type": "refresh_token", "refresh_token": refresh})),
     )
     .await
-    .assert_problem(401, "invalid_credentials");
+    .assert_problem(400, "invalid_grant");
     login(&app, &officer.username, TEST_PASSWORD)
         .await
-        .assert_problem(401, "invalid_credentials");
+        .assert_problem(400, "invalid_grant");
     send(app.post(
         &format!("/api/v1/users/{}/enable", officer.user_id),
         &json!({}),
@@ -315,8 +315,8 @@ async fn failed_logins_are_rate_limited_and_reveal_nothing() {
     let officer = app.as_role(Role::VillageOfficer, VILLAGE);
     let unknown = login(&app, "nobody-here", "whatever-password").await;
     let wrong = login(&app, &officer.username, "wrong-password").await;
-    unknown.assert_problem(401, "invalid_credentials");
-    wrong.assert_problem(401, "invalid_credentials");
+    unknown.assert_problem(400, "invalid_grant");
+    wrong.assert_problem(400, "invalid_grant");
     assert_eq!(
         unknown.body["detail"], wrong.body["detail"],
         "no hint whether the username exists"
@@ -324,7 +324,7 @@ async fn failed_logins_are_rate_limited_and_reveal_nothing() {
     for _ in 0..4 {
         login(&app, &officer.username, "wrong-password")
             .await
-            .assert_problem(401, "invalid_credentials");
+            .assert_problem(400, "invalid_grant");
     }
     let limited = login(&app, &officer.username, TEST_PASSWORD).await;
     limited.assert_problem(429, "rate_limited");
@@ -746,7 +746,7 @@ async fn admins_manage_accounts_within_their_scope() {
     );
     login(&app, "cun1", "long enough password")
         .await
-        .assert_problem(401, "invalid_credentials");
+        .assert_problem(400, "invalid_grant");
     assert_eq!(login(&app, "cun1", "brand new password").await.status, 200);
     send(
         app.client
@@ -754,7 +754,7 @@ async fn admins_manage_accounts_within_their_scope() {
             .json(&json!({"grant_type": "refresh_token", "refresh_token": refresh})),
     )
     .await
-    .assert_problem(401, "invalid_credentials");
+    .assert_problem(400, "invalid_grant");
 }
 
 #[tokio::test]

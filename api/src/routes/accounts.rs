@@ -1,12 +1,14 @@
 //! `/api/v1/users` and `/api/v1/clients`: account management, for admins, within their scope.
 
+use actix_web::http::StatusCode;
 use actix_web::{get, post};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
 use crate::auth::{ManageAccounts, SubjectStatus};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, EMPTY_BODY};
+use crate::idempotency::Outcome;
 use crate::problem::{AppError, Problem, ProblemBody, Text};
 use crate::Logins;
 use fupin_app::accounts::{self as workflow, hash_secret, parse_region, random_token};
@@ -74,6 +76,7 @@ pub async fn list_users(
 pub async fn create_user(
     acting: Acting<ManageAccounts>,
     logins: web::Data<Logins>,
+    req: HttpRequest,
     body: JsonBody<CreateUser>,
 ) -> Result<HttpResponse, Problem> {
     let request = body.value;
@@ -81,35 +84,38 @@ pub async fn create_user(
     workflow::check_password_strength(&request.password, request.username.trim())?;
     let password = request.password;
     let hash = hashed(&logins, password).await?;
-    let user = acting
-        .write(move |conn, ctx| {
-            workflow::create_user(
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let user = workflow::create_user(
                 conn,
                 ctx,
                 request.username.trim(),
                 hash,
                 request.role,
                 &region,
-            )
+            )?;
+            let location = format!("/api/v1/users/{}", user.id);
+            Ok(Outcome::new(StatusCode::CREATED, &user)?.with_location(location))
         })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
-        .json(user))
+        .await
 }
 
 async fn set_user_disabled(
     acting: Acting<ManageAccounts>,
     subjects: web::Data<SubjectStatus>,
+    req: HttpRequest,
     id: String,
     disabled: bool,
 ) -> Result<HttpResponse, Problem> {
     let target = id.clone();
-    let user = acting
-        .write(move |conn, ctx| workflow::set_disabled::<User>(conn, ctx, &target, disabled))
+    let answer = acting
+        .write_once(&req, EMPTY_BODY.to_owned(), move |conn, ctx| {
+            let user = workflow::set_disabled::<User>(conn, ctx, &target, disabled)?;
+            Outcome::new(StatusCode::OK, &user)
+        })
         .await?;
     subjects.forget(&id);
-    Ok(HttpResponse::Ok().json(user))
+    Ok(answer)
 }
 
 /// Disable a user: their tokens stop working within seconds and their refresh tokens are revoked.
@@ -120,9 +126,10 @@ async fn set_user_disabled(
 pub async fn disable_user(
     acting: Acting<ManageAccounts>,
     subjects: web::Data<SubjectStatus>,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    set_user_disabled(acting, subjects, id.into_inner(), true).await
+    set_user_disabled(acting, subjects, req, id.into_inner(), true).await
 }
 
 /// Enable a disabled user again.
@@ -133,9 +140,10 @@ pub async fn disable_user(
 pub async fn enable_user(
     acting: Acting<ManageAccounts>,
     subjects: web::Data<SubjectStatus>,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    set_user_disabled(acting, subjects, id.into_inner(), false).await
+    set_user_disabled(acting, subjects, req, id.into_inner(), false).await
 }
 
 /// Set a user's password; their refresh tokens are revoked.
@@ -149,6 +157,7 @@ pub async fn enable_user(
 pub async fn reset_password(
     acting: Acting<ManageAccounts>,
     logins: web::Data<Logins>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<ResetPassword>,
 ) -> Result<HttpResponse, Problem> {
@@ -160,10 +169,12 @@ pub async fn reset_password(
         .await?;
     workflow::check_password_strength(&password, &user.username)?;
     let hash = hashed(&logins, password).await?;
-    let user = acting
-        .write(move |conn, ctx| workflow::reset_password(conn, ctx, &id, &hash))
-        .await?;
-    Ok(HttpResponse::Ok().json(user))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let user = workflow::reset_password(conn, ctx, &id, &hash)?;
+            Outcome::new(StatusCode::OK, &user)
+        })
+        .await
 }
 
 /// List the client systems in your scope.
@@ -194,15 +205,16 @@ pub async fn list_clients(
 pub async fn create_client(
     acting: Acting<ManageAccounts>,
     logins: web::Data<Logins>,
+    req: HttpRequest,
     body: JsonBody<CreateClient>,
 ) -> Result<HttpResponse, Problem> {
     let request = body.value;
     let region = region_field(&request.region_code)?;
     let secret = random_token();
     let hash = hashed(&logins, secret.clone()).await?;
-    let mut client = acting
-        .write(move |conn, ctx| {
-            workflow::create_client(
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let mut client = workflow::create_client(
                 conn,
                 ctx,
                 request.client_id.trim(),
@@ -210,13 +222,12 @@ pub async fn create_client(
                 hash,
                 &request.permissions,
                 &region,
-            )
+            )?;
+            client.client_secret = Some(secret);
+            let location = format!("/api/v1/clients/{}", client.id);
+            Ok(Outcome::new(StatusCode::CREATED, &client)?.with_location(location))
         })
-        .await?;
-    client.client_secret = Some(secret);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/clients/{}", client.id)))
-        .json(client))
+        .await
 }
 
 /// Disable a client system.
@@ -227,13 +238,17 @@ pub async fn create_client(
 pub async fn disable_client(
     acting: Acting<ManageAccounts>,
     subjects: web::Data<SubjectStatus>,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
     let target = id.clone();
-    let client = acting
-        .write(move |conn, ctx| workflow::set_disabled::<Client>(conn, ctx, &target, true))
+    let answer = acting
+        .write_once(&req, EMPTY_BODY.to_owned(), move |conn, ctx| {
+            let client = workflow::set_disabled::<Client>(conn, ctx, &target, true)?;
+            Outcome::new(StatusCode::OK, &client)
+        })
         .await?;
     subjects.forget(&id);
-    Ok(HttpResponse::Ok().json(client))
+    Ok(answer)
 }

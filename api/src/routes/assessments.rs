@@ -1,12 +1,14 @@
 //! `/api/v1/households/{id}/assessments` and `/api/v1/households/{id}/exit-evaluation`.
 
+use actix_web::http::StatusCode;
 use actix_web::{get, post};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
 use crate::auth::{ReadRegistry, WriteRegistry};
 use crate::extract::JsonBody;
+use crate::idempotency::Outcome;
 use crate::problem::Problem;
 use fupin_app::assessments as workflow;
 use fupin_app::models::assessments::{
@@ -27,19 +29,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/api/v1/households/{id}/assessments")]
 pub async fn record_assessment(
     acting: Acting<WriteRegistry>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<CreateAssessment>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let assessment = acting
-        .write(move |conn, ctx| workflow::record(conn, ctx, &id, body.value))
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            "Location",
-            format!("/api/v1/households/{}/assessments", assessment.household_id),
-        ))
-        .json(assessment))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let assessment = workflow::record(conn, ctx, &id, body.value)?;
+            let location = format!("/api/v1/households/{}/assessments", assessment.household_id);
+            Ok(Outcome::new(StatusCode::CREATED, &assessment)?.with_location(location))
+        })
+        .await
 }
 
 /// A household's assessments, latest first, each item evaluated.

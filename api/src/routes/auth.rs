@@ -12,7 +12,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::TokenService;
 use crate::extract::JsonBody;
 use crate::middleware::RequestId;
-use crate::problem::{AppError, Kind, Problem, ProblemBody, Text};
+use crate::oauth::{self, invalid_client, invalid_grant, required, TokenBody};
+use crate::problem::{AppError, Kind, OAuthProblemBody, Problem};
 use crate::throttle::{Attempt, LoginThrottle};
 use crate::Logins;
 use fupin_app::accounts::{self as workflow, Holder, LoginOutcome};
@@ -23,42 +24,41 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(issue_token).service(logout);
 }
 
-fn required(field: &str, value: Option<String>) -> Result<String, AppError> {
-    value.filter(|v| !v.is_empty()).ok_or_else(|| {
-        AppError::invalid_field(
-            field,
-            "required",
-            Text::new(
-                format!("{field} is required for this grant"),
-                format!("此授权方式需要 {field}"),
-            ),
-        )
-    })
-}
-
-fn refused() -> AppError {
-    AppError::new(Kind::InvalidCredentials).with_detail(
-        "The username, client or secret is not valid, or the account is disabled",
-        "用户名、客户端或密码无效，或账号已停用",
-    )
-}
-
-/// Get an access token: `password` (people), `client_credentials` (client systems) or
-/// `refresh_token` (people; the refresh token is rotated).
+/// Get an access token (OAuth 2.0, RFC 6749): `password` (people, §4.3), `client_credentials`
+/// (client systems, §4.4; the secret in the body or by HTTP Basic, §2.3.1) or `refresh_token`
+/// (people, §6; the refresh token is rotated). The body is `application/x-www-form-urlencoded`,
+/// as OAuth 2.0 libraries send it, or JSON. `scope` is accepted and ignored: a person's role or
+/// a client's grants decide what the token allows. Client credentials sent with the other
+/// grants are ignored.
+///
+/// Errors carry RFC 6749's `error` and `error_description` besides the problem details: 400
+/// `invalid_request` (a missing or repeated parameter, a bad body; `errors` names each field),
+/// 400 `unsupported_grant_type`, 400 `invalid_grant` (a wrong username or password, a disabled
+/// account, an unusable refresh token), 401 `invalid_client` (a wrong client id or secret, a
+/// disabled client; with `WWW-Authenticate: Basic`).
 ///
 /// Attempts are limited per (username or client, address) and per address (429 with
 /// `Retry-After`): each reserves its place before the secret is checked, so a burst of guesses
 /// is refused at once, and a stranger's failures from another address never lock an account's
 /// owner out. Secrets are checked on a pool of one check per core; when it is full the answer
-/// is 429 at once. Answers never tell whether a username exists.
-#[utoipa::path(tag = "auth", request_body = TokenRequest, security(()),
+/// is 429 at once. Answers never tell whether a username exists. Token requests are not
+/// replayed for an `Idempotency-Key`: a token is never stored.
+#[utoipa::path(tag = "auth", security(()),
+    request_body(content(
+        (TokenRequest = "application/x-www-form-urlencoded"),
+        (TokenRequest = "application/json"),
+    )),
     responses(
         (status = 200, description = "Tokens", body = TokenResponse),
-        (status = 401, description = "Wrong credentials, disabled account, or an unusable refresh token \
-            (`invalid_credentials`)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_request`, `unsupported_grant_type` or `invalid_grant`",
+            body = OAuthProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_client`", body = OAuthProblemBody,
+            content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Basic realm=\"fupin\"`"))),
         (status = 429, description = "Too many attempts from this address or for this name, or too \
-            many logins at once; see `Retry-After`", body = ProblemBody,
-            content_type = "application/problem+json"),
+            many logins at once; see `Retry-After`", body = OAuthProblemBody,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 #[post("/api/v1/auth/token")]
 pub async fn issue_token(
@@ -67,9 +67,32 @@ pub async fn issue_token(
     logins: web::Data<Logins>,
     keys: web::Data<PersonalDataKeys>,
     req: HttpRequest,
-    body: JsonBody<TokenRequest>,
+    body: TokenBody,
 ) -> Result<HttpResponse, Problem> {
-    let request = body.value;
+    let request = body.0;
+    let holder = match request.grant_type {
+        GrantType::ClientCredentials => Holder::Client,
+        GrantType::Password | GrantType::RefreshToken => Holder::Person,
+    };
+    token(pool, tokens, logins, keys, req, request)
+        .await
+        .map_err(|problem| match problem.0.kind {
+            Kind::InvalidGrant if holder == Holder::Client => {
+                invalid_client("The client or its secret is not valid, or the client is disabled")
+                    .into()
+            }
+            _ => oauth::rfc6749(problem),
+        })
+}
+
+async fn token(
+    pool: web::Data<DbPool>,
+    tokens: web::Data<TokenService>,
+    logins: web::Data<Logins>,
+    keys: web::Data<PersonalDataKeys>,
+    req: HttpRequest,
+    request: TokenRequest,
+) -> Result<HttpResponse, Problem> {
     let now = Utc::now().trunc_subsecs(6);
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
     let address = req
@@ -156,7 +179,7 @@ fn answer(
     } = outcome
     else {
         // The reserved place stays: it counts as the failure.
-        return Err(refused().into());
+        return Err(invalid_grant().into());
     };
     throttle.succeeded(attempt);
     let access_token = tokens.issue(

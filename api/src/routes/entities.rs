@@ -1,13 +1,15 @@
 //! `/api/v1/entities`: business entities, their links with households, dividend rounds.
 
+use actix_web::http::StatusCode;
 use actix_web::{get, post};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_domain::ids::{EntityId, LinkId};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
 use crate::auth::{ReadRegistry, RecordSubsidies, WriteRegistry};
 use crate::extract::JsonBody;
+use crate::idempotency::Outcome;
 use crate::problem::{Problem, ProblemBody};
 use fupin_app::entities as workflow;
 use fupin_app::models::entities::{
@@ -32,12 +34,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[post("/api/v1/entities")]
 pub async fn create_entity(
     acting: Acting<WriteRegistry>,
+    req: HttpRequest,
     body: JsonBody<CreateEntity>,
 ) -> Result<HttpResponse, Problem> {
-    let created = acting
-        .write(move |conn, ctx| workflow::create(conn, ctx, body.value))
-        .await?;
-    Ok(HttpResponse::Created().json(created))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let created = workflow::create(conn, ctx, body.value)?;
+            Outcome::new(StatusCode::CREATED, &created)
+        })
+        .await
 }
 
 /// The entities in your scope.
@@ -56,14 +61,17 @@ pub async fn list_entities(acting: Acting<ReadRegistry>) -> Result<HttpResponse,
 #[post("/api/v1/entities/{id}/links")]
 pub async fn add_link(
     acting: Acting<WriteRegistry>,
+    req: HttpRequest,
     id: web::Path<EntityId>,
     body: JsonBody<CreateLink>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let created = acting
-        .write(move |conn, ctx| workflow::add_link(conn, ctx, &id, body.value))
-        .await?;
-    Ok(HttpResponse::Created().json(created))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let created = workflow::add_link(conn, ctx, &id, body.value)?;
+            Outcome::new(StatusCode::CREATED, &created)
+        })
+        .await
 }
 
 /// The entity's links; land links show the yearly rent owed.
@@ -91,14 +99,17 @@ pub async fn list_links(
 #[post("/api/v1/entities/{id}/dividends")]
 pub async fn pay_dividend(
     acting: Acting<RecordSubsidies>,
+    req: HttpRequest,
     id: web::Path<EntityId>,
     body: JsonBody<CreateRound>,
 ) -> Result<HttpResponse, Problem> {
     let id = id.into_inner();
-    let paid = acting
-        .write(move |conn, ctx| workflow::pay_round(conn, ctx, &id, body.value))
-        .await?;
-    Ok(HttpResponse::Created().json(paid))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let paid = workflow::pay_round(conn, ctx, &id, body.value)?;
+            Outcome::new(StatusCode::CREATED, &paid)
+        })
+        .await
 }
 
 /// The entity's dividend rounds with their parts.
@@ -127,12 +138,15 @@ pub async fn list_dividends(
 #[post("/api/v1/entities/{id}/links/{link_id}/rent-payments")]
 pub async fn pay_rent(
     acting: Acting<RecordSubsidies>,
+    req: HttpRequest,
     path: web::Path<(EntityId, LinkId)>,
     body: JsonBody<fupin_app::models::entities::PayRent>,
 ) -> Result<HttpResponse, Problem> {
     let (id, link_id) = path.into_inner();
-    let shown = acting
-        .write(move |conn, ctx| workflow::pay_rent(conn, ctx, &id, &link_id, body.value))
-        .await?;
-    Ok(HttpResponse::Created().json(shown))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let shown = workflow::pay_rent(conn, ctx, &id, &link_id, body.value)?;
+            Outcome::new(StatusCode::CREATED, &shown)
+        })
+        .await
 }

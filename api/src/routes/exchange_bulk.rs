@@ -1,7 +1,7 @@
 //! `/api/v1/exports/households` and `/api/v1/imports/households`: households in bulk, for
 //! other systems that pull or push whole registries.
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::web::Bytes;
 use actix_web::{get, post};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,6 +9,7 @@ use fupin_domain::scope::RegionScope;
 use fupin_persistence::personal_data::PersonalDataKeys;
 use fupin_persistence::{DbPool, StoreError};
 use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -16,6 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::{disclosure, narrow_to};
 use crate::acting::Acting;
 use crate::auth::{forbidden_region, ReadRegistry, WriteRegistry};
+use crate::idempotency::Outcome;
 use crate::middleware::prefers_chinese;
 use crate::problem::{AppError, Kind, Problem, ProblemBody};
 use crate::streams::Streams;
@@ -227,7 +229,8 @@ fn csv_chunk(
 ///
 /// Keyed by household number: a household whose number is registered already is reported
 /// `unchanged` and nothing of it is written or compared, so sending a file again changes
-/// nothing (no `Idempotency-Key` needed).
+/// nothing. With an `Idempotency-Key`, the same file and mode sent again get the first report
+/// again instead of one that calls every household `unchanged`.
 ///
 /// `mode`: `dry_run` checks everything inside a transaction that is rolled back;
 /// `all_or_nothing` (the default) writes in one transaction, kept only if no household failed;
@@ -284,25 +287,32 @@ pub async fn import_households(
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
-    let report = acting
-        .read(move |conn, ctx| {
-            let upload = files::Upload::check(upload)?;
-            let mut rows = files::rows(format, &upload)?;
-            workflow::import(conn, ctx, mode, &mut rows, chinese)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(report))
+    // The same file sent again in another mode is another request.
+    let fingerprint = format!("{} {mode:?}", upload.fingerprint);
+    let work = acting.read(move |conn, ctx| {
+        let upload = files::Upload::check(upload.file)?;
+        let mut rows = files::rows(format, &upload)?;
+        let report = workflow::import(conn, ctx, mode, &mut rows, chinese)?;
+        Outcome::new(StatusCode::OK, &report)
+    });
+    acting.run_once(&req, fingerprint, work).await
+}
+
+/// An import's body in its temporary file, and its SHA-256 (to tell a retry from another file).
+struct Spooled {
+    file: tempfile::NamedTempFile,
+    fingerprint: String,
 }
 
 /// Writes the request body to a temporary file as it arrives, so an import holds none of it
 /// in memory; a body over `MAX_IMPORT_BYTES` is refused as soon as it passes that size.
-async fn spool(mut payload: web::Payload) -> Result<tempfile::NamedTempFile, AppError> {
+async fn spool(mut payload: web::Payload) -> Result<Spooled, AppError> {
     let spooled = web::block(|| tempfile::Builder::new().prefix(&spool_prefix()).tempfile())
         .await
         .map_err(|_| AppError::internal())?
         .map_err(spool_failed)?;
     let mut file = tokio::fs::File::from_std(spooled.reopen().map_err(spool_failed)?);
-    let mut size = 0;
+    let (mut size, mut digest) = (0, Sha256::new());
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| {
             AppError::bad_request("The request body could not be read", "无法读取请求体")
@@ -311,10 +321,14 @@ async fn spool(mut payload: web::Payload) -> Result<tempfile::NamedTempFile, App
         if size > MAX_IMPORT_BYTES {
             return Err(too_large());
         }
+        digest.update(&chunk);
         file.write_all(&chunk).await.map_err(spool_failed)?;
     }
     file.flush().await.map_err(spool_failed)?;
-    Ok(spooled)
+    Ok(Spooled {
+        file: spooled,
+        fingerprint: format!("{:x}", digest.finalize()),
+    })
 }
 
 /// Spooled imports are named after the process that writes them, so that a server starting

@@ -111,7 +111,6 @@ pub async fn list_households(
 
 /// Register a household in a village, with its head. Its status starts as `not_exited`.
 #[utoipa::path(tag = "households", request_body = CreateHousehold,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 201, description = "Registered", body = HouseholdWithMembers,
             headers(("ETag" = String), ("Location" = String))),
@@ -192,8 +191,7 @@ pub async fn update_household(
 /// Make another current member the head of household.
 #[utoipa::path(tag = "households", request_body = TransferHeadship,
     params(("id" = String, Path, description = "Household id"),
-        ("If-Match" = Option<String>, Header, description = "When given, the household's ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
+        ("If-Match" = Option<String>, Header, description = "When given, the household's ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses(
         (status = 200, description = "The household with its new head", body = HouseholdWithMembers,
             headers(("ETag" = String))),

@@ -1,9 +1,8 @@
 //! `/api/v1/households/{id}/exit/*`, `/return`, `/removal`, `/monitoring`, `/history`: the steps
 //! of a household's life, each with its own permission.
 
-use actix_web::http::header;
 use actix_web::{get, post};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_app::lifecycle::{self as workflow, StepRequest};
 use fupin_app::models::households::Household;
 use fupin_app::models::lifecycle::{
@@ -18,8 +17,9 @@ use crate::auth::{
     VerifyExit as MayVerify, WriteRegistry,
 };
 use crate::extract::JsonBody;
-use crate::problem::{Problem, ProblemBody};
-use crate::{etag, ProcedureSettings};
+use crate::idempotency::Outcome;
+use crate::problem::{AppError, Problem, ProblemBody};
+use crate::ProcedureSettings;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(propose_exit)
@@ -35,21 +35,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(record_history);
 }
 
-fn answer(household: Household) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::of_version(household.version)))
-        .json(household)
+/// The household after a step, with its new version as the ETag.
+fn answer(household: Result<Household, AppError>) -> Result<Outcome, AppError> {
+    let household = household?;
+    Outcome::ok(&household, household.version)
 }
 
 async fn record_step<P: Permission, R: StepRequest + Send + 'static>(
     acting: Acting<P>,
+    req: HttpRequest,
     id: String,
-    request: R,
+    body: JsonBody<R>,
 ) -> Result<HttpResponse, Problem> {
-    let household = acting
-        .write(move |conn, ctx| workflow::record(conn, ctx, &id, request))
-        .await?;
-    Ok(answer(household))
+    let request = body.value;
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            answer(workflow::record(conn, ctx, &id, request))
+        })
+        .await
 }
 
 /// The steps that record what their request says (see `StepRequest`): one handler each, with
@@ -67,10 +70,11 @@ macro_rules! step_handlers {
         #[post($path)]
         pub async fn $name(
             acting: Acting<$permission>,
+            req: HttpRequest,
             id: web::Path<String>,
             body: JsonBody<$body>,
         ) -> Result<HttpResponse, Problem> {
-            record_step(acting, id.into_inner(), body.value).await
+            record_step(acting, req, id.into_inner(), body).await
         }
     )+};
 }
@@ -111,14 +115,23 @@ step_handlers! {
 pub async fn approve_exit(
     acting: Acting<MayApprove>,
     procedure: web::Data<ProcedureSettings>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<ApproveExit>,
 ) -> Result<HttpResponse, Problem> {
     let (id, b, days) = (id.into_inner(), body.value, procedure.notice_days);
-    let household = acting
-        .write(move |conn, ctx| workflow::approve(conn, ctx, &id, b.approved_on, b.exit_year, days))
-        .await?;
-    Ok(answer(household))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            answer(workflow::approve(
+                conn,
+                ctx,
+                &id,
+                b.approved_on,
+                b.exit_year,
+                days,
+            ))
+        })
+        .await
 }
 
 /// Flag the household for monitoring (防止返贫监测), with the risk and the date identified.
@@ -128,14 +141,16 @@ pub async fn approve_exit(
 #[post("/api/v1/households/{id}/monitoring")]
 pub async fn flag_monitoring(
     acting: Acting<WriteRegistry>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<FlagMonitoring>,
 ) -> Result<HttpResponse, Problem> {
     let (id, flag) = (id.into_inner(), body.value);
-    let household = acting
-        .write(move |conn, ctx| workflow::set_monitoring(conn, ctx, &id, Some(flag), None))
-        .await?;
-    Ok(answer(household))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            answer(workflow::set_monitoring(conn, ctx, &id, Some(flag), None))
+        })
+        .await
 }
 
 /// Record that the monitored risk was eliminated, with the date and reason.
@@ -145,16 +160,17 @@ pub async fn flag_monitoring(
 #[post("/api/v1/households/{id}/monitoring/clearance")]
 pub async fn clear_monitoring(
     acting: Acting<WriteRegistry>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<ClearMonitoring>,
 ) -> Result<HttpResponse, Problem> {
     let (id, b) = (id.into_inner(), body.value);
-    let household = acting
-        .write(move |conn, ctx| {
-            workflow::set_monitoring(conn, ctx, &id, None, Some((b.cleared_on, b.reason)))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let cleared = Some((b.cleared_on, b.reason));
+            answer(workflow::set_monitoring(conn, ctx, &id, None, cleared))
         })
-        .await?;
-    Ok(answer(household))
+        .await
 }
 
 /// Every step of the household's life with who, when, why and the evidence, oldest first.
@@ -188,12 +204,14 @@ pub async fn household_history(
 #[post("/api/v1/households/{id}/history")]
 pub async fn record_history(
     acting: Acting<MayRecordHistory>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<RecordHistory>,
 ) -> Result<HttpResponse, Problem> {
     let (id, event) = (id.into_inner(), body.value);
-    let household = acting
-        .write(move |conn, ctx| fupin_app::history::record(conn, ctx, &id, event))
-        .await?;
-    Ok(answer(household))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            answer(fupin_app::history::record(conn, ctx, &id, event))
+        })
+        .await
 }

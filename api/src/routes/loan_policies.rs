@@ -1,7 +1,8 @@
 //! `/api/v1/loan-policies`: the microloan policy's versions.
 
-use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
 use actix_web::{get, post};
+use actix_web::{HttpRequest, HttpResponse};
 use fupin_app::loan_policies as workflow;
 use fupin_app::models::loan_policies::{LoanPolicyPage, LoanPolicyVersion, RecordLoanPolicy};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -9,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::acting::Acting;
 use crate::auth::{ManageReferenceData, ReadRegistry};
 use crate::extract::JsonBody;
+use crate::idempotency::Outcome;
 use crate::problem::{Problem, ProblemBody};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -34,10 +36,13 @@ pub async fn list_loan_policies(acting: Acting<ReadRegistry>) -> Result<HttpResp
 #[post("/api/v1/loan-policies")]
 pub async fn record_loan_policy(
     acting: Acting<ManageReferenceData>,
+    req: HttpRequest,
     body: JsonBody<RecordLoanPolicy>,
 ) -> Result<HttpResponse, Problem> {
-    let version = acting
-        .write(move |conn, ctx| workflow::record(conn, ctx, body.value))
-        .await?;
-    Ok(HttpResponse::Created().json(version))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let version = workflow::record(conn, ctx, body.value)?;
+            Outcome::new(StatusCode::CREATED, &version)
+        })
+        .await
 }

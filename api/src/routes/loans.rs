@@ -32,8 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Apply for a loan. Breaking a policy limit (principal per household, term, borrower age) is a
 /// 422 naming the rule.
 #[utoipa::path(tag = "money", request_body = ApplyForLoan,
-    params(("id" = String, Path, description = "Household id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
+    params(("id" = String, Path, description = "Household id")),
     responses((status = 201, description = "Applied", body = Loan)))]
 #[post("/api/v1/households/{id}/loans")]
 pub async fn apply_for_loan(
@@ -87,14 +86,23 @@ pub async fn get_loan(
 
 async fn run_step<P: Permission>(
     acting: Acting<P>,
+    req: HttpRequest,
     id: String,
     step: Step,
-    body: LoanStep,
+    body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    let loan = acting
-        .write(move |conn, ctx| workflow::step(conn, ctx, &id, step, body.on))
-        .await?;
-    Ok(HttpResponse::Ok().json(loan))
+    let on = body.value.on;
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            answer(workflow::step(conn, ctx, &id, step, on))
+        })
+        .await
+}
+
+/// The loan after a step, with its new version as the ETag.
+fn answer(loan: Result<Loan, AppError>) -> Result<Outcome, AppError> {
+    let loan = loan?;
+    Outcome::ok(&loan, loan.version)
 }
 
 /// Approve an application.
@@ -106,10 +114,11 @@ async fn run_step<P: Permission>(
 #[post("/api/v1/loans/{id}/approval")]
 pub async fn approve_loan(
     acting: Acting<ApproveLoans>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, id.into_inner(), Step::Approve, body.value).await
+    run_step(acting, req, id.into_inner(), Step::Approve, body).await
 }
 
 /// Reject an application.
@@ -120,10 +129,11 @@ pub async fn approve_loan(
 #[post("/api/v1/loans/{id}/rejection")]
 pub async fn reject_loan(
     acting: Acting<ApproveLoans>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, id.into_inner(), Step::Reject, body.value).await
+    run_step(acting, req, id.into_inner(), Step::Reject, body).await
 }
 
 /// Disburse an approved loan: its repayment schedule is generated and stored.
@@ -134,10 +144,11 @@ pub async fn reject_loan(
 #[post("/api/v1/loans/{id}/disbursement")]
 pub async fn disburse_loan(
     acting: Acting<RecordLoanEvents>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<LoanStep>,
 ) -> Result<HttpResponse, Problem> {
-    run_step(acting, id.into_inner(), Step::Disburse, body.value).await
+    run_step(acting, req, id.into_inner(), Step::Disburse, body).await
 }
 
 /// Record a repayment: interest first, then principal, earliest period first. A loan fully
@@ -148,14 +159,16 @@ pub async fn disburse_loan(
 #[post("/api/v1/loans/{id}/repayments")]
 pub async fn repay_loan(
     acting: Acting<RecordLoanEvents>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<Repay>,
 ) -> Result<HttpResponse, Problem> {
     let (id, repayment) = (id.into_inner(), body.value);
-    let loan = acting
-        .write(move |conn, ctx| workflow::repay(conn, ctx, &id, repayment))
-        .await?;
-    Ok(HttpResponse::Ok().json(loan))
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            answer(workflow::repay(conn, ctx, &id, repayment))
+        })
+        .await
 }
 
 /// The treasury's interest subsidy (财政贴息) for a month: per loan with interest due in it,
@@ -201,16 +214,23 @@ pub async fn interest_subsidies(
 #[post("/api/v1/loans/{id}/extension")]
 pub async fn extend_loan(
     acting: Acting<RestructureLoans>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<fupin_app::models::loans::ExtendLoan>,
 ) -> Result<HttpResponse, Problem> {
     let (id, b) = (id.into_inner(), body.value);
-    let loan = acting
-        .write(move |conn, ctx| {
-            workflow::extend(conn, ctx, &id, b.on, b.new_maturity_on, &b.reason)
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            answer(workflow::extend(
+                conn,
+                ctx,
+                &id,
+                b.on,
+                b.new_maturity_on,
+                &b.reason,
+            ))
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(loan))
+        .await
 }
 
 /// Write a loan off (核销): no more repayments, no more interest subsidy.
@@ -221,16 +241,25 @@ pub async fn extend_loan(
 #[post("/api/v1/loans/{id}/write-off")]
 pub async fn write_off_loan(
     acting: Acting<RestructureLoans>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: JsonBody<fupin_app::models::loans::WriteOffLoan>,
 ) -> Result<HttpResponse, Problem> {
     let (id, b) = (id.into_inner(), body.value);
-    let loan = acting
-        .write(move |conn, ctx| {
-            workflow::step_with_reason(conn, ctx, &id, Step::WriteOff, b.on, Some(&b.reason), None)
+    acting
+        .write_once(&req, body.fingerprint, move |conn, ctx| {
+            let reason = Some(b.reason.as_str());
+            answer(workflow::step_with_reason(
+                conn,
+                ctx,
+                &id,
+                Step::WriteOff,
+                b.on,
+                reason,
+                None,
+            ))
         })
-        .await?;
-    Ok(HttpResponse::Ok().json(loan))
+        .await
 }
 
 /// Loans in a region (and everything under it), by village, with their standing today.

@@ -69,8 +69,7 @@ pub async fn list_members(
 /// Add a member to a household. `relation` is required; a second `head` is a 409.
 #[utoipa::path(tag = "members",
     request_body = NewMemberBody,
-    params(("household_id" = String, Path, description = "Household id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
+    params(("household_id" = String, Path, description = "Household id")),
     responses(
         (status = 201, description = "Added", body = Member, headers(("ETag" = String), ("Location" = String))),
         (status = 409, description = "The resident ID number belongs to a current member (`resident_id_registered`), \
@@ -158,8 +157,7 @@ pub async fn update_member(
 #[utoipa::path(tag = "members",
     request_body = LeaveBody,
     params(("household_id" = String, Path, description = "Household id"), ("id" = String, Path, description = "Member id"),
-        ("If-Match" = Option<String>, Header, description = "When given, the member's ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
+        ("If-Match" = Option<String>, Header, description = "When given, the member's ETag you last read", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses(
         (status = 200, description = "The member, now former", body = Member, headers(("ETag" = String))),
         (status = 409, description = "The member left already, or is the head", body = ProblemBody,

@@ -86,6 +86,7 @@ impl Unrouted {
             .map(|(template, item)| {
                 let methods = [
                     (item.get.is_some(), Method::GET),
+                    (item.get.is_some(), Method::HEAD),
                     (item.post.is_some(), Method::POST),
                     (item.put.is_some(), Method::PUT),
                     (item.patch.is_some(), Method::PATCH),

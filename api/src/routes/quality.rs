@@ -1,8 +1,9 @@
 //! `/api/v1/data-quality`: the rules, runs over the caller's scope, the findings that stand,
 //! and scores per region.
 
+use actix_web::http::StatusCode;
 use actix_web::{get, post};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use fupin_domain::indicator::share_bp;
 use fupin_domain::quality::RULES;
 use fupin_persistence::quality::{self as store, FindingFilter};
@@ -13,6 +14,7 @@ use super::{narrow_to, village_ordered_page};
 use crate::acting::Acting;
 use crate::auth::{forbidden_region, Allowed, ReadRegistry, RunDataQuality};
 use crate::extract::JsonBody;
+use crate::idempotency::Outcome;
 use crate::problem::{AppError, Kind, Problem};
 use fupin_app::models::quality::{
     Finding, FindingListParams, FindingPage, QualityRule, Run, RunPage, Score, ScoreParams, Scores,
@@ -57,18 +59,17 @@ pub async fn list_rules(_caller: Allowed<ReadRegistry>) -> HttpResponse {
 #[post("/api/v1/data-quality/runs")]
 pub async fn start_run(
     acting: Acting<RunDataQuality>,
+    req: HttpRequest,
     body: JsonBody<StartRun>,
 ) -> Result<HttpResponse, Problem> {
     let (mode, year) = (body.value.mode, body.value.year);
-    let run = acting
-        .read(move |conn, ctx| {
-            let cap = fupin_app::loan_policies::in_force(conn, ctx.today)?.max_principal_fen;
-            workflow::run(conn, ctx, mode, year, cap)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/data-quality/runs/{}", run.id)))
-        .json(run))
+    let work = acting.read(move |conn, ctx| {
+        let cap = fupin_app::loan_policies::in_force(conn, ctx.today)?.max_principal_fen;
+        let run = workflow::run(conn, ctx, mode, year, cap)?;
+        let location = format!("/api/v1/data-quality/runs/{}", run.id);
+        Ok(Outcome::new(StatusCode::CREATED, &run)?.with_location(location))
+    });
+    acting.run_once(&req, body.fingerprint, work).await
 }
 
 /// The latest runs over regions within your scope, newest first (at most `limit`). A run over

@@ -69,7 +69,6 @@ pub async fn list_regions(
 
 /// Create a region. A town's or village's parent must exist; the code must extend it.
 #[utoipa::path(tag = "regions", request_body = CreateRegion,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
     responses(
         (status = 201, description = "Created", body = Region,
             headers(("ETag" = String), ("Location" = String))),

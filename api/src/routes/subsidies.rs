@@ -37,8 +37,7 @@ fn filter_of(params: &SubsidyParams) -> SubsidyFilter {
 /// Record a payment to a household. The same reference from the same source twice is a 409
 /// naming the entry that has it.
 #[utoipa::path(tag = "money", request_body = RecordSubsidy,
-    params(("id" = String, Path, description = "Household id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this POST safe: 1 to 200 visible ASCII characters", pattern = "^[!-~]{1,200}$")),
+    params(("id" = String, Path, description = "Household id")),
     responses(
         (status = 201, description = "Recorded", body = SubsidyEntry),
         (status = 409, description = "The source's reference is recorded already", body = ProblemBody, content_type = "application/problem+json"),

@@ -10,7 +10,11 @@ pub enum Kind {
     MalformedJson,
     BadRequest,
     Unauthorized,
-    InvalidCredentials,
+    /// The token endpoint's kinds, named as RFC 6749 §5.2 names them.
+    InvalidTokenRequest,
+    InvalidGrant,
+    InvalidClient,
+    UnsupportedGrantType,
     Forbidden,
     /// The caller's role allows the step, but the caller took the step before it (or decided
     /// the money it would undo): someone else must.
@@ -39,7 +43,10 @@ impl Kind {
             Kind::MalformedJson => "malformed_json",
             Kind::BadRequest => "bad_request",
             Kind::Unauthorized => "unauthorized",
-            Kind::InvalidCredentials => "invalid_credentials",
+            Kind::InvalidTokenRequest => "invalid_request",
+            Kind::InvalidGrant => "invalid_grant",
+            Kind::InvalidClient => "invalid_client",
+            Kind::UnsupportedGrantType => "unsupported_grant_type",
             Kind::Forbidden => "forbidden",
             Kind::SeparationOfDuties => "separation_of_duties",
             Kind::RateLimited => "rate_limited",
@@ -64,8 +71,13 @@ impl Kind {
     /// The HTTP status code of this kind.
     pub fn status(self) -> u16 {
         match self {
-            Kind::MalformedJson | Kind::BadRequest | Kind::InvalidCursor => 400,
-            Kind::Unauthorized | Kind::InvalidCredentials => 401,
+            Kind::MalformedJson
+            | Kind::BadRequest
+            | Kind::InvalidCursor
+            | Kind::InvalidTokenRequest
+            | Kind::InvalidGrant
+            | Kind::UnsupportedGrantType => 400,
+            Kind::Unauthorized | Kind::InvalidClient => 401,
             Kind::Forbidden | Kind::SeparationOfDuties => 403,
             Kind::RateLimited => 429,
             Kind::NotFound => 404,
@@ -94,7 +106,13 @@ impl Kind {
             Kind::BadRequest => ("The request is not valid", "请求无效"),
             Kind::InvalidCursor => ("The pagination cursor is not valid", "分页游标无效"),
             Kind::Unauthorized => ("Authentication is required", "需要身份认证"),
-            Kind::InvalidCredentials => ("The credentials are not valid", "用户名或密码错误"),
+            Kind::InvalidTokenRequest => ("The token request is not valid", "令牌请求无效"),
+            Kind::InvalidGrant => (
+                "The username, password or refresh token is not valid",
+                "用户名、密码或刷新令牌无效",
+            ),
+            Kind::InvalidClient => ("The client or its secret is not valid", "客户端或密钥无效"),
+            Kind::UnsupportedGrantType => ("The grant type is not supported", "不支持该授权方式"),
             Kind::Forbidden => ("Not allowed", "无权操作"),
             Kind::SeparationOfDuties => {
                 ("Someone else must take this step", "此步骤须由另一人办理")

@@ -31,6 +31,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     Ok(value)
 }
 
+/// Deserializes an already parsed value (a form's fields), naming the field of a type error.
+pub fn parse_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = strip_position(&error.into_inner().to_string());
+        AppError::invalid_fields(vec![field_error_from_serde(&path, &message)])
+    })
+}
+
 /// JSON text can hold NUL only as the escape `\u0000`; PostgreSQL cannot store it in text, and
 /// no field of the registry needs it, so it is refused on every backend alike.
 fn refuse_nul(bytes: &[u8]) -> Result<(), AppError> {

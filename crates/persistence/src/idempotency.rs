@@ -42,3 +42,14 @@ pub fn insert(conn: &mut DbConn, response: &StoredResponse) -> Result<(), StoreE
         .execute(conn)?;
     Ok(())
 }
+
+/// Deletes every stored answer recorded before `cutoff`; returns how many.
+pub fn purge_recorded_before(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(
+        diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff)))
+            .execute(conn)?,
+    )
+}

@@ -24,9 +24,9 @@ pub enum GrantType {
     RefreshToken,
 }
 
-/// A token request; which fields are needed depends on `grant_type`.
+/// A token request; which fields are needed depends on `grant_type`. Other parameters are
+/// ignored, as RFC 6749 §3.2 requires.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"grant_type": "password", "username": "village1", "password": "correct horse battery"}))]
 pub struct TokenRequest {
     pub grant_type: GrantType,
@@ -45,6 +45,10 @@ pub struct TokenRequest {
     #[validate(length(max = 200))]
     #[schema(max_length = 200)]
     pub refresh_token: Option<String>,
+    /// Accepted and ignored: what a token allows comes from the role, or a client's grants.
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub scope: Option<String>,
 }
 
 /// An access token, and for people a refresh token.

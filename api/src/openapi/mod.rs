@@ -8,7 +8,10 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::OpenApi;
 
 use crate::problem::{FieldErrorBody, ProblemBody, PROBLEM_JSON};
+
+mod headers;
 use crate::routes;
+use headers::add_retry_headers;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -48,7 +51,8 @@ struct ApiDoc;
 pub fn document() -> Document {
     let mut doc = ApiDoc::openapi();
     doc.merge(routes::operations());
-    add_bearer_scheme(&mut doc);
+    add_security_schemes(&mut doc);
+    add_retry_headers(&mut doc);
     attach_common_errors(&mut doc);
     doc
 }
@@ -163,18 +167,37 @@ pub fn document_json() -> String {
     text
 }
 
-/// One bearer scheme, required by every operation that does not opt out with `security(())`;
-/// the permission matrix goes in the description.
-fn add_bearer_scheme(doc: &mut Document) {
-    use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+/// Two ways to the same bearer token, either accepted by every operation that does not opt out
+/// with `security(())`: a token already held (`bearer`), or OAuth 2.0's password and
+/// client-credentials flows against `/api/v1/auth/token` (`oauth2`, what Swagger UI's Authorize
+/// uses); the permission matrix goes in the description.
+fn add_security_schemes(doc: &mut Document) {
+    use utoipa::openapi::security::{
+        ClientCredentials, Flow, Http, HttpAuthScheme, OAuth2, Password, Scopes,
+        SecurityRequirement, SecurityScheme,
+    };
+    const TOKEN_URL: &str = "/api/v1/auth/token";
     let components = doc.components.get_or_insert_with(Default::default);
     let mut bearer = Http::new(HttpAuthScheme::Bearer);
     bearer.bearer_format = Some("JWT".into());
+    bearer.description = Some("An access token from `POST /api/v1/auth/token`".into());
     components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
-    doc.security = Some(vec![SecurityRequirement::new(
-        "bearer",
-        Vec::<String>::new(),
-    )]);
+    let oauth2 = OAuth2::with_description(
+        [
+            Flow::Password(Password::with_refresh_url(
+                TOKEN_URL,
+                Scopes::new(),
+                TOKEN_URL,
+            )),
+            Flow::ClientCredentials(ClientCredentials::new(TOKEN_URL, Scopes::new())),
+        ],
+        "People log in with the password flow, client systems with client credentials",
+    );
+    components.add_security_scheme("oauth2", SecurityScheme::OAuth2(oauth2));
+    doc.security = Some(vec![
+        SecurityRequirement::new("bearer", Vec::<String>::new()),
+        SecurityRequirement::new("oauth2", Vec::<String>::new()),
+    ]);
     let matrix = fupin_domain::access::matrix_markdown();
     doc.info.description = Some(format!(
         "{}\n\n## Roles and permissions\nEvery endpoint but `/healthz`, `/readyz`, `POST /api/v1/auth/*`, this document and \
