@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use validator::Validate;
 
-use crate::problem::{AppError, Kind, Problem};
-use fupin_app::input::{parse_json, strip_position, validation_problem};
+use crate::problem::{AppError, FieldError, Kind, Problem};
+use fupin_app::input::{lies_within, parse_valid, parse_valid_faults, strip_position, Parsed};
 
 /// The fingerprint of a POST that takes no body (SHA-256 of nothing), for `Idempotency-Key`.
 pub const EMPTY_BODY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -22,7 +22,7 @@ pub const EMPTY_BODY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// A JSON request body: `application/json`, at most [`MAX_BODY_BYTES`], no unknown fields,
-/// each invalid field named in the problem answer.
+/// every invalid field (type or length) named in one problem answer.
 pub struct JsonBody<T> {
     pub value: T,
     /// SHA-256 of the raw body, to tell a retried request from a different one.
@@ -34,40 +34,101 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Problem>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let content_type_ok = is_json(req);
-        let declared_length = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let body = web::Bytes::from_request(req, payload);
+        let body = json_bytes(req, payload);
         Box::pin(async move {
-            let parse = async {
-                if !content_type_ok {
-                    return Err(AppError::new(Kind::UnsupportedMediaType).with_detail(
-                        "The request body must be application/json",
-                        "请求体必须是 application/json",
-                    ));
-                }
-                if declared_length.is_some_and(|n| n > MAX_BODY_BYTES) {
-                    return Err(too_large());
-                }
-                let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => too_large(),
-                    _ => AppError::bad_request(
-                        "The request body could not be read",
-                        "无法读取请求体",
-                    ),
-                })?;
-                let value = parse_json::<T>(&bytes)?;
-                value.validate().map_err(validation_problem)?;
-                Ok(JsonBody {
-                    value,
-                    fingerprint: format!("{:x}", Sha256::digest(&bytes)),
-                })
-            };
-            parse.await.map_err(Problem::from)
+            let (bytes, fingerprint) = body.await?;
+            Ok(JsonBody {
+                value: parse_valid::<T>(&bytes)?,
+                fingerprint,
+            })
         })
+    }
+}
+
+/// A JSON body whose domain rules run beside its type and length rules, so that one answer
+/// names every fault. Its value is reached only through [`CheckedBody::check`], which never
+/// hands out a body with a fault (nor the stand-ins put where the faults were).
+pub struct CheckedBody<T> {
+    parsed: Parsed<T>,
+    pub fingerprint: String,
+}
+
+impl<T> CheckedBody<T> {
+    /// Runs the domain `rules` (when the body could be typed) and answers every fault found.
+    pub fn check<U>(self, rules: impl FnOnce(T) -> Result<U, AppError>) -> Result<U, AppError> {
+        let Parsed {
+            value,
+            mut faults,
+            stand_ins,
+        } = self.parsed;
+        let Some(value) = value else {
+            return Err(AppError::invalid_fields(faults));
+        };
+        match rules(value) {
+            Ok(checked) if faults.is_empty() => Ok(checked),
+            Err(error) if error.kind == Kind::ValidationFailed => {
+                // One entry per field: a rule about a field already at fault adds nothing.
+                let new: Vec<FieldError> = error
+                    .errors
+                    .into_iter()
+                    .filter(|f| !lies_within(&stand_ins, &f.field))
+                    .filter(|f| !faults.iter().any(|known| known.field == f.field))
+                    .collect();
+                faults.extend(new);
+                Err(AppError::invalid_fields(faults))
+            }
+            Err(error) if faults.is_empty() => Err(error),
+            _ => Err(AppError::invalid_fields(faults)),
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for CheckedBody<T> {
+    type Error = Problem;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Problem>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = json_bytes(req, payload);
+        Box::pin(async move {
+            let (bytes, fingerprint) = body.await?;
+            Ok(CheckedBody {
+                parsed: parse_valid_faults::<T>(&bytes)?,
+                fingerprint,
+            })
+        })
+    }
+}
+
+/// The bytes of a JSON body and their SHA-256: 415 for another media type, 413 when too large.
+fn json_bytes(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<(web::Bytes, String), Problem>> {
+    let content_type_ok = is_json(req);
+    let declared_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let body = web::Bytes::from_request(req, payload);
+    async move {
+        if !content_type_ok {
+            return Err(AppError::new(Kind::UnsupportedMediaType)
+                .with_detail(
+                    "The request body must be application/json",
+                    "请求体必须是 application/json",
+                )
+                .into());
+        }
+        if declared_length.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return Err(too_large().into());
+        }
+        let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
+            Some(PayloadError::Overflow) => too_large(),
+            _ => AppError::bad_request("The request body could not be read", "无法读取请求体"),
+        })?;
+        let fingerprint = format!("{:x}", Sha256::digest(&bytes));
+        Ok((bytes, fingerprint))
     }
 }
 

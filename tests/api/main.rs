@@ -24,6 +24,7 @@ mod logs;
 mod members;
 mod money_limits;
 mod oauth;
+mod one_answer;
 mod operations;
 mod quality;
 mod regions;

@@ -11,7 +11,7 @@ use super::{disclosure, narrow_to, village_ordered_page};
 use crate::acting::Acting;
 use crate::auth::{ReadRegistry, WriteRegistry};
 use crate::etag;
-use crate::extract::{if_match, optional_if_match, JsonBody};
+use crate::extract::{if_match, optional_if_match, CheckedBody, JsonBody};
 use crate::idempotency::Outcome;
 use crate::problem::{AppError, Problem, ProblemBody};
 use fupin_app::context::Disclosure;
@@ -122,11 +122,13 @@ pub async fn list_households(
 pub async fn create_household(
     acting: Acting<WriteRegistry>,
     req: HttpRequest,
-    body: JsonBody<CreateHousehold>,
+    body: CheckedBody<CreateHousehold>,
 ) -> Result<HttpResponse, Problem> {
-    let new = body.value.check(acting.today)?;
+    let fingerprint = body.fingerprint.clone();
+    let today = acting.today;
+    let new = body.check(|household| household.check(today))?;
     acting
-        .write_once(&req, body.fingerprint, move |conn, ctx| {
+        .write_once(&req, fingerprint, move |conn, ctx| {
             let created = workflow::register(conn, ctx, new)?;
             let location = format!("/api/v1/households/{}", created.household.id);
             Outcome::created(&created, created.household.version, location)

@@ -12,7 +12,7 @@ use super::{disclosure, narrow_to, village_ordered_page};
 use crate::acting::Acting;
 use crate::auth::{ReadRegistry, WriteRegistry};
 use crate::etag;
-use crate::extract::{if_match, optional_if_match, JsonBody};
+use crate::extract::{if_match, optional_if_match, CheckedBody, JsonBody};
 use crate::idempotency::Outcome;
 use crate::problem::{Problem, ProblemBody};
 use fupin_app::context::Disclosure;
@@ -81,15 +81,14 @@ pub async fn add_member(
     acting: Acting<WriteRegistry>,
     req: HttpRequest,
     household_id: web::Path<HouseholdId>,
-    body: JsonBody<NewMemberBody>,
+    body: CheckedBody<NewMemberBody>,
 ) -> Result<HttpResponse, Problem> {
-    let member = body
-        .value
-        .check(acting.today, None)
-        .map_err(|f| member_problem(f, None))?;
+    let fingerprint = body.fingerprint.clone();
+    let today = acting.today;
+    let member = body.check(|new| new.check(today, None).map_err(|f| member_problem(f, None)))?;
     let household_id = household_id.into_inner();
     acting
-        .write_once(&req, body.fingerprint, move |conn, ctx| {
+        .write_once(&req, fingerprint, move |conn, ctx| {
             let member = workflow::add(conn, ctx, &household_id, member)?;
             let location = format!("/api/v1/households/{household_id}/members/{}", member.id);
             Outcome::created(&member, member.version, location)

@@ -9,7 +9,7 @@ use super::narrow_to;
 use crate::acting::Acting;
 use crate::auth::{ManageRegions, ReadRegistry};
 use crate::etag;
-use crate::extract::{if_match, JsonBody};
+use crate::extract::{if_match, CheckedBody, JsonBody};
 use crate::idempotency::Outcome;
 use crate::problem::Problem;
 use fupin_app::models::regions::{
@@ -79,11 +79,12 @@ pub async fn list_regions(
 pub async fn create_region(
     acting: Acting<ManageRegions>,
     req: HttpRequest,
-    body: JsonBody<CreateRegion>,
+    body: CheckedBody<CreateRegion>,
 ) -> Result<HttpResponse, Problem> {
-    let new = body.value.check()?;
+    let fingerprint = body.fingerprint.clone();
+    let new = body.check(CreateRegion::check)?;
     acting
-        .write_once(&req, body.fingerprint, move |conn, ctx| {
+        .write_once(&req, fingerprint, move |conn, ctx| {
             let region = workflow::create(conn, ctx, new)?;
             let location = format!("/api/v1/regions/{}", region.id);
             Outcome::created(&region, region.version, location)

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use validator::Validate;
 
 use crate::error::{AppError, FieldError, Text};
-use crate::input::{parse_json, validation_problem};
+use crate::input::parse_valid;
 use crate::members::check_fits_head;
 use crate::models::exchange_bulk::{
     MAX_IMPORT_MEMBERS, READ_ONLY_HOUSEHOLD_FIELDS, READ_ONLY_MEMBER_FIELDS,
@@ -90,9 +90,7 @@ fn take<T: DeserializeOwned>(
 
 fn parse<T: DeserializeOwned + Validate>(value: Map<String, Value>) -> Result<T, AppError> {
     let bytes = serde_json::to_vec(&Value::Object(value)).unwrap_or_default();
-    let body: T = parse_json(&bytes)?;
-    body.validate().map_err(validation_problem)?;
-    Ok(body)
+    parse_valid(&bytes)
 }
 
 /// A household's `history`: a list of events as `POST /households/{id}/history` takes them.

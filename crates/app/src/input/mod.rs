@@ -2,33 +2,87 @@
 //! findings as field errors. The API's extractors and the bulk import share these.
 
 use serde::de::DeserializeOwned;
-use validator::{ValidationErrors, ValidationErrorsKind};
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::error::{AppError, FieldError, Kind, Text};
 
-/// Parses JSON, naming the field of a type error: syntax errors are 400, a well-formed body
-/// with a wrong, missing or unknown field, or text holding the NUL character, is 422.
+mod faults;
+pub use faults::{every_fault, lies_within, Parsed};
+
+/// Parses JSON, naming every bad field: syntax errors are 400; a well-formed body with wrong,
+/// missing or unknown fields, or text holding the NUL character, is 422 with one entry each.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let parsed = parse_every_fault::<T>(bytes)?;
+    match parsed.value {
+        Some(value) if parsed.faults.is_empty() => Ok(value),
+        _ => Err(AppError::invalid_fields(parsed.faults)),
+    }
+}
+
+/// Parses JSON and checks `validator`'s rules: one 422 names every type fault and every broken
+/// rule (a rule about a value already reported as of the wrong type is left out).
+pub fn parse_valid<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, AppError> {
+    let parsed = parse_valid_faults::<T>(bytes)?;
+    match parsed.value {
+        Some(value) if parsed.faults.is_empty() => Ok(value),
+        _ => Err(AppError::invalid_fields(parsed.faults)),
+    }
+}
+
+/// [`parse_valid`] without the verdict, for a caller with more rules to add.
+pub fn parse_valid_faults<T: DeserializeOwned + Validate>(
+    bytes: &[u8],
+) -> Result<Parsed<T>, AppError> {
+    let mut parsed = parse_every_fault::<T>(bytes)?;
+    if let Some(Err(errors)) = parsed.value.as_ref().map(Validate::validate) {
+        let broken = validation_problem(errors).errors;
+        let mut faults = std::mem::take(&mut parsed.faults);
+        faults.extend(broken.into_iter().filter(|f| !parsed.stands_in(&f.field)));
+        parsed.faults = faults;
+    }
+    Ok(parsed)
+}
+
+/// Syntax first (400), then, only when the typed parse fails, a pass that finds every fault.
+fn parse_every_fault<T: DeserializeOwned>(bytes: &[u8]) -> Result<Parsed<T>, AppError> {
     refuse_nul(bytes)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let value = result.map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if !inner.is_data() {
-            let message = strip_position(&inner.to_string());
-            return AppError::new(Kind::MalformedJson).with_detail(message.clone(), message);
+    let typed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    match typed {
+        Ok(value) => {
+            deserializer.end().map_err(malformed)?;
+            Ok(Parsed {
+                value: Some(value),
+                faults: Vec::new(),
+                stand_ins: Vec::new(),
+            })
         }
-        AppError::invalid_fields(vec![field_error_from_serde(
-            &path,
-            &strip_position(&inner.to_string()),
-        )])
-    })?;
-    deserializer.end().map_err(|e| {
-        let message = strip_position(&e.to_string());
-        AppError::new(Kind::MalformedJson).with_detail(message.clone(), message)
-    })?;
-    Ok(value)
+        Err(error) if !error.inner().is_data() => Err(malformed(error.into_inner())),
+        Err(_) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+            let strict: Result<StrictValue, _> =
+                serde_path_to_error::deserialize(&mut deserializer);
+            match strict {
+                Ok(StrictValue(value)) => {
+                    deserializer.end().map_err(malformed)?;
+                    Ok(every_fault::<T>(value))
+                }
+                Err(error) if !error.inner().is_data() => Err(malformed(error.into_inner())),
+                Err(error) => {
+                    let path = error.path().to_string();
+                    let message = strip_position(&error.into_inner().to_string());
+                    Err(AppError::invalid_fields(vec![field_error_from_serde(
+                        &path, &message,
+                    )]))
+                }
+            }
+        }
+    }
+}
+
+fn malformed(error: serde_json::Error) -> AppError {
+    let message = strip_position(&error.to_string());
+    AppError::new(Kind::MalformedJson).with_detail(message.clone(), message)
 }
 
 /// Deserializes an already parsed value (a form's fields), naming the field of a type error.
