@@ -18,6 +18,17 @@ pub enum CreditCodeError {
     CheckCharacter(char),
 }
 
+impl crate::Chinese for CreditCodeError {
+    fn chinese(&self) -> String {
+        match self {
+            CreditCodeError::Malformed => "统一社会信用代码应为 18 位，由数字 `0`–`9` 和大写字母 \
+                 `A`–`Y`（不含 `I`、`O`、`S`、`V`、`Z`）组成"
+                .to_owned(),
+            CreditCodeError::CheckCharacter(expected) => format!("校验码应为 `{expected}`"),
+        }
+    }
+}
+
 fn value(byte: u8) -> Option<u32> {
     ALPHABET
         .iter()

@@ -34,6 +34,17 @@ pub enum AllocationError {
     StakeNotPositive,
 }
 
+impl crate::Chinese for AllocationError {
+    fn chinese(&self) -> String {
+        match self {
+            AllocationError::PoolNotPositive => "分红总额必须大于零",
+            AllocationError::NoStakes => "没有农户享有分红份额",
+            AllocationError::StakeNotPositive => "各户的分红份额必须大于零",
+        }
+        .to_owned()
+    }
+}
+
 /// Splits `pool_fen` by `stakes` (household id, stake). The parts sum to the pool exactly.
 pub fn allocate(
     pool_fen: i64,

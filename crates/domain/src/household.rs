@@ -70,6 +70,23 @@ pub enum HouseholdRuleError {
     IdentifiedYearOutOfRange(i32),
 }
 
+impl crate::Chinese for HouseholdRuleError {
+    fn chinese(&self) -> String {
+        match self {
+            HouseholdRuleError::TooManyOtherCauses => {
+                format!("除主要致贫原因外，其他致贫原因最多 {MAX_OTHER_CAUSES} 项")
+            }
+            HouseholdRuleError::RepeatedCause => "其他致贫原因有重复".to_owned(),
+            HouseholdRuleError::MainCauseRepeated => {
+                "主要致贫原因不能同时列为其他致贫原因".to_owned()
+            }
+            HouseholdRuleError::IdentifiedYearOutOfRange(current) => {
+                format!("识别年份应在 {FIRST_IDENTIFICATION_YEAR} 年至 {current} 年之间")
+            }
+        }
+    }
+}
+
 /// Checks a household's causes: one main cause plus at most two different others.
 pub fn check_causes(main: PovertyCause, others: &[PovertyCause]) -> Result<(), HouseholdRuleError> {
     if others.len() > MAX_OTHER_CAUSES {

@@ -25,6 +25,33 @@ pub enum IncomeError {
     NobodyInHousehold,
 }
 
+/// The Chinese name of an income item, by its field name.
+fn item_chinese(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "wage_fen" => "工资性收入",
+        "production_fen" => "生产经营性收入",
+        "property_fen" => "财产性收入",
+        "transfer_fen" => "转移性收入",
+        "production_cost_fen" => "生产经营性支出",
+        _ => return None,
+    })
+}
+
+impl crate::Chinese for IncomeError {
+    fn chinese(&self) -> String {
+        match self {
+            IncomeError::ItemOutOfRange(field) => {
+                let item = match item_chinese(field) {
+                    Some(name) => format!("{name}（`{field}`）"),
+                    None => format!("`{field}` "),
+                };
+                format!("{item}应在 0 至 {MAX_ITEM_FEN} 分之间")
+            }
+            IncomeError::NobodyInHousehold => "该户在统计日期没有在册成员".to_owned(),
+        }
+    }
+}
+
 impl IncomeItems {
     /// Checks every item is within bounds; names the first that is not.
     pub fn check(&self) -> Result<(), IncomeError> {
@@ -101,6 +128,17 @@ pub enum LineError {
     PovertyLineOutOfRange,
     #[error("the monitoring line must not be below the poverty line")]
     MonitoringBelowPoverty,
+}
+
+impl crate::Chinese for LineError {
+    fn chinese(&self) -> String {
+        match self {
+            LineError::PovertyLineOutOfRange => {
+                format!("贫困线应在 1 至 {MAX_ITEM_FEN} 分之间")
+            }
+            LineError::MonitoringBelowPoverty => "监测线不能低于贫困线".to_owned(),
+        }
+    }
 }
 
 pub fn check_lines(poverty_line_fen: i64, monitoring_line_fen: i64) -> Result<(), LineError> {
@@ -194,6 +232,20 @@ mod tests {
             compare(4827_01, 3218_00, 4827_00),
             LineComparison::AboveMonitoringLine
         );
+    }
+
+    #[test]
+    fn refusals_say_the_same_in_chinese() {
+        use crate::bilingual::tests::assert_bilingual;
+        for error in [
+            items(-1, 0).check().unwrap_err(),
+            items(0, -1).check().unwrap_err(),
+            per_capita_fen(1, 0).unwrap_err(),
+        ] {
+            assert_bilingual(&error);
+        }
+        assert_bilingual(&check_lines(0, 0).unwrap_err());
+        assert_bilingual(&check_lines(2, 1).unwrap_err());
     }
 
     #[test]

@@ -57,6 +57,35 @@ pub enum IndicatorError {
     OutOfRange,
 }
 
+impl crate::Chinese for IndicatorError {
+    fn chinese(&self) -> String {
+        match self {
+            IndicatorError::Inverted {
+                direction,
+                green,
+                yellow,
+                relation,
+            } => {
+                let relation = match *relation {
+                    "at least" => "不低于".to_owned(),
+                    "at most" => "不高于".to_owned(),
+                    other => format!("`{other}`"),
+                };
+                format!(
+                    "指标方向为“{}”时，绿色阈值（{green}）应{relation}黄色阈值（{yellow}）",
+                    direction.chinese()
+                )
+            }
+            IndicatorError::DirectionChanged { expected } => {
+                format!("该指标的方向为“{}”，不能更改", expected.chinese())
+            }
+            IndicatorError::OutOfRange => {
+                format!("以基点（万分之一）计的阈值应在 0 至 {WHOLE_BP} 之间")
+            }
+        }
+    }
+}
+
 impl Thresholds {
     /// Checks the thresholds are in the order their direction needs.
     pub fn validate(&self) -> Result<(), IndicatorError> {

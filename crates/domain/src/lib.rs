@@ -7,6 +7,7 @@
 mod term;
 pub mod access;
 pub mod assessment;
+pub mod bilingual;
 pub mod credit_code;
 pub mod dividend;
 pub mod household;
@@ -27,4 +28,5 @@ pub mod relation_age;
 pub mod resident_id;
 pub mod scope;
 
+pub use bilingual::Chinese;
 pub use term::UnknownTerm;

@@ -83,6 +83,17 @@ pub struct TransitionRefused {
     pub allowed: Vec<LifecycleEvent>,
 }
 
+impl crate::Chinese for TransitionRefused {
+    fn chinese(&self) -> String {
+        format!(
+            "该户贫困状态为“{}”、退出程序为“{}”，不能办理“{}”",
+            self.status.chinese(),
+            self.stage.chinese(),
+            self.event.chinese()
+        )
+    }
+}
+
 /// The events allowed in a state.
 pub fn allowed_events(state: LifecycleState) -> Vec<LifecycleEvent> {
     use ExitStage as S;
@@ -239,6 +250,26 @@ pub enum StepDateRefused {
     BeforeIdentification(i32),
     #[error("history is what happened before the household was registered here, on {0}; later steps take the live procedure")]
     NotBeforeRegistration(NaiveDate),
+}
+
+impl crate::Chinese for StepDateRefused {
+    fn chinese(&self) -> String {
+        match self {
+            StepDateRefused::InTheFuture => "日期不能晚于今天".to_owned(),
+            StepDateRefused::BeforeThePreviousStep(on) => {
+                format!("日期不能早于该户上一步骤的日期（{on}）")
+            }
+            StepDateRefused::BeforeRegistration(on) => {
+                format!("日期不能早于该户在本系统登记之日（{on}）；此前的事项请按历史补录")
+            }
+            StepDateRefused::BeforeIdentification(year) => {
+                format!("日期不能早于该户的识别年份（{year} 年）")
+            }
+            StepDateRefused::NotBeforeRegistration(on) => format!(
+                "历史补录仅限该户在本系统登记之日（{on}）之前的事项；此后的事项请按正常流程办理"
+            ),
+        }
+    }
 }
 
 /// What bounds a household's step dates.
@@ -444,6 +475,21 @@ mod tests {
             historical_next_state(K::Registered, exited, HistoricalEvent::ReturnToPoverty),
             Ok(state(H::Returned, ExitStage::None))
         );
+    }
+
+    #[test]
+    fn refusals_say_the_same_in_chinese() {
+        use crate::bilingual::tests::assert_bilingual;
+        let refused = next_state(state(H::Exited, ExitStage::None), E::VerifyExit).unwrap_err();
+        assert_bilingual(&refused);
+        let bounds = StepDateBounds {
+            today: day(2026, 12, 4),
+            previous_step_on: Some(day(2026, 12, 1)),
+            registered_on: day(2026, 11, 20),
+            identified_year: 2027,
+        };
+        assert_bilingual(&bounds.check_live(day(2026, 11, 30)).unwrap_err());
+        assert_bilingual(&bounds.check_live(day(2026, 12, 2)).unwrap_err());
     }
 
     #[test]

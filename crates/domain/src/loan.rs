@@ -50,41 +50,69 @@ pub const POLICY_MAX_PRINCIPAL_FEN: i64 = 100_000_000;
 pub const POLICY_MAX_TERM_MONTHS: u32 = 120;
 pub const POLICY_AGES: std::ops::RangeInclusive<i32> = 16..=100;
 
+/// Why a policy version is out of bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyBoundError {
+    #[error("the cap is 1 to {POLICY_MAX_PRINCIPAL_FEN} fen")]
+    PrincipalCap,
+    #[error("the term limit is 1 to {POLICY_MAX_TERM_MONTHS} months")]
+    TermLimit,
+    #[error("borrower ages are 16 to 100")]
+    BorrowerAges,
+    #[error("the oldest age is at least the youngest")]
+    AgesInverted,
+    #[error("the share is 0 to 10,000 basis points")]
+    SubsidyShare,
+}
+
+impl crate::Chinese for PolicyBoundError {
+    fn chinese(&self) -> String {
+        match self {
+            PolicyBoundError::PrincipalCap => {
+                format!("每户贷款本金上限应为 1 至 {POLICY_MAX_PRINCIPAL_FEN} 分")
+            }
+            PolicyBoundError::TermLimit => {
+                format!("贷款期限上限应为 1 至 {POLICY_MAX_TERM_MONTHS} 个月")
+            }
+            PolicyBoundError::BorrowerAges => format!(
+                "借款人年龄限制应在 {} 至 {} 周岁之间",
+                POLICY_AGES.start(),
+                POLICY_AGES.end()
+            ),
+            PolicyBoundError::AgesInverted => "借款人最高年龄不能低于最低年龄".to_owned(),
+            PolicyBoundError::SubsidyShare => "财政贴息比例应为 0 至 10000 个基点".to_owned(),
+        }
+    }
+}
+
 /// A policy version out of bounds: the field and why.
-pub fn check_policy(policy: &LoanPolicy) -> Result<(), (&'static str, String)> {
+pub fn check_policy_bounds(policy: &LoanPolicy) -> Result<(), (&'static str, PolicyBoundError)> {
     if !(1..=POLICY_MAX_PRINCIPAL_FEN).contains(&policy.max_principal_fen) {
-        return Err((
-            "max_principal_fen",
-            format!("the cap is 1 to {POLICY_MAX_PRINCIPAL_FEN} fen"),
-        ));
+        return Err(("max_principal_fen", PolicyBoundError::PrincipalCap));
     }
     if !(1..=POLICY_MAX_TERM_MONTHS).contains(&policy.max_term_months) {
-        return Err((
-            "max_term_months",
-            format!("the term limit is 1 to {POLICY_MAX_TERM_MONTHS} months"),
-        ));
+        return Err(("max_term_months", PolicyBoundError::TermLimit));
     }
     for (field, age) in [
         ("min_borrower_age", policy.min_borrower_age),
         ("max_borrower_age", policy.max_borrower_age),
     ] {
         if !POLICY_AGES.contains(&age) {
-            return Err((field, "borrower ages are 16 to 100".to_owned()));
+            return Err((field, PolicyBoundError::BorrowerAges));
         }
     }
     if policy.min_borrower_age > policy.max_borrower_age {
-        return Err((
-            "max_borrower_age",
-            "the oldest age is at least the youngest".to_owned(),
-        ));
+        return Err(("max_borrower_age", PolicyBoundError::AgesInverted));
     }
     if !(0..=10_000).contains(&policy.interest_subsidy_share_bp) {
-        return Err((
-            "interest_subsidy_share_bp",
-            "the share is 0 to 10,000 basis points".to_owned(),
-        ));
+        return Err(("interest_subsidy_share_bp", PolicyBoundError::SubsidyShare));
     }
     Ok(())
+}
+
+/// [`check_policy_bounds`] with the reason in English.
+pub fn check_policy(policy: &LoanPolicy) -> Result<(), (&'static str, String)> {
+    check_policy_bounds(policy).map_err(|(field, error)| (field, error.to_string()))
 }
 
 /// A policy rule an application breaks.
@@ -102,6 +130,25 @@ pub enum LoanRuleError {
     Rate,
     #[error("the treasury's share of interest is 0 to {0} basis points under the policy in force")]
     SubsidyShare(i64),
+}
+
+impl crate::Chinese for LoanRuleError {
+    fn chinese(&self) -> String {
+        match self {
+            LoanRuleError::PrincipalLimit { total, limit } => {
+                format!("该户未结清贷款本金合计将达 {total} 分，超过 {limit} 分的上限")
+            }
+            LoanRuleError::PrincipalNotPositive => "贷款本金必须大于零".to_owned(),
+            LoanRuleError::TermLimit(months) => format!("贷款期限应为 1 至 {months} 个月"),
+            LoanRuleError::BorrowerAge { min, max } => {
+                format!("借款人在申请日应年满 {min} 周岁且不超过 {max} 周岁")
+            }
+            LoanRuleError::Rate => "年利率应为 1 至 5000 个基点".to_owned(),
+            LoanRuleError::SubsidyShare(max) => {
+                format!("按现行政策，财政贴息比例应为 0 至 {max} 个基点")
+            }
+        }
+    }
 }
 
 /// One rule at a time, with the field it concerns.
@@ -483,6 +530,30 @@ mod tests {
     }
 
     #[test]
+    fn refusals_say_the_same_in_chinese() {
+        use crate::bilingual::tests::assert_bilingual;
+        let p = LoanPolicy::default();
+        for (principal, other, term, rate, share, age) in [
+            (4_000_000, 1_000_001, 36, 435, 10_000, 51),
+            (0, 0, 36, 435, 10_000, 51),
+            (1, 0, 37, 435, 10_000, 51),
+            (1, 0, 12, 0, 10_000, 51),
+            (1, 0, 12, 435, 10_001, 51),
+            (1, 0, 12, 435, 10_000, 66),
+        ] {
+            let (_, error) =
+                check_application(&p, principal, other, term, rate, share, age).unwrap_err();
+            assert_bilingual(&error);
+        }
+        let (_, error) = check_policy_bounds(&LoanPolicy {
+            max_term_months: 0,
+            ..p
+        })
+        .unwrap_err();
+        assert_bilingual(&error);
+    }
+
+    #[test]
     fn policy_limits_name_their_field() {
         let p = LoanPolicy::default();
         assert!(check_application(&p, 4_000_000, 0, 36, 435, 10_000, 51).is_ok());
@@ -511,6 +582,24 @@ mod tests {
             "subsidy_share_bp"
         );
         assert_eq!(treasury_interest(14_500, 10_000), 14_500);
+        let bad = LoanPolicy {
+            interest_subsidy_share_bp: 10_001,
+            ..p
+        };
+        assert_eq!(
+            check_policy(&bad),
+            Err((
+                "interest_subsidy_share_bp",
+                "the share is 0 to 10,000 basis points".to_owned()
+            ))
+        );
+        assert_eq!(
+            check_policy_bounds(&LoanPolicy {
+                min_borrower_age: 70,
+                ..p
+            }),
+            Err(("max_borrower_age", PolicyBoundError::AgesInverted))
+        );
         assert_eq!(treasury_interest(14_501, 5_000), 7_251);
     }
 }

@@ -56,6 +56,16 @@ pub struct LoanStepRefused {
     pub allowed: Vec<LoanStep>,
 }
 
+impl crate::Chinese for LoanStepRefused {
+    fn chinese(&self) -> String {
+        format!(
+            "贷款状态为“{}”，不能办理“{}”",
+            self.status.chinese(),
+            self.step.chinese()
+        )
+    }
+}
+
 /// The status after `step`, or why it cannot be taken. A repayment keeps the status; the loan
 /// is `repaid` once its schedule is settled.
 pub fn next_status(status: LoanStatus, step: LoanStep) -> Result<LoanStatus, LoanStepRefused> {
@@ -92,6 +102,19 @@ pub enum DutyRefused {
     TookThePreviousStep,
     #[error("an account that approved or disbursed the loan may not {0} it")]
     ApprovedOrDisbursedIt(LoanStep),
+}
+
+impl crate::Chinese for DutyRefused {
+    fn chinese(&self) -> String {
+        match self {
+            DutyRefused::TookThePreviousStep => {
+                "办理本贷款上一步骤的账号不能办理下一步骤".to_owned()
+            }
+            DutyRefused::ApprovedOrDisbursedIt(step) => {
+                format!("审批或发放过本贷款的账号不能对其办理“{}”", step.chinese())
+            }
+        }
+    }
 }
 
 /// Two pairs of hands: no account takes two consecutive steps of one loan (application,

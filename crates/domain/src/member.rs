@@ -142,6 +142,23 @@ pub enum MemberRuleError {
     RelationHeadByTransfer,
 }
 
+impl crate::Chinese for MemberRuleError {
+    fn chinese(&self) -> String {
+        match self {
+            MemberRuleError::SecondHead => "该户已有户主".to_owned(),
+            MemberRuleError::HeadCannotLeave => "户主不能减员，请先变更户主".to_owned(),
+            MemberRuleError::AlreadyLeft(on) => format!("该成员已于 {on} 减员"),
+            MemberRuleError::LeaveDateInFuture => "减员日期不能晚于今天".to_owned(),
+            MemberRuleError::LeaveDateBeforeBirth => "减员日期不能早于出生日期".to_owned(),
+            MemberRuleError::LeftMemberIsReadOnly => "已减员的成员不能修改".to_owned(),
+            MemberRuleError::RelationHeadByTransfer => format!(
+                "与户主关系“{}”只能通过变更户主设置",
+                Relation::Head.chinese()
+            ),
+        }
+    }
+}
+
 /// Checks that a member may be added with this relation: exactly one head per household.
 pub fn check_new_relation(
     relation: Relation,
@@ -193,6 +210,21 @@ mod tests {
         let err = Sex::from_str("m").unwrap_err();
         assert_eq!(err.expected, "male, female");
         assert_eq!(Employment::PublicWelfarePost.chinese(), "公益岗位");
+    }
+
+    #[test]
+    fn refusals_say_the_same_in_chinese() {
+        use crate::bilingual::tests::assert_bilingual;
+        let today = date(2026, 11, 29);
+        let left = check_leave(
+            Relation::Son,
+            date(1990, 1, 1),
+            Some(date(2025, 1, 1)),
+            today,
+            today,
+        );
+        assert_bilingual(&left.unwrap_err());
+        assert_bilingual(&check_new_relation(Relation::Head, true).unwrap_err());
     }
 
     #[test]

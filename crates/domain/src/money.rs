@@ -46,6 +46,23 @@ pub enum SubsidyRuleError {
     ReversalOfReversal,
 }
 
+impl crate::Chinese for SubsidyRuleError {
+    fn chinese(&self) -> String {
+        match self {
+            SubsidyRuleError::AmountOutOfRange => {
+                format!("金额应在 1 至 {MAX_PAYMENT_FEN} 分之间；更正已登记的发放请用冲正")
+            }
+            SubsidyRuleError::InsuranceLayerMismatch => {
+                "仅健康扶贫报销填写医保保障层次，且健康扶贫报销必须填写".to_owned()
+            }
+            SubsidyRuleError::AlreadyReversed => "该笔记录已冲正".to_owned(),
+            SubsidyRuleError::ReversalOfReversal => {
+                "冲正记录不能再冲正；请重新登记该笔发放".to_owned()
+            }
+        }
+    }
+}
+
 /// Checks a new payment: a positive bounded amount, and a layer exactly for health reimbursements.
 pub fn check_payment(
     category: SubsidyCategory,

@@ -21,16 +21,33 @@ const SEQUENCES: [&str; 6] = [
 ];
 
 /// Why a password is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Weakness {
+    #[error("a password has at least {MIN_CHARS} characters")]
     TooShort,
+    #[error("a password has at most {MAX_CHARS} characters")]
     TooLong,
     /// Too few distinct characters, digits alone, or a run of keys or letters.
+    #[error("a password needs more than a run of keys, digits alone or a few repeated characters")]
     Predictable,
     /// A common word or pattern, perhaps with digits and symbols around it.
+    #[error("a password may not be built on a common word or pattern")]
     Common,
     /// It holds the account's name.
+    #[error("a password may not contain the username")]
     HoldsTheName,
+}
+
+impl crate::Chinese for Weakness {
+    fn chinese(&self) -> String {
+        match self {
+            Weakness::TooShort => format!("密码至少 {MIN_CHARS} 个字符"),
+            Weakness::TooLong => format!("密码最多 {MAX_CHARS} 个字符"),
+            Weakness::Predictable => "密码不能只是连续按键、纯数字或少数字符的重复".to_owned(),
+            Weakness::Common => "密码不能基于常见词语或常见组合".to_owned(),
+            Weakness::HoldsTheName => "密码不能包含用户名".to_owned(),
+        }
+    }
 }
 
 /// Checks a new password for the account `name`.

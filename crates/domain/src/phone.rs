@@ -5,6 +5,12 @@
 #[error("a phone number is an 11-digit mobile number (1xxxxxxxxxx) or a landline with area code (0xx-xxxxxxxx)")]
 pub struct PhoneError;
 
+impl crate::Chinese for PhoneError {
+    fn chinese(&self) -> String {
+        "电话号码应为 11 位手机号码（以 1 开头），或带区号的固定电话（如 029-86912345）".to_owned()
+    }
+}
+
 /// A mobile or landline number, stored without spaces.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PhoneNumber(String);

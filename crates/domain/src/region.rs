@@ -23,6 +23,18 @@ pub enum RegionCodeError {
     VillageWithoutTown,
 }
 
+impl crate::Chinese for RegionCodeError {
+    fn chinese(&self) -> String {
+        match self {
+            RegionCodeError::NotTwelveDigits => "区划代码应为 12 位数字".to_owned(),
+            RegionCodeError::NoCounty => "区划代码的县级部分（前 6 位）不能为 000000".to_owned(),
+            RegionCodeError::VillageWithoutTown => {
+                "行政村的区划代码中，乡镇部分（第 7 至 9 位）不能为 000".to_owned()
+            }
+        }
+    }
+}
+
 /// A valid 12-digit region code; its level follows from which parts are zero.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RegionCode(String);
@@ -99,6 +111,22 @@ pub enum RegionPlacementError {
     CodeOutsideParent { child: String, parent: String },
 }
 
+impl crate::Chinese for RegionPlacementError {
+    fn chinese(&self) -> String {
+        match self {
+            RegionPlacementError::DistrictHasParent(level) => {
+                format!("“{}”级区划不设上级区划", level.chinese())
+            }
+            RegionPlacementError::ParentRequired(level) => {
+                format!("“{}”级区划须有上级区划", level.chinese())
+            }
+            RegionPlacementError::CodeOutsideParent { child, parent } => {
+                format!("区划代码 {child} 不是由上级区划代码 {parent} 延伸而来")
+            }
+        }
+    }
+}
+
 /// Checks that a region of this code may sit under the given parent: districts stand alone,
 /// a town's code extends its district's, a village's extends its town's.
 pub fn check_placement(
@@ -170,6 +198,16 @@ mod tests {
         assert!(!village.covers(&town));
         assert!(!code("610118000000").covers(&village));
         assert_eq!(village.county(), "610117");
+    }
+
+    #[test]
+    fn refusals_say_the_same_in_chinese() {
+        use crate::bilingual::tests::assert_bilingual;
+        for bad in ["6101170000", "000000001000", "610117000123"] {
+            assert_bilingual(&RegionCode::parse(bad).unwrap_err());
+        }
+        let error = check_placement(&code("610117001201"), Some(&code("610117000000")));
+        assert_bilingual(&error.unwrap_err());
     }
 
     #[test]

@@ -36,6 +36,25 @@ pub enum RelationAgeMismatch {
     GrandchildNotYoungerThanHead,
 }
 
+impl crate::Chinese for RelationAgeMismatch {
+    fn chinese(&self) -> String {
+        match self {
+            RelationAgeMismatch::SpouseUnderMarriageAge { age, min_age } => {
+                format!("配偶应达到法定婚龄（{min_age} 周岁），该成员为 {age} 周岁")
+            }
+            RelationAgeMismatch::ParentNotOlderThanHead => {
+                format!("户主的父母应比户主年长至少 {MIN_PARENT_GAP_YEARS} 岁")
+            }
+            RelationAgeMismatch::ChildNotYoungerThanHead => {
+                format!("户主的子女应比户主年轻至少 {MIN_PARENT_GAP_YEARS} 岁")
+            }
+            RelationAgeMismatch::GrandchildNotYoungerThanHead => {
+                format!("户主的孙子女应比户主年轻至少 {MIN_GRANDPARENT_GAP_YEARS} 岁")
+            }
+        }
+    }
+}
+
 /// The years from `older`'s birth to `younger`'s (negative when `younger` is older).
 fn gap_years(older: NaiveDate, younger: NaiveDate) -> i32 {
     if younger >= older {

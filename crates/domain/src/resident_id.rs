@@ -22,6 +22,19 @@ pub enum ResidentIdError {
     BirthDateInFuture,
 }
 
+impl crate::Chinese for ResidentIdError {
+    fn chinese(&self) -> String {
+        match self {
+            ResidentIdError::Malformed => {
+                "身份证号码应为 18 位：前 17 位为数字，最后一位为数字或 `X`".to_owned()
+            }
+            ResidentIdError::CheckCharacter { expected } => format!("校验码应为 `{expected}`"),
+            ResidentIdError::BirthDateInvalid => "第 7 至 14 位不是有效的出生日期".to_owned(),
+            ResidentIdError::BirthDateInFuture => "号码中的出生日期晚于今天".to_owned(),
+        }
+    }
+}
+
 /// A resident ID number whose check character and birth date are valid.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ResidentIdNumber(String);
@@ -105,6 +118,21 @@ pub enum IdentityMismatch {
     Sex { number: Sex, given: Sex },
     #[error("the resident ID number says born {number}, not {given}")]
     BirthDate { number: NaiveDate, given: NaiveDate },
+}
+
+impl crate::Chinese for IdentityMismatch {
+    fn chinese(&self) -> String {
+        match self {
+            IdentityMismatch::Sex { number, given } => format!(
+                "身份证号码显示性别为“{}”，与填写的“{}”不符",
+                number.chinese(),
+                given.chinese()
+            ),
+            IdentityMismatch::BirthDate { number, given } => {
+                format!("身份证号码显示出生日期为 {number}，与填写的 {given} 不符")
+            }
+        }
+    }
 }
 
 /// Checks that the sex and birth date given for a person agree with their number.
@@ -236,6 +264,21 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn refusals_say_the_same_in_chinese() {
+        use crate::bilingual::tests::assert_bilingual;
+        for bad in ["1101051949123100", "110105194912310021"] {
+            let error = ResidentIdNumber::parse(bad, today()).unwrap_err();
+            assert_bilingual(&error);
+        }
+        let birth = NaiveDate::from_ymd_opt(1975, 1, 2).unwrap();
+        let number =
+            ResidentIdNumber::parse(&compose("610117", birth, 3, Sex::Male), today()).unwrap();
+        for mismatch in check_consistency(&number, Sex::Female, birth.succ_opt().unwrap()) {
+            assert_bilingual(&mismatch);
+        }
     }
 
     #[test]

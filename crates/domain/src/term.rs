@@ -8,6 +8,13 @@ pub struct UnknownTerm {
     pub expected: String,
 }
 
+impl crate::Chinese for UnknownTerm {
+    fn chinese(&self) -> String {
+        let expected = crate::bilingual::codes(self.expected.split(", "));
+        format!("`{}` 不是可选值，应为以下之一：{expected}", self.value)
+    }
+}
+
 /// Declares an enumeration whose wire and storage form is a fixed string and which knows its
 /// Chinese term; the doc comment given is what the OpenAPI document shows.
 macro_rules! term_enum {

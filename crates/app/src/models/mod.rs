@@ -62,8 +62,9 @@ impl Findings {
         self.0.push(FieldError::new(field, code, Text::new(en, zh)));
     }
 
-    /// Keeps the value, or records the error and gives `None`.
-    pub fn check<T, E: std::fmt::Display>(
+    /// Keeps the value, or records the error and gives `None`: in English its `Display`, in
+    /// Chinese `zh` followed by the error's own Chinese message.
+    pub fn check<T, E: std::fmt::Display + fupin_domain::Chinese>(
         &mut self,
         field: &str,
         code: &'static str,
@@ -73,8 +74,12 @@ impl Findings {
         match result {
             Ok(value) => Some(value),
             Err(error) => {
-                let en = error.to_string();
-                self.add(field, code, en.clone(), format!("{zh}: {en}"));
+                self.add(
+                    field,
+                    code,
+                    error.to_string(),
+                    format!("{zh}：{}", fupin_domain::Chinese::chinese(&error)),
+                );
                 None
             }
         }
