@@ -13,7 +13,9 @@ use sha2::{Digest, Sha256};
 use validator::Validate;
 
 use crate::problem::{AppError, FieldError, Kind, Problem};
-use fupin_app::input::{lies_within, parse_valid, parse_valid_faults, strip_position, Parsed};
+use fupin_app::input::{
+    lies_within, parse_valid, parse_valid_faults, serde_message_in_chinese, strip_position, Parsed,
+};
 
 /// The fingerprint of a POST that takes no body (SHA-256 of nothing), for `Idempotency-Key`.
 pub const EMPTY_BODY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -201,9 +203,10 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
 /// Makes a bad query string a 400 problem that names the parameter.
 pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let message = strip_position(&error.to_string());
+    let cause = message.trim_start_matches("Query deserialize error: ");
     Problem::from(AppError::bad_request(
         format!("Bad query parameter: {message}"),
-        format!("查询参数无效: {message}"),
+        format!("查询参数无效：{}", serde_message_in_chinese(cause)),
     ))
     .into()
 }

@@ -82,3 +82,68 @@ async fn type_faults_and_length_rules_of_any_body_come_in_one_answer() {
     );
     assert_eq!(app.count("assessments"), 0);
 }
+
+/// Chinese text with names, values and codes (in backticks or quotes) taken out: no English.
+fn english_words_in(text: &str) -> Vec<String> {
+    let outside_code: String = text.split('`').step_by(2).collect();
+    let outside_values: String = outside_code.split('"').step_by(2).collect();
+    outside_values
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| {
+            w.len() > 1 && !["JSON", "YYYY", "MM", "DD", "null", "ETag", "ASCII"].contains(w)
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn chinese_answers_are_chinese_throughout() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let mut body = household_body("F-3", VILLAGE, "王建国");
+    body["attribute"] = json!("nonsense");
+    body["identified_year"] = json!(2.5);
+    body["nickname"] = json!("老王");
+    body["address"] = json!("路".repeat(300));
+    body["phone"] = json!("123");
+    body["head"]["id_number"] = json!("61011719750512001X");
+    body["head"]["birth_date"] = json!("昨天");
+    let reply = send(
+        app.post("/api/v1/households", &body)
+            .header("accept-language", "zh-CN,zh;q=0.9"),
+    )
+    .await;
+    reply.assert_problem(422, "validation_failed");
+    assert!(
+        reply.body["errors"].as_array().unwrap().len() >= 6,
+        "{}",
+        reply.body
+    );
+    let mut texts = vec![reply.body["title"].as_str().unwrap().to_owned()];
+    for error in reply.body["errors"].as_array().unwrap() {
+        texts.push(error["message"].as_str().unwrap().to_owned());
+    }
+    for text in &texts {
+        assert!(
+            english_words_in(text).is_empty(),
+            "{text}: {:?}",
+            english_words_in(text)
+        );
+    }
+
+    let query = send(
+        app.get("/api/v1/households?limit=abc")
+            .header("accept-language", "zh"),
+    )
+    .await;
+    let detail = query.body["detail"].as_str().unwrap_or_default();
+    assert!(english_words_in(detail).is_empty(), "{detail}");
+    let malformed = send(
+        app.post_raw("/api/v1/households", "application/json", "{\"a\": ")
+            .header("accept-language", "zh"),
+    )
+    .await;
+    malformed.assert_problem(400, "malformed_json");
+    let detail = malformed.body["detail"].as_str().unwrap_or_default();
+    assert!(english_words_in(detail).is_empty(), "{detail}");
+}

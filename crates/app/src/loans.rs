@@ -176,7 +176,13 @@ pub fn apply(
         AppError::invalid_field(
             field,
             "loan_policy",
-            Text::new(rule.to_string(), format!("不符合小额信贷政策: {rule}")),
+            Text::new(
+                rule.to_string(),
+                format!(
+                    "不符合小额信贷政策：{}",
+                    fupin_domain::Chinese::chinese(&rule)
+                ),
+            ),
         )
     })?;
     let row = LoanRow {

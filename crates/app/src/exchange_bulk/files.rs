@@ -145,15 +145,15 @@ impl<R: BufRead> Iterator for NdjsonRows<R> {
                     body: Err(super::rows::errors_of(problem, "")),
                 },
                 Err(problem) => {
-                    let message = problem.detail.map(|d| d.en).unwrap_or_default();
+                    let detail = problem.detail.unwrap_or_else(|| Text::new("", ""));
                     FileRow {
                         row,
                         household_number: None,
                         body: Err(vec![row_error(
                             "",
                             "malformed_json",
-                            format!("line {row} is not a JSON object: {message}"),
-                            format!("第 {row} 行不是有效的 JSON: {message}"),
+                            format!("line {row} is not a JSON object: {}", detail.en),
+                            format!("第 {row} 行不是有效的 JSON 对象：{}", detail.zh),
                         )]),
                     }
                 }

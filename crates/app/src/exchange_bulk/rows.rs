@@ -76,11 +76,12 @@ fn take<T: DeserializeOwned>(
         Some(value) => match serde_json::from_value(value) {
             Ok(value) => Some(value),
             Err(e) => {
-                let message = e.to_string();
+                let message = crate::input::strip_position(&e.to_string());
+                let zh = crate::input::serde_message_in_chinese(&message);
                 errors.push(FieldError::new(
                     format!("{field}.{key}"),
                     "invalid_value",
-                    Text::new(message.clone(), format!("取值无效: {message}")),
+                    Text::new(message, zh),
                 ));
                 None
             }

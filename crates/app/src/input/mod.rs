@@ -6,7 +6,9 @@ use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::error::{AppError, FieldError, Kind, Text};
 
+mod chinese;
 mod faults;
+pub use chinese::serde_message as serde_message_in_chinese;
 pub use faults::{every_fault, lies_within, Parsed};
 
 /// Parses JSON, naming every bad field: syntax errors are 400; a well-formed body with wrong,
@@ -82,7 +84,9 @@ fn parse_every_fault<T: DeserializeOwned>(bytes: &[u8]) -> Result<Parsed<T>, App
 
 fn malformed(error: serde_json::Error) -> AppError {
     let message = strip_position(&error.to_string());
-    AppError::new(Kind::MalformedJson).with_detail(message.clone(), message)
+    let line = error.line();
+    AppError::new(Kind::MalformedJson)
+        .with_detail(message, format!("请求体第 {line} 行不是有效的 JSON"))
 }
 
 /// Deserializes an already parsed value (a form's fields), naming the field of a type error.
@@ -229,20 +233,21 @@ fn field_error_from_serde(path: &str, message: &str) -> FieldError {
             format!("{path}.{name}")
         }
     };
-    let (field, code, zh) = if message.starts_with("unknown field") {
-        (join(named), "unknown_field", "不允许的字段")
+    let (field, code) = if message.starts_with("unknown field") {
+        (join(named), "unknown_field")
     } else if message.starts_with("missing field") {
-        (join(named), "required", "必填字段")
+        (join(named), "required")
     } else if message.starts_with("unknown variant") {
-        (path.to_owned(), "invalid_choice", "不是允许的取值之一")
+        (path.to_owned(), "invalid_choice")
     } else if message.starts_with("duplicate field") {
-        (join(named), "duplicate_field", "字段重复")
+        (join(named), "duplicate_field")
     } else if message.starts_with("invalid type") {
-        (path.to_owned(), "invalid_type", "类型错误")
+        (path.to_owned(), "invalid_type")
     } else {
-        (path.to_owned(), "invalid_value", "取值无效")
+        (path.to_owned(), "invalid_value")
     };
-    FieldError::new(field, code, Text::new(message, format!("{zh}: {message}")))
+    let zh = chinese::serde_message(message);
+    FieldError::new(field, code, Text::new(message, zh))
 }
 
 /// Turns `validator`'s findings into one field error each.
@@ -269,15 +274,12 @@ fn collect_validation(errors: &ValidationErrors, prefix: &str, found: &mut Vec<F
                         .as_ref()
                         .map(ToString::to_string)
                         .unwrap_or_else(|| describe_rule(error));
-                    let zh = match error.code.as_ref() {
-                        "length" => "长度不符合要求",
-                        "range" => "超出允许范围",
-                        _ => "取值无效",
-                    };
+                    let param = |name: &str| error.params.get(name).map(ToString::to_string);
+                    let zh = chinese::validator_rule(&error.code, param("min"), param("max"));
                     found.push(FieldError::new(
                         path.clone(),
                         validation_code(&error.code),
-                        Text::new(message.clone(), format!("{zh}: {message}")),
+                        Text::new(message, zh),
                     ));
                 }
             }
