@@ -15,6 +15,7 @@ pub mod problem;
 pub mod routes;
 pub mod streams;
 pub mod throttle;
+pub mod upload;
 
 use std::net::TcpListener;
 use std::time::Duration;

@@ -282,3 +282,47 @@ async fn head_answers_like_get_without_a_body() {
     let unauthenticated = send(app.client.head(app.url("/api/v1/households"))).await;
     assert_eq!(unauthenticated.status, 401);
 }
+
+/// A `multipart/form-data` body with one part, as generated clients send a file.
+fn form_with(part_name: &str, file_name: &str, part_type: &str, content: &str) -> (String, String) {
+    let boundary = "fupin-test-boundary-7MA4YWxkTrZu0gW";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{part_name}\"; filename=\"{file_name}\"\r\n\
+Content-Type: {part_type}\r\n\r\n{content}\r\n--{boundary}--\r\n"
+    );
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn an_import_file_can_come_as_a_form_part() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let file = ndjson(&[
+        import_line("M-1", VILLAGE, "张三"),
+        import_line("M-2", VILLAGE, "李四"),
+    ]);
+    let (content_type, body) = form_with(
+        "file",
+        "households.ndjson",
+        "application/octet-stream",
+        &file,
+    );
+    let reply = send(app.post_raw(
+        "/api/v1/imports/households?mode=best_effort",
+        &content_type,
+        &body,
+    ))
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["created"], 2, "{}", reply.body);
+    assert_eq!(app.count("households"), 2);
+
+    let (content_type, body) = form_with("upload", "households.ndjson", NDJSON, &file);
+    let unnamed = send(app.post_raw("/api/v1/imports/households", &content_type, &body)).await;
+    unnamed.assert_problem(400, "bad_request");
+    let (content_type, body) =
+        form_with("file", "households.xlsx", "application/vnd.ms-excel", &file);
+    let excel = send(app.post_raw("/api/v1/imports/households", &content_type, &body)).await;
+    excel.assert_problem(415, "unsupported_media_type");
+    assert_eq!(app.count("households"), 2, "refused forms import nothing");
+}

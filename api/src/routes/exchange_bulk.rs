@@ -21,6 +21,7 @@ use crate::idempotency::Outcome;
 use crate::middleware::prefers_chinese;
 use crate::problem::{AppError, Kind, Problem, ProblemBody};
 use crate::streams::Streams;
+use crate::upload;
 use fupin_app::context::Disclosure;
 use fupin_app::exchange_bulk::{self as workflow, files};
 use fupin_app::models::exchange_bulk::{
@@ -252,8 +253,11 @@ fn csv_chunk(
 /// household written (or that would be) but only the first 1,000 failed ones, counting the
 /// rest in `failures_not_listed`, and at most 20 errors of each.
 #[utoipa::path(tag = "exchange", params(ImportParams),
-    request_body(description = "The households: NDJSON (one `ImportHousehold` per line) or CSV with the export's header",
+    request_body(description = "The households: NDJSON (one `ImportHousehold` per line) or CSV with the export's header, \
+        as the raw body or as the part `file` of a `multipart/form-data` form (what generated clients send; the part's \
+        type is its Content-Type or, for `application/octet-stream`, its file name: `*.ndjson`, `*.jsonl`, `*.csv`)",
         content(
+            (ImportUpload = "multipart/form-data"),
             (ImportHousehold = "application/x-ndjson"),
             (String = "text/csv", example = json!("household_number,region_code,kind,phone,address,...\r\n6101170012010001,610117001201,registered,13812345678,东樊村三组12号,...\r\n"))
         )),
@@ -261,7 +265,7 @@ fn csv_chunk(
         (status = 200, description = "What became of each household", body = ImportReport),
         (status = 413, description = "The file is larger than 256 MiB", body = ProblemBody,
             content_type = "application/problem+json"),
-        (status = 415, description = "The body is neither `application/x-ndjson` nor `text/csv` (UTF-8)",
+        (status = 415, description = "The body (or its part `file`) is neither `application/x-ndjson` nor `text/csv` (UTF-8)",
             body = ProblemBody, content_type = "application/problem+json"),
     ))]
 #[post("/api/v1/imports/households")]
@@ -271,7 +275,6 @@ pub async fn import_households(
     params: web::Query<ImportParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse, Problem> {
-    let format = file_format(&req)?;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -280,7 +283,13 @@ pub async fn import_households(
     if declared.is_some_and(|n| n > MAX_IMPORT_BYTES) {
         return Err(too_large().into());
     }
-    let upload = spool(payload).await?;
+    let (format, upload) = match upload::is_multipart(&req) {
+        true => {
+            let (format, file, _form) = upload::file_part(&req, payload).await?;
+            (format, spool(file).await?)
+        }
+        false => (file_format(&req)?, spool(payload).await?),
+    };
     let mode = params.mode.unwrap_or_default();
     let chinese = prefers_chinese(
         req.headers()
@@ -298,6 +307,15 @@ pub async fn import_households(
     acting.run_once(&req, fingerprint, work).await
 }
 
+/// An import file sent as a form.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ImportUpload {
+    /// The NDJSON or CSV file.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// An import's body in its temporary file, and its SHA-256 (to tell a retry from another file).
 struct Spooled {
     file: tempfile::NamedTempFile,
@@ -306,7 +324,11 @@ struct Spooled {
 
 /// Writes the request body to a temporary file as it arrives, so an import holds none of it
 /// in memory; a body over `MAX_IMPORT_BYTES` is refused as soon as it passes that size.
-async fn spool(mut payload: web::Payload) -> Result<Spooled, AppError> {
+async fn spool<S, E>(payload: S) -> Result<Spooled, AppError>
+where
+    S: futures_util::Stream<Item = Result<Bytes, E>>,
+{
+    let mut payload = std::pin::pin!(payload);
     let spooled = web::block(|| tempfile::Builder::new().prefix(&spool_prefix()).tempfile())
         .await
         .map_err(|_| AppError::internal())?
