@@ -17,7 +17,7 @@ use validator::Validate;
 use crate::extract::{JsonBody, MAX_BODY_BYTES};
 use crate::problem::{AppError, FieldError, Kind, Problem, Text};
 use fupin_app::input::{parse_json_value, validation_problem};
-use fupin_app::models::accounts::TokenRequest;
+use fupin_app::models::accounts::{GrantType, TokenRequest};
 
 pub const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -52,7 +52,10 @@ impl FromRequest for TokenBody {
                 (None, Some(json)) => json.await.map_err(rfc6749)?.value,
                 (None, None) => return Err(AppError::internal().into()),
             };
-            if let Some(basic) = basic {
+            // Client authentication matters to the client-credentials grant only: whatever a
+            // person's login sends besides (Swagger UI sends an empty Basic pair) is ignored.
+            let for_client = value.grant_type == GrantType::ClientCredentials;
+            if let (Some(basic), true) = (basic, for_client) {
                 let (id, secret) = basic?;
                 if value.client_id.is_some() || value.client_secret.is_some() {
                     return Err(invalid_request(

@@ -166,6 +166,11 @@ async fn a_client_authenticates_by_http_basic_or_in_the_body() {
     assert_oauth_error(&both, 400, "invalid_request");
     let garbled = basic(&app, "%%%", "grant_type=client_credentials").await;
     assert_oauth_error(&garbled, 401, "invalid_client");
+    // A person's login is not a client's: Basic sent with it (as Swagger UI does) is ignored.
+    let username = person(&app).await;
+    let login = format!("grant_type=password&username={username}&password={TEST_PASSWORD}");
+    assert_eq!(basic(&app, "Og==", &login).await.status, 200);
+    assert_eq!(basic(&app, "%%%", &login).await.status, 200);
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use utoipa::OpenApi;
 use crate::problem::{FieldErrorBody, ProblemBody, PROBLEM_JSON};
 
 mod headers;
+mod public;
 use crate::routes;
 use headers::add_retry_headers;
 
@@ -54,6 +55,7 @@ pub fn document() -> Document {
     add_security_schemes(&mut doc);
     add_retry_headers(&mut doc);
     attach_common_errors(&mut doc);
+    public::spell_public_operations(&mut doc);
     doc
 }
 
