@@ -75,7 +75,7 @@ pub fn set_line(
         AppError::invalid_field(
             "monitoring_line_fen",
             "out_of_range",
-            Text::new(e.to_string(), "监测线不能低于贫困线"),
+            Text::new(e.to_string(), fupin_domain::Chinese::chinese(&e)),
         )
     })?;
     // A province may apply a higher line than the nation's; none may apply a lower one.

@@ -75,7 +75,11 @@ fn check_second_pair_of_hands(
     check_separation_of_duties(step, &history).map_err(|refused| {
         AppError::new(Kind::SeparationOfDuties).with_detail(
             format!("{refused}: someone else must {step} this loan"),
-            format!("本贷款的上一步由您办理，“{}”须由另一人办理", step.chinese()),
+            format!(
+                "{}，“{}”须由另一人办理",
+                fupin_domain::Chinese::chinese(&refused),
+                step.chinese()
+            ),
         )
     })
 }
@@ -272,7 +276,7 @@ pub fn step_with_reason(
         AppError::new(Kind::StateConflict)
             .with_detail(
                 format!("A loan that is {status} cannot {step}"),
-                "当前贷款状态不允许此操作",
+                fupin_domain::Chinese::chinese(&refused),
             )
             .with_extension("allowed_next_steps", serde_json::json!(refused.allowed))
     })?;

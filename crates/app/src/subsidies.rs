@@ -19,15 +19,15 @@ fn rule_error(error: fupin_domain::money::SubsidyRuleError, field: &str) -> AppE
         E::AmountOutOfRange => AppError::invalid_field(
             field,
             "out_of_range",
-            Text::new(error.to_string(), "金额超出范围"),
+            Text::new(error.to_string(), fupin_domain::Chinese::chinese(&error)),
         ),
         E::InsuranceLayerMismatch => AppError::invalid_field(
             "insurance_layer",
             "invalid_choice",
-            Text::new(error.to_string(), "仅健康扶贫报销需填写保障层次"),
+            Text::new(error.to_string(), fupin_domain::Chinese::chinese(&error)),
         ),
         E::AlreadyReversed | E::ReversalOfReversal => AppError::new(Kind::StateConflict)
-            .with_detail(error.to_string(), "该笔已冲正或本身是冲正记录"),
+            .with_detail(error.to_string(), fupin_domain::Chinese::chinese(&error)),
     }
 }
 
