@@ -63,7 +63,7 @@ pub(crate) mod tests {
     /// sentence punctuation outside backticks, and an even number of backticks.
     pub(crate) fn assert_chinese(text: &str) {
         assert!(
-            text.matches('`').count() % 2 == 0,
+            text.matches('`').count().is_multiple_of(2),
             "unbalanced backticks: {text}"
         );
         assert!(
