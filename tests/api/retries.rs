@@ -326,3 +326,29 @@ async fn an_import_file_can_come_as_a_form_part() {
     excel.assert_problem(415, "unsupported_media_type");
     assert_eq!(app.count("households"), 2, "refused forms import nothing");
 }
+
+#[tokio::test]
+async fn a_request_that_finds_no_free_connection_is_a_503_with_retry_after() {
+    let database = fupin_tests::TestDatabase::create();
+    drop(database.pool()); // migrated
+    let pool = fupin_persistence::connection::connect(
+        &database.url,
+        2,
+        std::time::Duration::from_millis(300),
+    )
+    .unwrap();
+    let app = TestApp::spawn_with_pool(pool.clone(), database);
+    let held: Vec<_> = (0..2).map(|_| pool.get().unwrap()).collect();
+    let busy = send(app.get("/api/v1/regions")).await;
+    busy.assert_problem(503, "service_unavailable");
+    assert_eq!(busy.header("retry-after"), Some("5"));
+    let write = send(app.post(
+        "/api/v1/regions",
+        &json!({"code": DISTRICT, "name": "高陵区"}),
+    ))
+    .await;
+    write.assert_problem(503, "service_unavailable");
+    drop(held);
+    assert_eq!(send(app.get("/api/v1/regions")).await.status, 200);
+    assert_eq!(app.count("regions"), 0, "the refused write did nothing");
+}
