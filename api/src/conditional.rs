@@ -17,8 +17,9 @@ pub async fn conditional_get(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let head = req.method() == Method::HEAD;
-    if head {
+    // Routed as GET. The HTTP layer read the request as HEAD before routing: it sends the
+    // headers, Content-Length included, and never the body.
+    if req.method() == Method::HEAD {
         req.head_mut().method = Method::GET;
     }
     let is_get = req.method() == Method::GET;
@@ -26,14 +27,10 @@ pub async fn conditional_get(
     if !is_get {
         return Ok(response);
     }
-    let response = match needs_content_tag(&response) {
-        true => tag_by_content(response).await?,
-        false => response,
-    };
-    Ok(match head {
-        true => response.map_body(|_, _| BoxBody::new(())),
-        false => response,
-    })
+    match needs_content_tag(&response) {
+        true => tag_by_content(response).await,
+        false => Ok(response),
+    }
 }
 
 fn needs_content_tag(response: &ServiceResponse<BoxBody>) -> bool {
