@@ -1,6 +1,7 @@
 //! What the document promises about parameters and conditions, held by the server: every
 //! documented bound is enforced, wherever the region lies, and If-Match compares strongly.
 
+use fupin_app::Kind;
 use fupin_domain::access::Role;
 use fupin_tests::fixtures::{gaoling, register, OTHER_TOWN_VILLAGE, VILLAGE};
 use fupin_tests::{send, TestApp};
@@ -115,4 +116,26 @@ async fn a_weak_or_impossible_if_match_never_matches() {
     )
     .await;
     assert_eq!(strong.status, 200, "{}", strong.body);
+}
+
+#[tokio::test]
+async fn the_document_lists_every_problem_type() {
+    let app = TestApp::spawn().await;
+    let doc = send(app.get("/api/v1/openapi.json")).await.body;
+    let description = doc["info"]["description"].as_str().unwrap();
+    // ProblemBody is an `allOf` (its extension members are flattened in): find its `type`.
+    let listed = doc["components"]["schemas"]["ProblemBody"]["allOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|part| part["properties"]["type"]["enum"].as_array())
+        .unwrap();
+    for kind in Kind::ALL {
+        let urn = format!("urn:fupin:problem:{}", kind.slug());
+        assert!(
+            description.contains(&format!("| `{urn}` | {} |", kind.status())),
+            "{urn}"
+        );
+        assert!(listed.iter().any(|t| t == urn.as_str()), "{urn}");
+    }
 }

@@ -15,6 +15,9 @@ use fupin_persistence::ListKey;
 use crate::error::{AppError, Kind};
 
 pub const DEFAULT_LIMIT: u32 = 50;
+/// The shape of every cursor `seal` makes: the base64url payload, a dot, and the base64url of
+/// the 12-byte checksum (16 characters). Only the checksum tells a real cursor from a forged one.
+pub const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{16}$";
 pub const MAX_LIMIT: u32 = 200;
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -24,6 +27,7 @@ pub struct PageParams {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page, unchanged.
+    #[param(format = "cursor")]
     pub cursor: Option<String>,
 }
 
