@@ -222,6 +222,22 @@ mod tests {
         assert!(params(Some("garbage".into()), None).resolve("q=1").is_err());
     }
 
+    /// `CURSOR_PATTERN` (`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16}$`) holds every cursor made here.
+    #[test]
+    fn every_cursor_has_the_documented_shape() {
+        let base64url = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let listed = seal("01a24264-d33e-7450-897f-3d4b1fcef730", &fingerprint("q=1"));
+        for cursor in [listed, seal_feed_position(i64::MAX)] {
+            let (payload, sum) = cursor.split_once('.').unwrap();
+            assert!(!payload.is_empty() && base64url(payload), "{cursor}");
+            assert!(sum.len() == 16 && base64url(sum), "{cursor}");
+        }
+        assert!(CURSOR_PATTERN.contains(r"\.[A-Za-z0-9_-]{16}$"));
+    }
+
     #[test]
     fn limit_outside_bounds_is_refused() {
         assert!(params(None, Some(0)).resolve("").is_err());
