@@ -160,15 +160,40 @@ fn too_large() -> AppError {
 }
 
 /// The version a write expects, from `If-Match: "N"`.
+///
+/// If-Match compares strongly (RFC 9110 §13.1.1): a weak tag (`W/"3"`) never matches, and
+/// neither does a tag of digits no version can have (beyond `i64`); both are a 412, as any
+/// well-formed tag that is not the current one. Only a value that is not one ETag is a 400.
 pub fn if_match(req: &HttpRequest) -> Result<i64, AppError> {
     let raw = req
         .headers()
         .get(header::IF_MATCH)
         .ok_or_else(|| AppError::new(Kind::IfMatchRequired))?;
-    crate::etag::parse(raw.to_str().unwrap_or("")).ok_or_else(|| {
-        AppError::bad_request(
-            "If-Match must be one ETag such as \"3\"",
-            "If-Match 必须是一个 ETag，例如 \"3\"",
+    let raw = raw.to_str().unwrap_or("").trim();
+    let (weak, tag) = match raw.strip_prefix("W/") {
+        Some(tag) => (true, tag),
+        None => (false, raw),
+    };
+    let digits = tag
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "If-Match must be one ETag such as \"3\"",
+                "If-Match 必须是一个 ETag，例如 \"3\"",
+            )
+        })?;
+    if weak {
+        return Err(AppError::new(Kind::StaleVersion).with_detail(
+            "A weak ETag never matches If-Match; send the strong ETag, such as \"3\"",
+            "弱 ETag 不能用于 If-Match，请使用强 ETag，例如 \"3\"",
+        ));
+    }
+    digits.parse().map_err(|_| {
+        AppError::new(Kind::StaleVersion).with_detail(
+            "No version has this ETag; read the resource again and reapply your change",
+            "没有此 ETag 的版本，请重新读取后再修改",
         )
     })
 }
@@ -197,6 +222,63 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
             "Idempotency-Key must be 1 to 200 visible ASCII characters",
             "Idempotency-Key 必须是 1 到 200 个可见 ASCII 字符",
         )),
+    }
+}
+
+/// A query string parsed as `web::Query` parses it, whose documented bounds (`validator`
+/// rules beside the `#[param]` ones) are then enforced: a value out of bounds is a 400 naming
+/// the parameter, as a value of the wrong type is.
+pub struct ValidQuery<T>(pub T);
+
+impl<T> ValidQuery<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for ValidQuery<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let query = web::Query::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let value = query.await?.into_inner();
+            value.validate().map_err(|errors| {
+                let mut fields: Vec<String> = errors
+                    .field_errors()
+                    .iter()
+                    .map(|(field, faults)| {
+                        let bounds = faults.iter().find_map(|f| {
+                            Some(format!(
+                                "{}..={}",
+                                f.params.get("min")?,
+                                f.params.get("max")?
+                            ))
+                        });
+                        match bounds {
+                            Some(bounds) => format!("{field} must be in {bounds}"),
+                            None => format!("{field} is out of range"),
+                        }
+                    })
+                    .collect();
+                fields.sort();
+                let message = fields.join("; ");
+                actix_web::Error::from(Problem::from(AppError::bad_request(
+                    format!("Bad query parameter: {message}"),
+                    format!("查询参数无效: {message}"),
+                )))
+            })?;
+            Ok(ValidQuery(value))
+        })
     }
 }
 

@@ -64,6 +64,11 @@ impl ResponseError for Problem {
     }
 }
 
+/// The stable `type` of a kind of problem: `urn:fupin:problem:<slug>`.
+pub fn problem_type(kind: Kind) -> String {
+    format!("urn:fupin:problem:{}", kind.slug())
+}
+
 /// The JSON body of `error`, in Chinese when `chinese`; `instance` and `request_id` are known
 /// only to the middleware.
 pub fn body(
@@ -74,7 +79,7 @@ pub fn body(
 ) -> ProblemBody {
     let (en, zh) = error.kind.titles();
     ProblemBody {
-        problem_type: format!("urn:fupin:problem:{}", error.kind.slug()),
+        problem_type: problem_type(error.kind),
         title: if chinese { zh } else { en }.to_owned(),
         status: error.kind.status(),
         detail: error.detail.as_ref().map(|d| d.pick(chinese).to_owned()),
@@ -96,8 +101,10 @@ pub fn body(
     "errors": [{"field": "head.id_number", "code": "invalid_resident_id", "message": "the check character should be X"}]
 }))]
 pub struct ProblemBody {
-    /// Stable identifier of the kind of problem; clients key on it.
+    /// Stable identifier of the kind of problem; clients key on it. The document's description
+    /// lists each with its status and meaning.
     #[serde(rename = "type")]
+    #[schema(format = "problem-type")]
     pub problem_type: String,
     pub title: String,
     pub status: u16,
@@ -127,6 +134,7 @@ pub struct ProblemBody {
 }))]
 pub struct OAuthProblemBody {
     #[serde(rename = "type")]
+    #[schema(format = "problem-type")]
     pub problem_type: String,
     pub title: String,
     pub status: u16,

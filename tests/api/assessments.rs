@@ -81,6 +81,19 @@ async fn derived_items_follow_the_members() {
 }
 
 #[tokio::test]
+async fn overrides_are_an_object_not_a_list() {
+    let app = TestApp::spawn().await;
+    let path = household(&app).await;
+    let mut body = assessment("a", true);
+    body["overrides"] = json!([null, null]);
+    let reply = send(app.post(&format!("{path}/assessments"), &body)).await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), vec!["overrides"]);
+    let listed = send(app.get(&format!("{path}/assessments"))).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
 async fn overriding_a_derived_failure_needs_a_reason_and_is_audited() {
     let app = TestApp::spawn().await;
     let path = household(&app).await;

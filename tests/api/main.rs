@@ -5,6 +5,7 @@
 mod assessments;
 mod audit_chain;
 mod contract;
+mod contract_rules;
 mod entities;
 mod exchange;
 mod exports;

@@ -9,15 +9,21 @@ use utoipa::OpenApi;
 
 use crate::problem::{FieldErrorBody, ProblemBody, PROBLEM_JSON};
 
+#[cfg(test)]
+mod examples;
 mod headers;
 mod public;
+mod shapes;
+use crate::problem::{problem_type, Kind};
 use crate::routes;
-use headers::add_retry_headers;
+use headers::{add_retry_headers, NOT_REPLAYED};
+use shapes::apply_shapes;
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Fupin: targeted poverty-alleviation registry API",
+        contact(name = "Fupin maintainers", url = "https://github.com/fupin/fupin"),
         description = "An open, versioned API for 精准扶贫建档立卡 registries: regions, households and members.\n\n\
 Conventions: JSON in and out, `snake_case`; ids are opaque strings; money in fen; dates `YYYY-MM-DD`, \
 instants RFC 3339 UTC. Lists use cursor pagination (`limit`, `cursor` → `next_cursor`). Every mutable \
@@ -55,15 +61,62 @@ pub fn document() -> Document {
     add_security_schemes(&mut doc);
     add_retry_headers(&mut doc);
     attach_common_errors(&mut doc);
+    apply_shapes(&mut doc);
+    list_problem_types(&mut doc);
     public::spell_public_operations(&mut doc);
     doc
 }
 
-const COMMON_ERRORS: [(&str, &str, &str); 11] = [
+/// The kinds only the token endpoint answers (RFC 6749 §5.2), which the shared responses of
+/// the other operations do not name.
+const TOKEN_KINDS: [Kind; 5] = [
+    Kind::InvalidTokenRequest,
+    Kind::InvalidGrant,
+    Kind::InvalidClient,
+    Kind::UnsupportedGrantType,
+    Kind::RateLimited,
+];
+
+/// Every problem `type` with its status and meaning, in the description: what a client keys on.
+fn list_problem_types(doc: &mut Document) {
+    let mut table = String::from(
+        "\n\n## Problem types\nEvery error answer is `application/problem+json` whose `type` is one of \
+these (its `title` is the meaning, in English or Chinese); field faults are listed in `errors` with a \
+stable `code`.\n\n| type | status | meaning |\n| --- | --- | --- |\n",
+    );
+    for kind in Kind::ALL {
+        let (en, zh) = kind.titles();
+        let only = if TOKEN_KINDS.contains(&kind) {
+            " (token endpoint)"
+        } else {
+            ""
+        };
+        table.push_str(&format!(
+            "| `{}` | {} | {en}{only} · {zh} |\n",
+            problem_type(kind),
+            kind.status()
+        ));
+    }
+    let description = doc.info.description.get_or_insert_with(String::new);
+    description.push_str(&table);
+}
+
+/// The problem types an operation's shared answer of `status` can carry.
+fn types_of(status: &str) -> String {
+    let types: Vec<String> = Kind::ALL
+        .into_iter()
+        .filter(|k| k.status().to_string() == status && !TOKEN_KINDS.contains(k))
+        .map(|k| format!("`{}`", problem_type(k)))
+        .collect();
+    types.join(", ")
+}
+
+const COMMON_ERRORS: [(&str, &str, &str); 12] = [
     ("BadRequest", "400", "Malformed JSON, a bad query parameter, header or cursor"),
     ("Unauthorized", "401", "No token, or a token that is malformed, expired, not yet valid, wrongly signed or issued, or whose account is disabled"),
     ("Forbidden", "403", "Your role may not do this, or the region is outside your scope"),
     ("NotFound", "404", "No such resource (or not visible to you)"),
+    ("Conflict", "409", "The request conflicts with the current state: a step the record's state does not allow (`allowed_next_steps` lists those it does), a value another record holds, or a concurrent request with the same Idempotency-Key"),
     ("PreconditionFailed", "412", "The If-Match ETag is stale: read again and reapply"),
     ("PayloadTooLarge", "413", "The body is larger than 256 KiB"),
     ("UnsupportedMediaType", "415", "The body is not application/json"),
@@ -75,9 +128,12 @@ const COMMON_ERRORS: [(&str, &str, &str); 11] = [
 
 fn attach_common_errors(doc: &mut Document) {
     let components = doc.components.get_or_insert_with(Default::default);
-    for (name, _, description) in COMMON_ERRORS {
+    for (name, status, description) in COMMON_ERRORS {
         let response = ResponseBuilder::new()
-            .description(description)
+            .description(format!(
+                "{description}. Problem types: {}",
+                types_of(status)
+            ))
             .content(
                 PROBLEM_JSON,
                 ContentBuilder::new()
@@ -94,13 +150,15 @@ fn attach_common_errors(doc: &mut Document) {
             continue;
         }
         let has_path_params = path.contains('{');
+        // (operation, is it a PATCH, does it write)
         let operations = [
-            (&mut item.get, false),
-            (&mut item.post, false),
-            (&mut item.patch, true),
-            (&mut item.put, false),
+            (&mut item.get, false, false),
+            (&mut item.post, false, true),
+            (&mut item.patch, true, true),
+            (&mut item.put, false, true),
+            (&mut item.delete, false, true),
         ];
-        for (operation, is_patch) in operations {
+        for (operation, is_patch, is_write) in operations {
             if let Some(operation) = operation.as_mut() {
                 let has_body = operation.request_body.is_some();
                 let takes_if_match = has_header(operation, "If-Match");
@@ -126,6 +184,13 @@ fn attach_common_errors(doc: &mut Document) {
                 }
                 if is_patch {
                     wanted.push("PreconditionRequired");
+                }
+                // Every write's unit of work can refuse with a 409: a rule of the record's
+                // state, a unique value (`StoreError` maps each unique violation to one), or
+                // the same Idempotency-Key racing itself. Only the token endpoints write
+                // nothing that could conflict.
+                if is_write && !NOT_REPLAYED.contains(&path.as_str()) {
+                    wanted.push("Conflict");
                 }
                 for name in wanted {
                     let status = COMMON_ERRORS

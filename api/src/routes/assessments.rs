@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::acting::Acting;
 use crate::auth::{ReadRegistry, WriteRegistry};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, ValidQuery};
 use crate::idempotency::Outcome;
 use crate::problem::Problem;
 use fupin_app::assessments as workflow;
@@ -69,7 +69,7 @@ pub async fn list_assessments(
 pub async fn exit_evaluation(
     acting: Acting<ReadRegistry>,
     id: web::Path<String>,
-    params: web::Query<EvaluationParams>,
+    params: ValidQuery<EvaluationParams>,
 ) -> Result<HttpResponse, Problem> {
     let (id, year) = (id.into_inner(), params.year);
     let evaluation = acting

@@ -11,7 +11,7 @@ use super::{disclosure, narrow_to, village_ordered_page};
 use crate::acting::Acting;
 use crate::auth::{ReadRegistry, WriteRegistry};
 use crate::etag;
-use crate::extract::{if_match, optional_if_match, CheckedBody, JsonBody};
+use crate::extract::{if_match, optional_if_match, CheckedBody, JsonBody, ValidQuery};
 use crate::idempotency::Outcome;
 use crate::problem::{AppError, Problem, ProblemBody};
 use fupin_app::context::Disclosure;
@@ -40,12 +40,9 @@ pub async fn list_households(
     acting: Acting<ReadRegistry>,
     pool: web::Data<DbPool>,
     reads: web::Data<fupin_app::reads::HouseholdReads>,
-    params: web::Query<HouseholdListParams>,
+    params: ValidQuery<HouseholdListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(HouseholdPage::empty()));
-    };
     let text = params
         .q
         .as_deref()
@@ -72,6 +69,11 @@ pub async fn list_households(
         cursor: params.cursor.clone(),
     }
     .resolve(&format!("{:?}|{filter:?}", params.region))?;
+    // Every parameter is checked (above) before a region outside the scope short-cuts to an
+    // empty page: a bad `limit` or `cursor` is a 400 wherever the region lies.
+    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(HouseholdPage::empty()));
+    };
     // On PostgreSQL the page of keys is read on the worker's async connection (no thread hop,
     // and nothing but three short columns a row to decode there); on SQLite on the blocking
     // pool, as a filter that matches few households may scan a whole region.

@@ -71,7 +71,7 @@ pub async fn list_poverty_lines(acting: Acting<ReadRegistry>) -> Result<HttpResp
 
 /// One year's lines.
 #[utoipa::path(tag = "incomes",
-    params(("year" = i32, Path, description = "Year")),
+    params(("year" = i32, Path, description = "Year, from 2000 to next year", minimum = 2000, example = 2019)),
     responses((status = 200, description = "The year's lines", body = PovertyLine, headers(("ETag" = String)))))]
 #[get("/api/v1/poverty-lines/{year}")]
 pub async fn get_poverty_line(
@@ -91,7 +91,7 @@ pub async fn get_poverty_line(
 
 /// Set a year's lines (administrators). Replacing existing lines needs `If-Match`.
 #[utoipa::path(tag = "incomes", request_body = SetPovertyLine,
-    params(("year" = i32, Path, description = "Year"),
+    params(("year" = i32, Path, description = "Year, from 2000 to next year", minimum = 2000, example = 2019),
         ("If-Match" = Option<String>, Header, description = "Required when the year has lines already", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses(
         (status = 201, description = "Created", body = PovertyLine, headers(("ETag" = String))),
@@ -137,7 +137,7 @@ pub async fn list_incomes(
 /// Record a year's income, or correct it (`If-Match` with the current record's ETag). The
 /// answer shows net income, the household size used, per-capita income and the year's lines.
 #[utoipa::path(tag = "incomes", request_body = RecordIncome,
-    params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year"),
+    params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year, from 2014 to this year", minimum = 2014, example = 2019),
         ("If-Match" = Option<String>, Header, description = "Required to correct an existing record", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses(
         (status = 201, description = "The year's first record", body = IncomeRecord, headers(("ETag" = String))),
@@ -167,7 +167,7 @@ pub async fn record_income(
 
 /// A year's current income record, with its computation.
 #[utoipa::path(tag = "incomes",
-    params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year")),
+    params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year, from 2014 to this year", minimum = 2014, example = 2019)),
     responses((status = 200, description = "The current record", body = IncomeRecord, headers(("ETag" = String)))))]
 #[get("/api/v1/households/{id}/incomes/{year}")]
 pub async fn get_income(
@@ -185,7 +185,7 @@ pub async fn get_income(
 
 /// Every version of a year's income record, newest first.
 #[utoipa::path(tag = "incomes",
-    params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year")),
+    params(("id" = String, Path, description = "Household id"), ("year" = i32, Path, description = "Income year, from 2014 to this year", minimum = 2014, example = 2019)),
     responses((status = 200, description = "All versions (one page)", body = IncomePage)))]
 #[get("/api/v1/households/{id}/incomes/{year}/history")]
 pub async fn income_history(

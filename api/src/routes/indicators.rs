@@ -45,7 +45,7 @@ pub async fn list_indicators(acting: Acting<ReadRegistry>) -> Result<HttpRespons
 /// Set an indicator's green and yellow thresholds (its direction is fixed). The first change
 /// needs no `If-Match`; later ones need the current `ETag` (428 without, 412 when stale).
 #[utoipa::path(tag = "indicators", request_body = SetThresholds,
-    params(("id" = String, Path, description = "Indicator id"),
+    params(("id" = String, Path, description = "Indicator id", format = "indicator"),
         ("If-Match" = Option<String>, Header, description = "Required once the thresholds were set", pattern = r#"^(W/)?"[0-9]+"$"#)),
     responses(
         (status = 200, description = "The indicator with its new thresholds", body = Indicator, headers(("ETag" = String))),
@@ -171,7 +171,7 @@ pub async fn indicator_map(
 /// those not meeting 两不愁三保障, not exited, with data-quality errors, or with an overdue
 /// loan — what to work on to turn red to green.
 #[utoipa::path(tag = "indicators",
-    params(("region" = String, Path, description = "Region code (12 digits)"), DrillParams),
+    params(("region" = String, Path, description = "Region code (12 digits)", format = "region-code"), DrillParams),
     responses((status = 200, description = "The region's value and the households behind it", body = DrillDown)))]
 #[get("/api/v1/indicators/map/{region}/households")]
 pub async fn drill_down(

@@ -272,9 +272,6 @@ pub async fn list_loans(
 ) -> Result<HttpResponse, Problem> {
     use fupin_persistence::ListKey;
     let params = params.into_inner();
-    let Some(scope) = super::narrow_to(&acting.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(LoanPage::empty()));
-    };
     let page = fupin_app::pagination::PageParams {
         limit: params.limit,
         cursor: params.cursor.clone(),
@@ -284,6 +281,11 @@ pub async fn list_loans(
         params.region,
         params.status.map(LoanStatus::as_str)
     ))?;
+    // Every parameter is checked (above) before a region outside the scope short-cuts to an
+    // empty page: a bad `limit` or `cursor` is a 400 wherever the region lies.
+    let Some(scope) = super::narrow_to(&acting.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(LoanPage::empty()));
+    };
     let (fetch, after, status) = (page.fetch(), page.after_key()?, params.status);
     let items = acting
         .read(move |conn, ctx| {

@@ -41,9 +41,6 @@ pub async fn list_members(
     params: web::Query<MemberListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(MemberPage::empty()));
-    };
     let filter = MemberFilter {
         current: params.current,
     };
@@ -52,6 +49,11 @@ pub async fn list_members(
         cursor: params.cursor.clone(),
     }
     .resolve(&format!("{:?}|{filter:?}", params.region))?;
+    // Every parameter is checked (above) before a region outside the scope short-cuts to an
+    // empty page: a bad `limit` or `cursor` is a 400 wherever the region lies.
+    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(MemberPage::empty()));
+    };
     let (rows, next_cursor) = village_ordered_page(
         &pool,
         &page,

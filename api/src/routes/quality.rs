@@ -146,9 +146,6 @@ pub async fn list_findings(
             .into());
         }
     }
-    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(FindingPage::empty()));
-    };
     let filter = FindingFilter {
         rule: params.rule.clone(),
         severity: params.severity.clone(),
@@ -159,6 +156,11 @@ pub async fn list_findings(
         cursor: params.cursor.clone(),
     }
     .resolve(&format!("{:?}|{filter:?}", params.region))?;
+    // Every parameter is checked (above) before a region outside the scope short-cuts to an
+    // empty page: a bad `limit` or `cursor` is a 400 wherever the region lies.
+    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(FindingPage::empty()));
+    };
     let (rows, next_cursor) = village_ordered_page(
         acting.pool(),
         &page,

@@ -11,12 +11,13 @@ use crate::auth::{ManageRegions, ReadRegistry};
 use crate::etag;
 use crate::extract::{if_match, CheckedBody, JsonBody};
 use crate::idempotency::Outcome;
-use crate::problem::Problem;
+use crate::problem::{AppError, Problem};
 use fupin_app::models::regions::{
     CreateRegion, Region, RegionListParams, RegionPage, UpdateRegion,
 };
 use fupin_app::pagination::PageParams;
 use fupin_app::regions::{self as workflow, not_found_as_region};
+use fupin_domain::region::RegionCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_regions)
@@ -34,9 +35,11 @@ pub async fn list_regions(
     params: web::Query<RegionListParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(RegionPage::empty()));
-    };
+    if let Some(parent) = params.parent.as_deref() {
+        RegionCode::parse(parent).map_err(|e| {
+            AppError::bad_request(format!("parent: {e}"), format!("parent 参数无效: {e}"))
+        })?;
+    }
     let filter = RegionFilter {
         parent_code: params.parent.clone(),
         level: params.level.map(|l| l.as_str().to_owned()),
@@ -47,6 +50,11 @@ pub async fn list_regions(
         cursor: params.cursor,
     }
     .resolve(&query_key)?;
+    // Every parameter is checked (above) before a region outside the scope short-cuts to an
+    // empty page: a bad `limit` or `cursor` is a 400 wherever the region lies.
+    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(RegionPage::empty()));
+    };
     let (fetch, after) = (page.fetch(), page.after.clone());
     let rows = acting
         .read(move |conn, _ctx| {

@@ -1,13 +1,14 @@
 //! `/api/v1/statistics`: figures of a region and per town or village, reconciled by construction.
 
 use actix_web::get;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use fupin_domain::scope::RegionScope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::narrow_to;
 use crate::acting::Acting;
 use crate::auth::{forbidden_region, ReadRegistry};
+use crate::extract::ValidQuery;
 use crate::problem::{AppError, Problem};
 use fupin_app::models::statistics::{
     ByRegion, ByRegionParams, Figures, RegionRow, Summary, SummaryParams,
@@ -32,7 +33,7 @@ fn scope_for(caller: &crate::auth::Caller, region: Option<&str>) -> Result<Regio
 #[get("/api/v1/statistics/summary")]
 pub async fn summary(
     acting: Acting<ReadRegistry>,
-    params: web::Query<SummaryParams>,
+    params: ValidQuery<SummaryParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
     let scope = scope_for(&acting.caller, params.region.as_deref())?;
@@ -60,7 +61,7 @@ pub async fn summary(
 #[get("/api/v1/statistics/by-region")]
 pub async fn by_region(
     acting: Acting<ReadRegistry>,
-    params: web::Query<ByRegionParams>,
+    params: ValidQuery<ByRegionParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
     let level = level_of(params.level.as_deref())?;

@@ -13,6 +13,7 @@ use crate::idempotency::Outcome;
 use crate::problem::{Problem, ProblemBody};
 use fupin_app::models::subsidies::{
     RecordSubsidy, ReverseSubsidy, SubsidyEntry, SubsidyPage, SubsidyParams, SubsidyTotals,
+    SubsidyTotalsParams,
 };
 use fupin_app::pagination::PageParams;
 use fupin_app::subsidies as workflow;
@@ -25,7 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(reverse_subsidy);
 }
 
-fn filter_of(params: &SubsidyParams) -> SubsidyFilter {
+fn filter_of(params: &SubsidyTotalsParams) -> SubsidyFilter {
     SubsidyFilter {
         household_id: params.household.clone(),
         category: params.category.map(|c| c.as_str().to_owned()),
@@ -99,15 +100,18 @@ pub async fn list_subsidies(
     params: web::Query<SubsidyParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
-    let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {
-        return Ok(HttpResponse::Ok().json(SubsidyPage::empty()));
-    };
-    let filter = filter_of(&params);
-    let page = PageParams {
+    let paging = PageParams {
         limit: params.limit,
         cursor: params.cursor.clone(),
-    }
-    .resolve(&format!("{:?}|{filter:?}", params.region))?;
+    };
+    let region = params.region.clone();
+    let filter = filter_of(&SubsidyTotalsParams::from(params));
+    let page = paging.resolve(&format!("{region:?}|{filter:?}"))?;
+    // Every parameter is checked (above) before a region outside the scope short-cuts to an
+    // empty page: a bad `limit` or `cursor` is a 400 wherever the region lies.
+    let Some(scope) = narrow_to(&acting.scope(), region.as_deref())? else {
+        return Ok(HttpResponse::Ok().json(SubsidyPage::empty()));
+    };
     let (rows, next_cursor) = village_ordered_page(
         acting.pool(),
         &page,
@@ -123,12 +127,12 @@ pub async fn list_subsidies(
 }
 
 /// Net totals per year and category, for a household (`household=`) or a region (`region=`).
-#[utoipa::path(tag = "money", params(SubsidyParams),
+#[utoipa::path(tag = "money", params(SubsidyTotalsParams),
     responses((status = 200, description = "Totals", body = SubsidyTotals)))]
 #[get("/api/v1/subsidies/totals")]
 pub async fn subsidy_totals(
     acting: Acting<ReadRegistry>,
-    params: web::Query<SubsidyParams>,
+    params: web::Query<SubsidyTotalsParams>,
 ) -> Result<HttpResponse, Problem> {
     let params = params.into_inner();
     let Some(scope) = narrow_to(&acting.scope(), params.region.as_deref())? else {

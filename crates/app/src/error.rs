@@ -38,6 +38,35 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in declaration order: the document lists each with its status and title.
+    pub const ALL: [Kind; 25] = [
+        Kind::MalformedJson,
+        Kind::BadRequest,
+        Kind::Unauthorized,
+        Kind::InvalidTokenRequest,
+        Kind::InvalidGrant,
+        Kind::InvalidClient,
+        Kind::UnsupportedGrantType,
+        Kind::Forbidden,
+        Kind::SeparationOfDuties,
+        Kind::RateLimited,
+        Kind::InvalidCursor,
+        Kind::NotFound,
+        Kind::MethodNotAllowed,
+        Kind::ResidentIdRegistered,
+        Kind::HouseholdNumberTaken,
+        Kind::RegionCodeTaken,
+        Kind::StateConflict,
+        Kind::StaleVersion,
+        Kind::PayloadTooLarge,
+        Kind::UnsupportedMediaType,
+        Kind::ValidationFailed,
+        Kind::IdempotencyKeyReused,
+        Kind::IfMatchRequired,
+        Kind::Internal,
+        Kind::Unavailable,
+    ];
+
     pub fn slug(self) -> &'static str {
         match self {
             Kind::MalformedJson => "malformed_json",
@@ -354,6 +383,50 @@ impl FieldError {
             field: self.field.clone(),
             code: self.code.to_owned(),
             message: self.message.pick(chinese).to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::Kind;
+
+    /// The position of a kind in `Kind::ALL`. The match has no wildcard, so a new kind does not
+    /// compile until it is given one, and the test below then fails until `ALL` holds it.
+    fn position(kind: Kind) -> usize {
+        match kind {
+            Kind::MalformedJson => 0,
+            Kind::BadRequest => 1,
+            Kind::Unauthorized => 2,
+            Kind::InvalidTokenRequest => 3,
+            Kind::InvalidGrant => 4,
+            Kind::InvalidClient => 5,
+            Kind::UnsupportedGrantType => 6,
+            Kind::Forbidden => 7,
+            Kind::SeparationOfDuties => 8,
+            Kind::RateLimited => 9,
+            Kind::InvalidCursor => 10,
+            Kind::NotFound => 11,
+            Kind::MethodNotAllowed => 12,
+            Kind::ResidentIdRegistered => 13,
+            Kind::HouseholdNumberTaken => 14,
+            Kind::RegionCodeTaken => 15,
+            Kind::StateConflict => 16,
+            Kind::StaleVersion => 17,
+            Kind::PayloadTooLarge => 18,
+            Kind::UnsupportedMediaType => 19,
+            Kind::ValidationFailed => 20,
+            Kind::IdempotencyKeyReused => 21,
+            Kind::IfMatchRequired => 22,
+            Kind::Internal => 23,
+            Kind::Unavailable => 24,
+        }
+    }
+
+    #[test]
+    fn all_lists_every_kind_once() {
+        for (i, kind) in Kind::ALL.iter().enumerate() {
+            assert_eq!(position(*kind), i, "{kind:?}");
         }
     }
 }

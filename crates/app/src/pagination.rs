@@ -15,6 +15,9 @@ use fupin_persistence::ListKey;
 use crate::error::{AppError, Kind};
 
 pub const DEFAULT_LIMIT: u32 = 50;
+/// The shape of every cursor `seal` makes: the base64url payload, a dot, and the base64url of
+/// the 12-byte checksum (16 characters). Only the checksum tells a real cursor from a forged one.
+pub const CURSOR_PATTERN: &str = "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{16}$";
 pub const MAX_LIMIT: u32 = 200;
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -24,6 +27,7 @@ pub struct PageParams {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page, unchanged.
+    #[param(format = "cursor")]
     pub cursor: Option<String>,
 }
 
@@ -216,6 +220,22 @@ mod tests {
             .resolve("q=1")
             .is_err());
         assert!(params(Some("garbage".into()), None).resolve("q=1").is_err());
+    }
+
+    /// `CURSOR_PATTERN` (`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{16}$`) holds every cursor made here.
+    #[test]
+    fn every_cursor_has_the_documented_shape() {
+        let base64url = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let listed = seal("01a24264-d33e-7450-897f-3d4b1fcef730", &fingerprint("q=1"));
+        for cursor in [listed, seal_feed_position(i64::MAX)] {
+            let (payload, sum) = cursor.split_once('.').unwrap();
+            assert!(!payload.is_empty() && base64url(payload), "{cursor}");
+            assert!(sum.len() == 16 && base64url(sum), "{cursor}");
+        }
+        assert!(CURSOR_PATTERN.contains(r"\.[A-Za-z0-9_-]{16}$"));
     }
 
     #[test]

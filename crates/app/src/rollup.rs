@@ -8,6 +8,9 @@ use fupin_persistence::{DbConn, StoreError};
 
 use crate::error::AppError;
 
+/// The levels a `level=` parameter may name, as the document lists them.
+pub const LEVELS: [&str; 2] = ["town", "village"];
+
 /// `town` or `village` (default `village`) of a `level=` parameter; anything else is a 400.
 pub fn level_of(raw: Option<&str>) -> Result<RegionLevel, AppError> {
     match raw.unwrap_or("village") {

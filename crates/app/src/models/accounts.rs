@@ -178,6 +178,7 @@ pub struct CreateUser {
     pub password: String,
     pub role: Role,
     /// The account's scope: a 12-digit region code (or a 6-digit county code).
+    #[schema(format = "region-or-county-code")]
     pub region_code: String,
 }
 
@@ -198,6 +199,8 @@ pub struct CreateClient {
     #[validate(length(min = 1, max = 16))]
     #[schema(min_items = 1, max_items = 16)]
     pub permissions: Vec<Action>,
+    /// The client's scope: a 12-digit region code (or a 6-digit county code).
+    #[schema(format = "region-or-county-code")]
     pub region_code: String,
 }
 
@@ -278,7 +281,7 @@ pub struct AuditListParams {
     pub to: Option<DateTime<Utc>>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
-    #[param(min_length = 1)]
+    #[param(format = "cursor")]
     pub cursor: Option<String>,
 }
 

@@ -58,7 +58,7 @@ pub struct CreateAssessment {
     pub housing: HousingInput,
     #[validate(nested)]
     pub drinking_water: ItemInput,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::object")]
     #[validate(nested)]
     pub overrides: Overrides,
 }
@@ -101,12 +101,13 @@ pub struct Assessment {
 page_of!(AssessmentPage, Assessment);
 
 /// `?year=` of the exit evaluation.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationParams {
     /// The year whose income and poverty line decide.
-    #[param(minimum = 2014)]
+    #[param(minimum = 2014, maximum = 2100)]
+    #[validate(range(min = 2014, max = 2100))]
     pub year: i32,
 }
 

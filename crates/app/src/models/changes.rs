@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(deny_unknown_fields)]
 pub struct ChangeFeedParams {
     /// The `next_cursor` of your previous call; without it the feed starts at the beginning.
+    #[param(format = "cursor")]
     pub after: Option<String>,
     /// Changes per call, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000, default = 100)]

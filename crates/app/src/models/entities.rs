@@ -12,7 +12,7 @@ use crate::pagination::page_of;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "高陵区东樊蔬菜专业合作社", "kind": "cooperative",
-    "credit_code": "93610117MA6TG1234X", "region_code": "610117001201"}))]
+    "credit_code": "93610117MA6TG1234W", "region_code": "610117001201"}))]
 pub struct CreateEntity {
     #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100)]
@@ -22,6 +22,7 @@ pub struct CreateEntity {
     #[schema(min_length = 18, max_length = 18)]
     pub credit_code: String,
     /// Where it is registered (12-digit code, in your scope).
+    #[schema(format = "region-code")]
     pub region_code: String,
 }
 

@@ -26,7 +26,7 @@ pub enum ExportFormat {
 pub struct ExportParams {
     /// Only households in this region and everything under it (12-digit code); a region
     /// outside your scope is a 403. Without it, your whole scope.
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
     /// `ndjson` (the default) or `csv`; anything else is a 400.
     #[param(inline)]
@@ -168,11 +168,11 @@ impl ImportReport {
 /// `created_at`, `updated_at`) are accepted and ignored; any other field is an error.
 #[derive(Debug, ToSchema)]
 #[schema(example = json!({
-    "household_number": "6101170012010001", "region_code": "610117001201", "phone": "13812345678",
+    "household_number": "6101170012019001", "region_code": "610117001201", "phone": "13812345678",
     "address": "东樊村三组12号", "attribute": "general", "main_cause": "disability",
     "other_causes": ["lack_of_funds"], "identified_year": 2016,
     "members": [{
-        "name": "王建国", "id_number": "610117197305120016", "sex": "male", "birth_date": "1973-05-12",
+        "name": "王建国", "id_number": "610117197305125014", "sex": "male", "birth_date": "1973-05-12",
         "relation": "head", "ethnicity": "汉族", "education": "junior_secondary", "schooling": "not_in_school",
         "health": "disabled", "disability": "grade_3", "labour_ability": "weak",
         "employment": "self_employed", "basic_medical_insurance": true
@@ -181,7 +181,7 @@ impl ImportReport {
 pub struct ImportHousehold {
     #[schema(min_length = 1, max_length = 32, pattern = "^[A-Za-z0-9-]+$")]
     pub household_number: String,
-    #[schema(pattern = "^[0-9]{12}$")]
+    #[schema(format = "region-code")]
     pub region_code: String,
     /// `registered` when left out.
     pub kind: Option<fupin_domain::household::HouseholdKind>,

@@ -23,11 +23,12 @@ use crate::pagination::page_of;
 /// A registered poor household, without its members.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "id": "0193a4c2-7a51-7c3e-9b0e-2f1d6c1e8a11", "household_number": "6101170012010001",
-    "region_code": "610117001201", "head_name": "王建国", "phone": "13812345678",
+    "id": "0193a4c2-7a51-7c3e-9b0e-2f1d6c1e8a11", "kind": "registered", "household_number": "6101170012010001",
+    "region_code": "610117001201", "head_name": "王建国", "phone": "138****5678",
     "address": "东樊村三组12号", "attribute": "general", "main_cause": "disability",
     "other_causes": ["lack_of_funds"], "identified_year": 2016, "status": "not_exited",
-    "member_count": 3, "version": 4, "created_at": "2026-11-29T08:00:00Z", "updated_at": "2026-11-29T08:10:00Z"
+    "exit_stage": "none", "exit_year": null, "exit_recorded_as_history": false,
+    "notice_started_on": null, "monitoring": null, "member_count": 3, "version": 4, "created_at": "2026-11-29T08:00:00Z", "updated_at": "2026-11-29T08:10:00Z"
 }))]
 pub struct Household {
     pub id: String,
@@ -144,11 +145,11 @@ page_of!(HouseholdPage, Household);
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "household_number": "6101170012010001", "region_code": "610117001201", "phone": "13812345678",
+    "household_number": "6101170012019001", "region_code": "610117001201", "phone": "13812345678",
     "address": "东樊村三组12号", "attribute": "general", "main_cause": "disability",
     "other_causes": ["lack_of_funds"], "identified_year": 2016,
     "head": {
-        "name": "王建国", "id_number": "610117197305120016", "sex": "male", "birth_date": "1973-05-12",
+        "name": "王建国", "id_number": "610117197305125014", "sex": "male", "birth_date": "1973-05-12",
         "ethnicity": "汉族", "education": "junior_secondary", "schooling": "not_in_school",
         "health": "disabled", "disability": "grade_3", "labour_ability": "weak",
         "employment": "self_employed", "basic_medical_insurance": true
@@ -160,7 +161,7 @@ pub struct CreateHousehold {
     #[schema(min_length = 1, max_length = 32, pattern = "^[A-Za-z0-9-]+$")]
     pub household_number: String,
     /// An administrative village (12-digit code).
-    #[schema(pattern = "^[0-9]{12}$")]
+    #[schema(format = "region-code")]
     pub region_code: String,
     /// Mobile (11 digits) or landline with area code.
     #[validate(length(max = 20))]
@@ -416,12 +417,12 @@ pub struct TransferHeadship {
 }
 
 /// Filters of the household list, combined with AND.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HouseholdListParams {
     /// Only households in this region and everything under it (12-digit code).
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
     /// Without it, every status but `removed`.
     pub status: Option<HouseholdStatus>,
@@ -431,6 +432,7 @@ pub struct HouseholdListParams {
     pub attribute: Option<Attribute>,
     pub main_cause: Option<PovertyCause>,
     #[param(minimum = 2014, maximum = 2100)]
+    #[validate(range(min = 2014, max = 2100))]
     pub identified_year: Option<i32>,
     /// Part of the household number or of the head's name (any case).
     #[param(max_length = 50)]
@@ -438,6 +440,6 @@ pub struct HouseholdListParams {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page, unchanged.
-    #[param(min_length = 1)]
+    #[param(format = "cursor")]
     pub cursor: Option<String>,
 }

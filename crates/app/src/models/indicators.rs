@@ -45,10 +45,12 @@ pub struct SetThresholds {
 #[serde(deny_unknown_fields)]
 pub struct MapParams {
     /// An indicator id of `GET /api/v1/indicators`.
+    #[param(format = "indicator")]
     pub indicator: String,
     /// `town` or `village` (default `village`).
+    #[param(format = "rollup-level")]
     pub level: Option<String>,
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
 }
 
@@ -81,6 +83,7 @@ pub struct IndicatorMap {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DrillParams {
+    #[param(format = "indicator")]
     pub indicator: String,
 }
 

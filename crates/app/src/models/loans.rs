@@ -160,10 +160,10 @@ pub struct AsOfParams {
 #[serde(deny_unknown_fields)]
 pub struct InterestSubsidyParams {
     /// This region and everything under it (12-digit code); default: your whole scope.
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
     /// The month whose due interest the treasury owes, `YYYY-MM`.
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}$")]
+    #[param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub month: String,
 }
 
@@ -195,11 +195,11 @@ pub struct InterestSubsidies {
 #[serde(deny_unknown_fields)]
 pub struct LoanListParams {
     /// This region and everything under it (12-digit code).
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
     pub status: Option<LoanStatus>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
-    #[param(min_length = 1)]
+    #[param(format = "cursor")]
     pub cursor: Option<String>,
 }

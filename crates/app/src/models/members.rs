@@ -23,7 +23,7 @@ use crate::pagination::page_of;
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "0193a4c2-7a51-7c3e-9b0e-2f1d6c1e8a12", "household_id": "0193a4c2-7a51-7c3e-9b0e-2f1d6c1e8a11",
-    "region_code": "610117001201", "name": "王建国", "id_number": "610117197305120016", "sex": "male",
+    "region_code": "610117001201", "name": "王建国", "id_number": "610117197305125014", "sex": "male",
     "birth_date": "1973-05-12", "relation": "head", "ethnicity": "汉族", "education": "junior_secondary",
     "schooling": "not_in_school", "health": "disabled", "disability": "grade_3", "labour_ability": "weak",
     "employment": "self_employed", "basic_medical_insurance": true, "critical_illness_insurance": true,
@@ -114,7 +114,7 @@ page_of!(MemberPage, Member);
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "name": "王小红", "id_number": "610117200109150024", "sex": "female", "birth_date": "2001-09-15",
+    "name": "王小红", "id_number": "610117200109155026", "sex": "female", "birth_date": "2001-09-15",
     "relation": "daughter", "ethnicity": "汉族", "education": "college", "schooling": "undergraduate",
     "health": "healthy", "disability": "none", "labour_ability": "ordinary", "employment": "not_applicable",
     "basic_medical_insurance": true
@@ -329,14 +329,14 @@ pub struct LeaveBody {
 #[serde(deny_unknown_fields)]
 pub struct MemberListParams {
     /// Only members of households in this region and everything under it (12-digit code).
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
     /// `true`: only members who have not left; `false`: only those who left.
     pub current: Option<bool>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page, unchanged.
-    #[param(min_length = 1)]
+    #[param(format = "cursor")]
     pub cursor: Option<String>,
 }
 

@@ -24,6 +24,22 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::{AppError, FieldError, Text};
 
+/// A 12-digit region code as `RegionCode::parse` accepts it: a county part (6 digits) that is not
+/// all zeros, then `000000` (the county itself), or a town part that is not `000` followed by
+/// any village part. Written without lookahead, which some JSON Schema validators lack; the
+/// document's `format: region-code` fields all carry it (`api/src/openapi/shapes.rs`).
+pub const REGION_CODE_PATTERN: &str = concat!(
+    "^(?:[1-9][0-9]{5}|0[1-9][0-9]{4}|00[1-9][0-9]{3}|000[1-9][0-9]{2}|0000[1-9][0-9]|00000[1-9])",
+    "(?:000000|(?:[1-9][0-9]{2}|0[1-9][0-9]|00[1-9])[0-9]{3})$"
+);
+
+/// The region of an account: a 12-digit region code as above, or a 6-digit county code (the
+/// county part alone), as `parse_region` takes them.
+pub const REGION_OR_COUNTY_PATTERN: &str = concat!(
+    "^(?:[1-9][0-9]{5}|0[1-9][0-9]{4}|00[1-9][0-9]{3}|000[1-9][0-9]{2}|0000[1-9][0-9]|00000[1-9])",
+    "(?:000000|(?:[1-9][0-9]{2}|0[1-9][0-9]|00[1-9])[0-9]{3})?$"
+);
+
 /// Stored timestamps are UTC without an offset; the API always shows the offset.
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()
@@ -44,6 +60,17 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A nested object of a body, given as a JSON object only: serde's derived structs also take
+/// an array of their fields in order, which no client means and the document does not allow.
+pub fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+    T::deserialize(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)
 }
 
 /// Gathers field errors while a request is turned into domain values, so that the client

@@ -92,16 +92,18 @@ page_of!(FindingPage, Finding);
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FindingListParams {
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
     /// A rule id of `GET /api/v1/data-quality/rules`.
+    #[param(format = "quality-rule")]
     pub rule: Option<String>,
     /// `error` or `warning`.
+    #[param(format = "quality-severity")]
     pub severity: Option<String>,
     pub household_id: Option<String>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
-    #[param(min_length = 1)]
+    #[param(format = "cursor")]
     pub cursor: Option<String>,
 }
 
@@ -111,8 +113,9 @@ pub struct FindingListParams {
 #[serde(deny_unknown_fields)]
 pub struct ScoreParams {
     /// `town` or `village` (default `village`).
+    #[param(format = "rollup-level")]
     pub level: Option<String>,
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
 }
 

@@ -22,7 +22,7 @@ use crate::pagination::page_of;
 pub struct Region {
     pub id: String,
     /// 12-digit statistical division code (6 county + 3 town + 3 village digits).
-    #[schema(pattern = "^[0-9]{12}$")]
+    #[schema(format = "region-code")]
     pub code: String,
     pub name: String,
     pub level: RegionLevel,
@@ -57,13 +57,13 @@ page_of!(RegionPage, Region);
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"code": "610117001201", "name": "东樊村", "parent_code": "610117001000"}))]
 pub struct CreateRegion {
-    #[schema(pattern = "^[0-9]{12}$")]
+    #[schema(format = "region-code")]
     pub code: String,
     #[validate(length(min = 1, max = 60))]
     #[schema(min_length = 1, max_length = 60)]
     pub name: String,
     /// Optional: when given it must be the parent the code implies.
-    #[schema(pattern = "^[0-9]{12}$")]
+    #[schema(format = "region-code")]
     pub parent_code: Option<String>,
 }
 
@@ -140,16 +140,16 @@ pub struct UpdateRegion {
 #[serde(deny_unknown_fields)]
 pub struct RegionListParams {
     /// Only this region and everything under it (12-digit code).
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
     /// Only the regions directly under this one (12-digit code).
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub parent: Option<String>,
     /// Only regions of this level.
     pub level: Option<RegionLevel>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page, unchanged.
-    #[param(min_length = 1)]
+    #[param(format = "cursor")]
     pub cursor: Option<String>,
 }

@@ -5,31 +5,35 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 /// `?region=&year=` of the summary.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SummaryParams {
     /// This region and everything under it (12-digit code); default: your whole scope.
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
     /// Limits money flows (subsidies paid, dividends, rent, loans disbursed) to this year and
     /// computes loan standing at its end (or today, for the current year); exits up to it.
     #[param(minimum = 2014, maximum = 2100)]
+    #[validate(range(min = 2014, max = 2100))]
     pub year: Option<i32>,
 }
 
 /// `?region=&level=&year=` of the figures per region.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ByRegionParams {
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
     /// `town` or `village` (default `village`).
+    #[param(format = "rollup-level")]
     pub level: Option<String>,
     #[param(minimum = 2014, maximum = 2100)]
+    #[validate(range(min = 2014, max = 2100))]
     pub year: Option<i32>,
 }
 

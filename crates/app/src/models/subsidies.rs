@@ -113,7 +113,7 @@ page_of!(SubsidyPage, SubsidyEntry);
 pub struct SubsidyParams {
     pub household: Option<String>,
     /// This region and everything under it (12-digit code).
-    #[param(pattern = "^[0-9]{12}$")]
+    #[param(format = "region-code")]
     pub region: Option<String>,
     pub category: Option<SubsidyCategory>,
     pub source: Option<String>,
@@ -121,8 +121,36 @@ pub struct SubsidyParams {
     pub year: Option<i32>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<u32>,
-    #[param(min_length = 1)]
+    #[param(format = "cursor")]
     pub cursor: Option<String>,
+}
+
+/// Filters of the totals: the ledger's, without paging (the totals are one answer), so a stray
+/// `limit` or `cursor` is refused rather than ignored.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SubsidyTotalsParams {
+    pub household: Option<String>,
+    /// This region and everything under it (12-digit code).
+    #[param(format = "region-code")]
+    pub region: Option<String>,
+    pub category: Option<SubsidyCategory>,
+    pub source: Option<String>,
+    /// Entries paid in this year.
+    pub year: Option<i32>,
+}
+
+impl From<SubsidyParams> for SubsidyTotalsParams {
+    fn from(p: SubsidyParams) -> Self {
+        Self {
+            household: p.household,
+            region: p.region,
+            category: p.category,
+            source: p.source,
+            year: p.year,
+        }
+    }
 }
 
 /// Net totals (reversals included) per year and category.
