@@ -26,14 +26,10 @@ test-postgres:
 openapi:
 	$(CARGO) run --bin fupin -- openapi --output openapi/openapi.json
 
-## Property-based contract check: schemathesis (in bench/out/venv) against a demo server on :18190.
+## The contract as integrators meet it: Spectral and Redocly lint the committed document, a
+## generated Python client is used end to end, schemathesis fuzzes every operation (contract/run.sh).
 contract:
-	@test -x bench/out/venv/bin/st || (python3 -m venv bench/out/venv && bench/out/venv/bin/pip install -q schemathesis)
-	rm -rf bench/out/contract && $(CARGO) build --bin fupin
-	DATABASE_URL=sqlite://bench/out/contract/fupin.db FUPIN_LOG=warn target/debug/fupin serve --demo --bind 127.0.0.1:18190 & \
-		server=$$!; sleep 3; \
-		bench/out/venv/bin/st run http://127.0.0.1:18190/api/v1/openapi.json --checks all --max-examples 30; \
-		status=$$?; kill $$server; exit $$status
+	bash contract/run.sh
 
 ## Database faults under load (root; its own PostgreSQL cluster on 5499, a small tmpfs):
 ## answers seen and recovery time per fault. See faults/run.py.
