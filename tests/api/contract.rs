@@ -178,3 +178,25 @@ async fn concurrent_retries_write_once() {
     assert_eq!(app.count("households"), 1);
     assert_eq!(app.count("idempotency_keys"), 1);
 }
+
+#[tokio::test]
+async fn the_documented_csv_example_imports() {
+    let app = TestApp::spawn().await;
+    gaoling(&app).await;
+    let doc: serde_json::Value =
+        serde_json::from_str(&fupin_api::openapi::document_json()).unwrap();
+    let example = doc["paths"]["/api/v1/imports/households"]["post"]["requestBody"]["content"]
+        ["text/csv"]["example"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = send(app.post_raw(
+        "/api/v1/imports/households?mode=dry_run",
+        "text/csv",
+        &example,
+    ))
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body["failed"], 0, "{}", reply.body);
+    assert_eq!(reply.body["created"], 1, "{}", reply.body);
+}

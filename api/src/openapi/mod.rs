@@ -126,10 +126,21 @@ const COMMON_ERRORS: [(&str, &str, &str); 12] = [
     ("ServiceUnavailable", "503", "The database is unavailable; the request did nothing"),
 ];
 
+/// `Retry-After` on a 503: the seconds to wait before the same request (with the same
+/// `Idempotency-Key`) is worth sending again.
+fn retry_after() -> utoipa::openapi::header::Header {
+    let mut schema = utoipa::openapi::Object::with_type(utoipa::openapi::Type::Integer);
+    schema.minimum = Some(1f64.into());
+    utoipa::openapi::header::HeaderBuilder::new()
+        .schema(schema)
+        .description(Some("Seconds to wait before retrying"))
+        .build()
+}
+
 fn attach_common_errors(doc: &mut Document) {
     let components = doc.components.get_or_insert_with(Default::default);
     for (name, status, description) in COMMON_ERRORS {
-        let response = ResponseBuilder::new()
+        let mut response = ResponseBuilder::new()
             .description(format!(
                 "{description}. Problem types: {}",
                 types_of(status)
@@ -139,8 +150,11 @@ fn attach_common_errors(doc: &mut Document) {
                 ContentBuilder::new()
                     .schema(Some(Ref::from_schema_name("ProblemBody")))
                     .build(),
-            )
-            .build();
+            );
+        if status == "503" {
+            response = response.header("Retry-After", retry_after());
+        }
+        let response = response.build();
         components
             .responses
             .insert(name.to_owned(), RefOr::T(response));

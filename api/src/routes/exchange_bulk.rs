@@ -259,7 +259,7 @@ fn csv_chunk(
         content(
             (ImportUpload = "multipart/form-data"),
             (ImportHousehold = "application/x-ndjson"),
-            (String = "text/csv", example = json!("household_number,region_code,kind,phone,address,...\r\n6101170012010001,610117001201,registered,13812345678,东樊村三组12号,...\r\n"))
+            (String = "text/csv", example = json!("household_number,region_code,kind,phone,address,attribute,main_cause,other_causes,identified_year,name,id_number,sex,birth_date,relation,ethnicity,education,schooling,health,disability,labour_ability,employment,basic_medical_insurance,critical_illness_insurance,pension_insurance,left_on,leave_reason\r\n6101170012019001,610117001201,registered,13812345678,东樊村三组12号,general,disability,lack_of_funds,2016,王建国,610117197305125014,male,1973-05-12,head,汉族,junior_secondary,not_in_school,disabled,grade_3,weak,self_employed,true,false,false,,\r\n"))
         )),
     responses(
         (status = 200, description = "What became of each household", body = ImportReport),
