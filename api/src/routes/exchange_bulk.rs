@@ -308,6 +308,7 @@ pub async fn import_households(
 }
 
 /// An import file sent as a form.
+// Only the document reads it: the handler streams the part to its temporary file instead.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct ImportUpload {
