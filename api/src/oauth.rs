@@ -14,7 +14,7 @@ use base64::Engine;
 use percent_encoding::percent_decode_str;
 use validator::Validate;
 
-use crate::extract::{JsonBody, MAX_BODY_BYTES};
+use crate::extract::{media_type, JsonBody, MAX_BODY_BYTES};
 use crate::problem::{AppError, FieldError, Kind, Problem, Text};
 use fupin_app::input::{parse_json_value, validation_problem};
 use fupin_app::models::accounts::{GrantType, TokenRequest};
@@ -30,17 +30,7 @@ impl FromRequest for TokenBody {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let basic = basic_credentials(req);
-        let is_form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .eq_ignore_ascii_case(FORM)
-            });
+        let is_form = media_type(req).as_deref() == Some(FORM);
         let bytes = is_form.then(|| web::Bytes::from_request(req, payload));
         let json = (!is_form).then(|| JsonBody::<TokenRequest>::from_request(req, payload));
         Box::pin(async move {

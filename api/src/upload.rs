@@ -13,16 +13,7 @@ pub const MULTIPART: &str = "multipart/form-data";
 
 /// Whether the request's body is `multipart/form-data`.
 pub fn is_multipart(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .eq_ignore_ascii_case(MULTIPART)
-        })
+    crate::extract::media_type(req).as_deref() == Some(MULTIPART)
 }
 
 /// The part named `file`, its format, and the form it is read from (which must outlive the
